@@ -1,0 +1,41 @@
+"""The adapter SDK: the protocol adapters implement and the readers they share.
+
+Official adapters (SAP, CRM) are built only on what this package exports;
+whatever they need, a third-party adapter needs too.
+"""
+
+from __future__ import annotations
+
+from handoff_rules.adapters.base import (
+    SNIFF_BYTES,
+    Adapter,
+    AdapterError,
+    FormatInfo,
+    Sample,
+    SniffResult,
+)
+from handoff_rules.adapters.registry import (
+    AmbiguousFormatError,
+    NoAdapterError,
+    ReadResult,
+    choose_adapter,
+    read_files,
+)
+from handoff_rules.facts import Fact, Provenance, Reject
+
+__all__ = [
+    "SNIFF_BYTES",
+    "Adapter",
+    "AdapterError",
+    "AmbiguousFormatError",
+    "Fact",
+    "FormatInfo",
+    "NoAdapterError",
+    "Provenance",
+    "ReadResult",
+    "Reject",
+    "Sample",
+    "SniffResult",
+    "choose_adapter",
+    "read_files",
+]

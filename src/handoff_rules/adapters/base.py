@@ -1,0 +1,86 @@
+"""What an adapter is: something that recognises a file and turns it into facts.
+
+Adapters are the only code that knows an export format. They never decide
+anything: a record becomes a :class:`~handoff_rules.facts.Fact`, or a
+:class:`~handoff_rules.facts.Reject` saying why not. A file that cannot be
+read at all raises :class:`AdapterError` with the line or segment where it
+went wrong; what was read before that point has already been yielded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from handoff_rules.errors import InputError
+from handoff_rules.facts import Fact, Reject
+
+#: How many bytes of a file sniffing gets to see.
+SNIFF_BYTES = 64 * 1024
+
+
+class AdapterError(InputError):
+    """A file an adapter cannot read on: malformed, truncated, refused (DTD, entity bomb)."""
+
+
+@attrs.frozen(slots=True)
+class FormatInfo:
+    """One format an adapter reads, as ``handoff-rules adapters`` lists it."""
+
+    name: str
+    description: str
+    extensions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen(slots=True)
+class Sample:
+    """The start of a file, given to :meth:`Adapter.sniff` so no adapter reads it whole."""
+
+    path: Path
+    head: bytes
+
+    @classmethod
+    def of(cls, path: Path) -> Sample:
+        with path.open("rb") as stream:
+            return cls(path=path, head=stream.read(SNIFF_BYTES))
+
+    def text(self, encoding: str = "utf-8") -> str:
+        """The head decoded leniently: enough to look for markers, not to parse."""
+        return self.head.decode(encoding, errors="replace")
+
+
+@attrs.frozen(slots=True)
+class SniffResult:
+    """An adapter's claim on a file: which of its formats, and how sure it is (0..1).
+
+    The highest confidence wins; equal claims from two adapters are an error
+    the user resolves with ``--adapter``.
+    """
+
+    format: str
+    confidence: float = attrs.field(validator=attrs.validators.and_(
+        attrs.validators.ge(0.0), attrs.validators.le(1.0)))
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """The protocol every adapter implements; register instances with the
+    ``handoff_rules_adapters`` hook."""
+
+    #: Unique, short, lowercase (``sap-idoc``); shown in provenance and listings.
+    name: str
+    #: The adapter's own version, recorded in provenance.
+    version: str
+    #: The formats it reads.
+    formats: Sequence[FormatInfo]
+
+    def sniff(self, sample: Sample) -> SniffResult | None:
+        """Claim the file if it is in one of this adapter's formats, else None. Must not raise."""
+        ...
+
+    def read(self, path: Path) -> Iterator[Fact | Reject]:
+        """Yield one fact or reject per input record, in file order."""
+        ...

@@ -1,0 +1,107 @@
+"""Choosing the adapter for a file, and reading many files into facts and rejects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import attrs
+
+from handoff_rules.adapters.base import Adapter, Sample, SniffResult
+from handoff_rules.errors import HandoffError, InputError
+from handoff_rules.facts import Fact, Reject
+
+
+class NoAdapterError(InputError):
+    """No installed adapter recognises a file."""
+
+
+class AmbiguousFormatError(InputError):
+    """Two adapters claim a file with the same confidence."""
+
+
+class AdapterNotFound(HandoffError):
+    """``--adapter NAME`` names no installed adapter."""
+
+
+@attrs.frozen(slots=True)
+class ReadResult:
+    """Everything read from a set of files. ``facts`` and ``rejects`` keep file order."""
+
+    facts: tuple[Fact, ...]
+    rejects: tuple[Reject, ...]
+    errors: tuple[InputError, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """Facts per fact type, sorted by type: what the summary line reports."""
+        return dict(sorted(Counter(f.type for f in self.facts).items()))
+
+
+def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, SniffResult]:
+    """The adapter that claims ``path`` with the highest confidence."""
+    try:
+        sample = Sample.of(path)
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    claims: list[tuple[SniffResult, Adapter]] = []
+    for adapter in adapters:
+        try:
+            result = adapter.sniff(sample)
+        except Exception as exc:  # a broken sniff must not hide the other adapters
+            raise HandoffError(f"adapter {adapter.name!r} failed while sniffing {path}: {exc!r}")
+        if result is not None and result.confidence > 0:
+            claims.append((result, adapter))
+    if not claims:
+        names = ", ".join(sorted(a.name for a in adapters)) or "none installed"
+        raise NoAdapterError(
+            str(path), f"no adapter recognises this file (adapters tried: {names})"
+        )
+    claims.sort(key=lambda c: (-c[0].confidence, c[1].name))
+    best, adapter = claims[0]
+    if len(claims) > 1 and claims[1][0].confidence == best.confidence:
+        rivals = ", ".join(f"{a.name} ({r.format})" for r, a in claims if r.confidence == best.confidence)
+        raise AmbiguousFormatError(
+            str(path), f"several adapters claim this file equally: {rivals}; choose one with --adapter"
+        )
+    return adapter, best
+
+
+def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
+    for adapter in adapters:
+        if adapter.name == name:
+            return adapter
+    known = ", ".join(sorted(a.name for a in adapters)) or "none installed"
+    raise AdapterNotFound(f"no adapter named {name!r} (installed: {known})")
+
+
+def read_files(
+    paths: Iterable[Path],
+    adapters: Sequence[Adapter],
+    *,
+    adapter_name: str | None = None,
+    keep_going: bool = False,
+) -> ReadResult:
+    """Read every file with the adapter that claims it (or the one named).
+
+    With ``keep_going`` a file that fails as a whole is recorded in ``errors``
+    and the other files are still read; otherwise the first such error is raised.
+    """
+    forced = find_adapter(adapter_name, adapters) if adapter_name else None
+    facts: list[Fact] = []
+    rejects: list[Reject] = []
+    errors: list[InputError] = []
+    for path in paths:
+        try:
+            adapter = forced or choose_adapter(path, adapters)[0]
+            for item in adapter.read(path):
+                (facts if isinstance(item, Fact) else rejects).append(item)
+        except InputError as exc:  # AdapterError included: the file as a whole failed
+            if not keep_going:
+                raise
+            errors.append(exc)
+    return ReadResult(facts=tuple(facts), rejects=tuple(rejects), errors=tuple(errors))

@@ -1,0 +1,63 @@
+"""``handoff-rules adapters``: which plugins are installed and what they read."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from handoff_rules.plugins import default_plugin_manager, installed_adapters
+
+
+def _plugin_of_adapters() -> dict[str, str]:
+    """Adapter name -> the plugin (and distribution) that provides it."""
+    pm = default_plugin_manager()
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    owners: dict[str, str] = {}
+    for impl in pm.hook.handoff_rules_adapters.get_hookimpls():
+        dist = dists.get(id(impl.plugin))
+        label = impl.plugin_name
+        if dist is not None:
+            label += f" ({dist.project_name} {dist.version})"
+        for adapter in impl.function():
+            owners[adapter.name] = label
+    return owners
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def adapters(as_json: bool) -> None:
+    """List installed adapters and the formats they read."""
+    found = installed_adapters()
+    owners = _plugin_of_adapters()
+    if as_json:
+        payload = [
+            {
+                "adapter": a.name,
+                "version": a.version,
+                "plugin": owners.get(a.name),
+                "formats": [
+                    {"name": f.name, "description": f.description, "extensions": list(f.extensions)}
+                    for f in a.formats
+                ],
+            }
+            for a in found
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Installed adapters")
+    for column in ("adapter", "version", "plugin", "format", "description"):
+        table.add_column(column)
+    for adapter in found:
+        for index, fmt in enumerate(adapter.formats):
+            first = index == 0
+            table.add_row(
+                adapter.name if first else "",
+                adapter.version if first else "",
+                owners.get(adapter.name, "") if first else "",
+                fmt.name,
+                fmt.description,
+            )
+    Console().print(table)

@@ -1,0 +1,185 @@
+"""Decisions: what the engine concluded for one case at one checkpoint, and why.
+
+A decision is what people act on and auditors replay, so it is plain data
+with one stable JSON form (keys sorted, no whitespace variance): the same
+inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Final
+
+import attrs
+
+from handoff_rules.facts import Provenance
+
+DECISIONS_SCHEMA: Final = "handoff-rules/decisions/1"
+
+
+class Result(enum.StrEnum):
+    """A rule's result for a case. ``indeterminate`` means a fact it needs is missing."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INDETERMINATE = "indeterminate"
+    WAIVED = "waived"
+
+
+class Severity(enum.StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+
+
+class Outcome(enum.StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+    ALLOW = "allow"
+
+
+class Checkpoint(enum.StrEnum):
+    """The order-to-cash handoffs a rule can guard."""
+
+    H1 = "H1"  # order entry: sales -> sales support (CRM -> ERP)
+    H2 = "H2"  # credit check / order release
+    H3 = "H3"  # goods release
+    H4 = "H4"  # invoicing
+    H5 = "H5"  # payment and closing
+
+
+@attrs.frozen(slots=True)
+class Finding:
+    """One rule's result for one case (and one subject fact, for per-fact rules)."""
+
+    rule: str
+    result: Result = attrs.field(converter=Result)
+    severity: Severity = attrs.field(converter=Severity)
+    message: str
+    sources: tuple[Provenance, ...] = attrs.field(default=(), converter=tuple)
+    exception: str | None = None
+    subject: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "result": self.result.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "exception": self.exception,
+            "subject": self.subject,
+            "sources": [p.to_dict() for p in self.sources],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            rule=data["rule"],
+            result=data["result"],
+            severity=data["severity"],
+            message=data["message"],
+            exception=data.get("exception"),
+            subject=data.get("subject"),
+            sources=tuple(Provenance.from_dict(p) for p in data.get("sources", ())),
+        )
+
+
+@attrs.frozen(slots=True)
+class Action:
+    """Something a rule asks the integration to do, e.g. write off a residual."""
+
+    kind: str
+    rule: str
+    params: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), converter=lambda v: tuple(sorted((str(k), str(x)) for k, x in dict(v).items()))
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.rule, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Action:
+        return cls(kind=data["kind"], rule=data["rule"], params=data.get("params", {}))
+
+
+@attrs.frozen(slots=True)
+class PackRef:
+    """Which pack version decided: name, version and the digest of its content."""
+
+    name: str
+    version: str
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "digest": self.digest}
+
+
+def outcome_of(findings: Iterable[Finding]) -> Outcome:
+    """``block`` if a blocking rule fails or is indeterminate, ``warn`` if only warnings do."""
+    outcome = Outcome.ALLOW
+    for finding in findings:
+        if finding.result in (Result.PASS, Result.WAIVED):
+            continue
+        if finding.severity is Severity.BLOCK:
+            return Outcome.BLOCK
+        outcome = Outcome.WARN
+    return outcome
+
+
+@attrs.frozen(slots=True)
+class Decision:
+    """The decision for one case at one checkpoint under one pack version."""
+
+    case: str
+    checkpoint: Checkpoint = attrs.field(converter=Checkpoint)
+    at: date
+    pack: PackRef
+    findings: tuple[Finding, ...] = attrs.field(default=(), converter=tuple)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=tuple)
+    outcome: Outcome = attrs.field(converter=Outcome)
+
+    @outcome.default
+    def _outcome_from_findings(self) -> Outcome:
+        return outcome_of(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "checkpoint": self.checkpoint.value,
+            "outcome": self.outcome.value,
+            "at": self.at.isoformat(),
+            "pack": self.pack.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "actions": [a.to_dict() for a in self.actions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        return cls(
+            case=data["case"],
+            checkpoint=data["checkpoint"],
+            at=date.fromisoformat(data["at"]),
+            pack=PackRef(**data["pack"]),
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
+            outcome=data["outcome"],
+        )
+
+    def to_json(self) -> str:
+        """The canonical JSON text: sorted keys, compact, UTF-8 kept readable."""
+        return canonical_json(self.to_dict())
+
+
+def canonical_json(value: Any) -> str:
+    """One byte-stable JSON spelling, shared by decisions, audit records and digests."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decisions_document(decisions: Iterable[Decision]) -> dict[str, Any]:
+    """The top-level ``--format json`` document (schema ``handoff-rules/decisions/1``)."""
+    return {"schema": DECISIONS_SCHEMA, "decisions": [d.to_dict() for d in decisions]}

@@ -1,0 +1,150 @@
+"""The fact envelope: model data plus where it came from.
+
+A finding that says "blocked" is only useful if it can also say "VBAK row 17,
+order 0000012345": every fact and every reject carries its provenance, and the
+``read --format jsonl`` records defined here are a contract other tools read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import attrs
+
+from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict, to_dict
+
+#: The first element of every JSON Lines record says what the line is.
+RECORD_FACT: Final = "fact"
+RECORD_REJECT: Final = "reject"
+RECORD_SUMMARY: Final = "summary"
+
+
+@attrs.frozen(slots=True)
+class Provenance:
+    """Where a fact was read: adapter, source file and a human-readable location.
+
+    ``location`` is what a person needs to find the record again ("line 17",
+    "IDoc 0000000000123456 segment 000012 E1EDKA1"); ``line`` is the physical line
+    number when the format has lines, so editors and reports can jump to it.
+    """
+
+    adapter: str
+    source: str
+    location: str
+    adapter_version: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.location}"
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "adapter": self.adapter,
+            "source": self.source,
+            "location": self.location,
+        }
+        if self.adapter_version is not None:
+            result["adapter_version"] = self.adapter_version
+        if self.line is not None:
+            result["line"] = self.line
+        return result
+
+    @classmethod
+    def from_dict(cls, data: object) -> Provenance:
+        if not isinstance(data, dict):
+            raise ModelDataError(f"provenance must be an object, not {data!r}")
+        unknown = set(data) - {"adapter", "source", "location", "adapter_version", "line"}
+        missing = {"adapter", "source", "location"} - set(data)
+        if unknown or missing:
+            raise ModelDataError(
+                f"invalid provenance: missing {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+        line = data.get("line")
+        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+            raise ModelDataError(f"provenance line must be an integer, not {line!r}")
+        return cls(
+            adapter=str(data["adapter"]),
+            source=str(data["source"]),
+            location=str(data["location"]),
+            adapter_version=data.get("adapter_version"),
+            line=line,
+        )
+
+
+@attrs.frozen(slots=True)
+class Fact:
+    """One model object with its provenance: the unit adapters emit and rules match."""
+
+    data: FactData
+    provenance: Provenance
+
+    @property
+    def type(self) -> str:
+        return self.data.fact_type
+
+    def to_record(self) -> dict[str, Any]:
+        """The ``read --format jsonl`` line for this fact."""
+        return {
+            "record": RECORD_FACT,
+            "type": self.type,
+            "data": to_dict(self.data),
+            "provenance": self.provenance.to_dict(),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Fact:
+        fact_type = record.get("type")
+        if record.get("record") != RECORD_FACT or fact_type not in FACT_TYPES:
+            raise ModelDataError(
+                f"not a fact record of a known type: record={record.get('record')!r}, "
+                f"type={fact_type!r} (known: {', '.join(sorted(FACT_TYPES))})"
+            )
+        data = from_dict(FACT_TYPES[fact_type], record.get("data"))
+        return cls(data=data, provenance=Provenance.from_dict(record.get("provenance")))
+
+
+@attrs.frozen(slots=True)
+class Reject:
+    """An input record that could not become a fact, and why; never dropped silently.
+
+    ``type`` is the fact type the record would have become, when the adapter
+    knows it; ``raw`` is a short excerpt of the record for the person fixing it.
+    """
+
+    reason: str
+    provenance: Provenance
+    type: str | None = None
+    raw: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "record": RECORD_REJECT,
+            "type": self.type,
+            "reason": self.reason,
+            "provenance": self.provenance.to_dict(),
+        }
+        if self.raw is not None:
+            record["raw"] = self.raw
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Reject:
+        if record.get("record") != RECORD_REJECT or not isinstance(record.get("reason"), str):
+            raise ModelDataError(f"not a reject record: {record!r}")
+        return cls(
+            reason=record["reason"],
+            provenance=Provenance.from_dict(record.get("provenance")),
+            type=record.get("type"),
+            raw=record.get("raw"),
+        )
+
+
+def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int]:
+    """A total order on facts that does not depend on arrival order.
+
+    Decisions must not change when the same facts arrive in another order, so
+    everything that iterates facts sorts them by this key first.
+    """
+    data_id = str(getattr(fact.data, "id", ""))
+    prov = fact.provenance
+    return (fact.type, data_id, prov.source, prov.location, prov.line or 0)

@@ -1,0 +1,96 @@
+"""The hook specifications: every way a plugin can extend handoff-rules.
+
+A plugin is a module (or object) with functions named like the hooks below and
+decorated with :data:`hookimpl`, exposed through the ``handoff_rules``
+entry-point group::
+
+    [project.entry-points.handoff_rules]
+    acme = "acme_handoff.plugin"
+
+Hooks are called with keyword arguments, so an implementation may accept only
+the parameters it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import pluggy
+
+if TYPE_CHECKING:
+    from handoff_rules.adapters.base import Adapter
+    from handoff_rules.cases import Case
+    from handoff_rules.decision import Decision
+    from handoff_rules.facts import Fact
+
+NAME: Final = "handoff_rules"
+
+_spec_marker = pluggy.HookspecMarker(NAME)
+_impl_marker = pluggy.HookimplMarker(NAME)
+
+#: Decorate a plugin's hook implementations with this marker.
+hookimpl = _impl_marker
+
+
+@_spec_marker
+def handoff_rules_adapters() -> Iterable[Adapter]:
+    """Return the adapters this plugin provides.
+
+    Called once when the plugin manager starts. Each adapter must have a name
+    no other installed adapter uses; ``handoff-rules adapters`` lists them with
+    the formats they read, and ``handoff-rules read`` asks each one to sniff
+    every input file.
+
+    :return: adapter instances implementing :class:`handoff_rules.adapters.Adapter`
+    """
+    raise NotImplementedError
+
+
+@_spec_marker
+def handoff_rules_packs() -> Iterable[Path | Traversable]:
+    """Return the policy-pack folders this plugin ships as package data.
+
+    A pack is data, never code: return the folder (for package data, use
+    ``importlib.resources.files("my_plugin") / "packs" / "my-pack"``) and the
+    loader reads and validates it like any pack on disk. ``--pack NAME`` then
+    finds it by the pack's name.
+
+    :return: pack folders
+    """
+    raise NotImplementedError
+
+
+@_spec_marker
+def handoff_rules_derive_facts(case: Case, at: date) -> Iterable[Fact]:
+    """Return facts derived from a case before rules are evaluated.
+
+    Use it for values a rule cannot compute safely from raw facts: an open
+    balance, a power of attorney's remaining limit, days overdue. The result
+    must depend only on the case and ``at`` (the evaluation date), never on the
+    wall clock or on other state, or decisions stop being reproducible.
+    Return facts with a :class:`~handoff_rules.facts.Provenance` that names
+    your plugin as the adapter; the engine adds them to the case.
+
+    :param case: the case about to be evaluated
+    :param at: the evaluation date the caller passed in
+    :return: derived facts, usually :class:`~handoff_rules.model.Derived`
+    """
+    raise NotImplementedError
+
+
+@_spec_marker
+def handoff_rules_decision(decision: Decision, case: Case) -> None:
+    """Receive every decision the engine makes (a decision sink).
+
+    Called once per case and checkpoint after waivers are applied. Use it to set
+    a delivery block, notify someone or post a write-off. An exception raised
+    here stops the run with an error naming the plugin: a sink that silently
+    loses decisions would be worse.
+
+    :param decision: the final decision
+    :param case: the case it was made for, with all its facts
+    """

@@ -1,0 +1,82 @@
+"""What sales promised in the CRM, and how it links to the ERP order."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from handoff_rules.model.money import Money
+from handoff_rules.model.orders import _decimal_or_none
+
+
+@attrs.frozen(slots=True)
+class Opportunity:
+    """A CRM deal. Only a won one is a promise the order must keep."""
+
+    fact_type: ClassVar[str] = "opportunity"
+
+    id: str
+    name: str | None = None
+    account_id: str | None = None
+    stage: str | None = None
+    is_won: bool | None = None
+    is_closed: bool | None = None
+    close_date: date | None = None
+    amount: Money | None = None
+    owner: str | None = None
+    order_ref: str | None = None
+    payment_terms: str | None = None
+    payment_days: int | None = None
+    discount_pct: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
+    nonstandard_terms: str | None = None
+    ops_signoff_by: str | None = None
+    ops_signoff_on: date | None = None
+
+    @property
+    def counterparty_id(self) -> str | None:
+        return self.account_id
+
+
+@attrs.frozen(slots=True)
+class OpportunityLink:
+    """The link from a won opportunity to the ERP order created from it, and how it was made."""
+
+    fact_type: ClassVar[str] = "link"
+
+    opportunity_id: str
+    order_id: str
+    via: str
+    counterparty_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.opportunity_id}->{self.order_id}"
+
+
+@attrs.frozen(slots=True)
+class Derived:
+    """A fact computed by a plugin's ``handoff_rules_derive_facts`` hook (open balance …).
+
+    ``values`` holds JSON-safe scalars plus Decimal and date; rules address them
+    as ``derived.values.<key>`` filtered by ``name``.
+    """
+
+    fact_type: ClassVar[str] = "derived"
+
+    name: str
+    subject: str
+    values: tuple[tuple[str, object], ...] = attrs.field(
+        default=(), converter=lambda v: tuple(sorted(dict(v).items()))
+    )
+    order_id: str | None = None
+    counterparty_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}:{self.subject}"
+
+    def get(self, key: str) -> object:
+        return dict(self.values).get(key)

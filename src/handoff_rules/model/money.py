@@ -1,0 +1,135 @@
+"""Exact money: a Decimal amount in one ISO 4217 currency.
+
+Accounting asks for figures "exact to the kopeck", so money never touches a
+float: a float is refused outright (``0.1 + 0.2`` is not ``0.3``), and an amount
+with more decimals than the currency has is refused too unless the caller
+rounds on purpose with :meth:`Money.rounded`. Arithmetic across currencies is an
+error rather than a silent conversion.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from handoff_rules.model.currencies import minor_units
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be money (float, unknown code, too many decimals)."""
+
+
+def _to_decimal(value: object) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(
+            f"money amounts must be Decimal, int or str, not {type(value).__name__} "
+            f"({value!r}): floats cannot hold cents exactly"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise MoneyError(f"not a decimal amount: {value!r}") from None
+    else:
+        raise MoneyError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
+    if not result.is_finite():
+        raise MoneyError(f"money amounts must be finite, got {value!r}")
+    return result
+
+
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def _check_currency(currency: str) -> str:
+    try:
+        minor_units(currency)
+    except ValueError as exc:
+        raise MoneyError(str(exc)) from None
+    return currency
+
+
+@attrs.frozen(slots=True, order=False, eq=True)
+class Money:
+    """An exact amount of one currency, quantized to the currency's minor unit."""
+
+    amount: Decimal = attrs.field(converter=_to_decimal)
+    currency: str = attrs.field(validator=lambda _i, _a, v: _check_currency(v))
+
+    def __attrs_post_init__(self) -> None:
+        quantized = self.amount.quantize(_exponent(self.currency))
+        if quantized != self.amount:
+            raise MoneyError(
+                f"{self.amount} has more decimals than {self.currency} allows "
+                f"({minor_units(self.currency)}); use Money.rounded() to round on purpose"
+            )
+        object.__setattr__(self, "amount", quantized)
+
+    @classmethod
+    def rounded(
+        cls, amount: Decimal | int | str, currency: str, rounding: str = ROUND_HALF_EVEN
+    ) -> Money:
+        """Build money from an amount that may carry more decimals, rounding explicitly."""
+        value = _to_decimal(amount).quantize(_exponent(_check_currency(currency)), rounding)
+        return cls(value, currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Money:
+        """Build money from integer minor units (cents, kopecks), as the rule engine stores it."""
+        return cls(Decimal(minor).scaleb(-minor_units(_check_currency(currency))), currency)
+
+    @property
+    def minor(self) -> int:
+        """The amount in integer minor units: what rules compare, exactly."""
+        return int(self.amount.scaleb(minor_units(self.currency)))
+
+    def _same(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._same(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._same(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
+            raise TypeError(f"money can be multiplied by Decimal or int, not {type(factor).__name__}")
+        return Money.rounded(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other).amount
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form: the amount as a string so no reader turns it into a float."""
+        return {"amount": str(self.amount), "currency": self.currency}
