@@ -98,7 +98,8 @@ def build_cases(facts: Iterable[Fact]) -> CaseSet:
     cases = []
     for order_id, order_facts in orders_by_id.items():
         members = [*order_facts, *by_order.get(order_id, ()), *global_facts]
-        for party in sorted({p for f in order_facts if (p := _key(f.data.counterparty_id))}):
+        parties = {_key(getattr(f.data, "counterparty_id", None)) for f in order_facts}
+        for party in sorted(p for p in parties if p is not None):
             members.extend(by_party.get(party, ()))
         for fact in by_order.get(order_id, ()):
             if isinstance(fact.data, OpportunityLink) and fact.data.opportunity_id in opportunities:

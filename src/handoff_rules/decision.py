@@ -50,6 +50,15 @@ class Checkpoint(enum.StrEnum):
     H5 = "H5"  # payment and closing
 
 
+def _provenances(items: Iterable[Provenance]) -> tuple[Provenance, ...]:
+    return tuple(items)
+
+
+def _string_items(params: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """Action parameters as sorted string pairs: stable JSON, no float surprises."""
+    return tuple(sorted((str(k), str(v)) for k, v in dict(params).items()))
+
+
 @attrs.frozen(slots=True)
 class Finding:
     """One rule's result for one case (and one subject fact, for per-fact rules)."""
@@ -58,7 +67,7 @@ class Finding:
     result: Result = attrs.field(converter=Result)
     severity: Severity = attrs.field(converter=Severity)
     message: str
-    sources: tuple[Provenance, ...] = attrs.field(default=(), converter=tuple)
+    sources: tuple[Provenance, ...] = attrs.field(default=(), converter=_provenances)
     exception: str | None = None
     subject: str | None = None
 
@@ -92,9 +101,7 @@ class Action:
 
     kind: str
     rule: str
-    params: tuple[tuple[str, str], ...] = attrs.field(
-        default=(), converter=lambda v: tuple(sorted((str(k), str(x)) for k, x in dict(v).items()))
-    )
+    params: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_string_items)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "rule": self.rule, "params": dict(self.params)}
@@ -131,6 +138,14 @@ def outcome_of(findings: Iterable[Finding]) -> Outcome:
     return outcome
 
 
+def _findings(items: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(items)
+
+
+def _actions(items: Iterable[Action]) -> tuple[Action, ...]:
+    return tuple(items)
+
+
 @attrs.frozen(slots=True)
 class Decision:
     """The decision for one case at one checkpoint under one pack version."""
@@ -139,8 +154,8 @@ class Decision:
     checkpoint: Checkpoint = attrs.field(converter=Checkpoint)
     at: date
     pack: PackRef
-    findings: tuple[Finding, ...] = attrs.field(default=(), converter=tuple)
-    actions: tuple[Action, ...] = attrs.field(default=(), converter=tuple)
+    findings: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
     outcome: Outcome = attrs.field(converter=Outcome)
 
     @outcome.default

@@ -7,7 +7,7 @@ order 0000012345": every fact and every reject carries its provenance, and the
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -94,12 +94,16 @@ class Fact:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
         fact_type = record.get("type")
-        if record.get("record") != RECORD_FACT or fact_type not in FACT_TYPES:
+        if (
+            record.get("record") != RECORD_FACT
+            or not isinstance(fact_type, str)
+            or (fact_type not in FACT_TYPES)
+        ):
             raise ModelDataError(
                 f"not a fact record of a known type: record={record.get('record')!r}, "
                 f"type={fact_type!r} (known: {', '.join(sorted(FACT_TYPES))})"
             )
-        data = from_dict(FACT_TYPES[fact_type], record.get("data"))
+        data = cast(FactData, from_dict(FACT_TYPES[fact_type], record.get("data")))
         return cls(data=data, provenance=Provenance.from_dict(record.get("provenance")))
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from handoff_rules.cases import Case
     from handoff_rules.decision import Decision
     from handoff_rules.facts import Fact
+    from handoff_rules.policy.exceptions.store import ExceptionStore
 
 NAME: Final = "handoff_rules"
 
@@ -93,4 +94,20 @@ def handoff_rules_decision(decision: Decision, case: Case) -> None:
 
     :param decision: the final decision
     :param case: the case it was made for, with all its facts
+    """
+
+
+@_spec_marker(firstresult=True)
+def handoff_rules_exception_store(location: str) -> ExceptionStore | None:
+    """Return the exception store for ``location``, or ``None`` if it is not yours.
+
+    By default an exception register is a YAML file; a plugin can keep it
+    elsewhere (a database, a ticket system) by claiming locations it
+    recognises, e.g. ``"tickets://finance"``. The first plugin that returns a
+    store wins; when none does, ``location`` is read as a YAML file. A store
+    must keep history: it adds revisions and never changes or drops one.
+
+    :param location: what the user passed as the register (``--exceptions``)
+    :return: an object implementing
+        :class:`handoff_rules.policy.exceptions.ExceptionStore`, or ``None``
     """

@@ -73,6 +73,8 @@ def installed_adapters(pm: pluggy.PluginManager | None = None) -> list[Adapter]:
             if not isinstance(adapter, Adapter):
                 raise PluginLoadError(f"{adapter!r} does not implement the Adapter protocol")
             if adapter.name in adapters and adapters[adapter.name] is not adapter:
-                raise DuplicateAdapterError(f"two plugins provide an adapter named {adapter.name!r}")
+                raise DuplicateAdapterError(
+                    f"two plugins provide an adapter named {adapter.name!r}"
+                )
             adapters[adapter.name] = adapter
     return [adapters[name] for name in sorted(adapters)]

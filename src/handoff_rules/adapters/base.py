@@ -9,7 +9,7 @@ went wrong; what was read before that point has already been yielded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -26,13 +26,17 @@ class AdapterError(InputError):
     """A file an adapter cannot read on: malformed, truncated, refused (DTD, entity bomb)."""
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(slots=True)
 class FormatInfo:
     """One format an adapter reads, as ``handoff-rules adapters`` lists it."""
 
     name: str
     description: str
-    extensions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    extensions: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
 
 @attrs.frozen(slots=True)
@@ -61,8 +65,9 @@ class SniffResult:
     """
 
     format: str
-    confidence: float = attrs.field(validator=attrs.validators.and_(
-        attrs.validators.ge(0.0), attrs.validators.le(1.0)))
+    confidence: float = attrs.field(
+        validator=attrs.validators.and_(attrs.validators.ge(0.0), attrs.validators.le(1.0))
+    )
 
 
 @runtime_checkable

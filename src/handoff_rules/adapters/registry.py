@@ -53,7 +53,9 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
         try:
             result = adapter.sniff(sample)
         except Exception as exc:  # a broken sniff must not hide the other adapters
-            raise HandoffError(f"adapter {adapter.name!r} failed while sniffing {path}: {exc!r}")
+            raise HandoffError(
+                f"adapter {adapter.name!r} failed while sniffing {path}: {exc!r}"
+            ) from exc
         if result is not None and result.confidence > 0:
             claims.append((result, adapter))
     if not claims:
@@ -64,9 +66,12 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
     claims.sort(key=lambda c: (-c[0].confidence, c[1].name))
     best, adapter = claims[0]
     if len(claims) > 1 and claims[1][0].confidence == best.confidence:
-        rivals = ", ".join(f"{a.name} ({r.format})" for r, a in claims if r.confidence == best.confidence)
+        rivals = ", ".join(
+            f"{a.name} ({r.format})" for r, a in claims if r.confidence == best.confidence
+        )
         raise AmbiguousFormatError(
-            str(path), f"several adapters claim this file equally: {rivals}; choose one with --adapter"
+            str(path),
+            f"several adapters claim this file equally: {rivals}; choose one with --adapter",
         )
     return adapter, best
 
@@ -99,7 +104,10 @@ def read_files(
         try:
             adapter = forced or choose_adapter(path, adapters)[0]
             for item in adapter.read(path):
-                (facts if isinstance(item, Fact) else rejects).append(item)
+                if isinstance(item, Fact):
+                    facts.append(item)
+                else:
+                    rejects.append(item)
         except InputError as exc:  # AdapterError included: the file as a whole failed
             if not keep_going:
                 raise

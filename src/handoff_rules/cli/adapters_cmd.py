@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import cast
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from handoff_rules.adapters.base import Adapter
 from handoff_rules.plugins import default_plugin_manager, installed_adapters
 
 
@@ -21,7 +24,8 @@ def _plugin_of_adapters() -> dict[str, str]:
         label = impl.plugin_name
         if dist is not None:
             label += f" ({dist.project_name} {dist.version})"
-        for adapter in impl.function():
+        provided = cast(Iterable[Adapter], impl.function())
+        for adapter in provided:
             owners[adapter.name] = label
     return owners
 

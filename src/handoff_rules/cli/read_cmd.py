@@ -37,7 +37,9 @@ def _jsonl(record: dict[str, Any]) -> str:
     show_default=True,
     help="table: counts for people; jsonl: one JSON record per fact/reject, then a summary.",
 )
-@click.option("--adapter", "adapter_name", help="Read every file with this adapter (skip sniffing).")
+@click.option(
+    "--adapter", "adapter_name", help="Read every file with this adapter (skip sniffing)."
+)
 def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     """Read export FILES into facts and rejects.
 
@@ -69,6 +71,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
         except InputError as exc:
             errors.append(exc)
             click.echo(f"error: {exc}", err=True)
+            adapter_label = f"{adapter_label} (failed)" if adapter_label != "-" else "(unread)"
         per_file.append((str(path), adapter_label, n_facts, n_rejects))
 
     if fmt == "jsonl":
@@ -79,7 +82,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             "errors": [str(e) for e in errors],
         }
         out.write(_jsonl(summary) + "\n")
-    else:
+    elif len(errors) < len(files):  # when nothing was read, the error lines say it all
         _print_table(per_file, facts, rejects)
     if errors:
         raise SystemExit(2)
@@ -95,12 +98,13 @@ def _print_table(
     for name, adapter, n_facts, n_rejects in per_file:
         files.add_row(name, adapter, str(n_facts), str(n_rejects))
     console.print(files)
-    types = Table(title="Facts by type")
-    types.add_column("type")
-    types.add_column("count", justify="right")
-    for fact_type, count in sorted(facts.items()):
-        types.add_row(fact_type, str(count))
-    console.print(types)
+    if facts:
+        types = Table(title="Facts by type")
+        types.add_column("type")
+        types.add_column("count", justify="right")
+        for fact_type, count in sorted(facts.items()):
+            types.add_row(fact_type, str(count))
+        console.print(types)
     if rejects:
         table = Table(title=f"Rejects ({len(rejects)})")
         for column in ("where", "type", "reason"):

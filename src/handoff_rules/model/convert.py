@@ -28,7 +28,7 @@ class ModelDataError(ValueError):
 
 
 def _structure_decimal(value: object, _type: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"expected a decimal string, not {type(value).__name__} {value!r}")
     try:
         result = Decimal(str(value))
@@ -37,6 +37,20 @@ def _structure_decimal(value: object, _type: object) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"not a finite decimal: {value!r}")
     return result
+
+
+def _structure_strict(expected: type) -> Any:
+    # cattrs' defaults call bool()/int()/str() on anything: "false" became True,
+    # 3.7 became 3, an object became its repr. The dict form is JSON, so each
+    # scalar must already have its JSON type.
+    def structure(value: object, _type: object) -> object:
+        if type(value) is not expected:
+            raise TypeError(
+                f"expected {expected.__name__}, not {type(value).__name__} {value!r}"
+            )
+        return value
+
+    return structure
 
 
 def _structure_date(value: object, _type: object) -> date:
@@ -107,6 +121,8 @@ def _enum_value(member: DocumentKind | DocumentForm | ContractStatus | IdScheme)
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
+    for scalar in (bool, int, str):
+        conv.register_structure_hook(scalar, _structure_strict(scalar))
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(date, date.isoformat)

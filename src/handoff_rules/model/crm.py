@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
@@ -56,6 +57,12 @@ class OpportunityLink:
         return f"{self.opportunity_id}->{self.order_id}"
 
 
+def _sorted_items(
+    values: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted(dict(values).items()))
+
+
 @attrs.frozen(slots=True)
 class Derived:
     """A fact computed by a plugin's ``handoff_rules_derive_facts`` hook (open balance …).
@@ -68,9 +75,7 @@ class Derived:
 
     name: str
     subject: str
-    values: tuple[tuple[str, object], ...] = attrs.field(
-        default=(), converter=lambda v: tuple(sorted(dict(v).items()))
-    )
+    values: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_sorted_items)
     order_id: str | None = None
     counterparty_id: str | None = None
 

@@ -74,7 +74,7 @@ def check_identifier(scheme: str, value: str) -> tuple[str | None, str | None]:
     try:
         return str(validator(value)), None
     except ValidationError as exc:
-        return None, f"invalid {scheme} {value!r}: {exc.message}"
+        return None, f"invalid {scheme} {value!r}: {exc}"
 
 
 @attrs.frozen(slots=True)

@@ -22,7 +22,7 @@ class MoneyError(ValueError):
 
 
 def _to_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(
             f"money amounts must be Decimal, int or str, not {type(value).__name__} "
             f"({value!r}): floats cannot hold cents exactly"
@@ -110,7 +110,8 @@ class Money:
 
     def __mul__(self, factor: Decimal | int) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
-            raise TypeError(f"money can be multiplied by Decimal or int, not {type(factor).__name__}")
+            kind = type(factor).__name__
+            raise TypeError(f"money can be multiplied by Decimal or int, not {kind}")
         return Money.rounded(self.amount * factor, self.currency)
 
     __rmul__ = __mul__

@@ -1,0 +1,185 @@
+"""Streaming, hardened reader of IDoc XML files.
+
+The parser never loads a DTD, never resolves an entity and never touches the
+network, and a file with a DOCTYPE is refused before parsing starts: an IDoc
+has no use for one, and a DTD is how XXE and entity-expansion bombs get in.
+
+Memory stays flat however large the file: lxml's ``iterparse`` reports only
+``IDOC`` elements, each is turned into an :class:`~handoff_rules_sap.segments.IDoc`
+and then removed from the tree, so at most one IDoc is held at a time.
+The root element is not looked at (real files use the extension name, the
+CIMTYP, as root); the type comes from the control record EDI_DC40.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from handoff_rules.adapters import AdapterError
+from lxml import etree
+
+from handoff_rules_sap.segments import IDoc, Segment, is_custom_segment
+
+CONTROL_TAG: Final = "EDI_DC40"
+
+_PROLOG_BYTES: Final = 64 * 1024
+_FIRST_ELEMENT: Final = re.compile(rb"<[A-Za-z_:]")
+_DOCTYPE: Final = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ENTITY: Final = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
+
+
+def refuse_dtd(path: Path, head: bytes) -> None:
+    """Refuse a DOCTYPE (or an entity declaration) in the prolog, naming its line."""
+    first = _FIRST_ELEMENT.search(head)
+    prolog = head[: first.start()] if first else head
+    found = _DOCTYPE.search(prolog) or _ENTITY.search(head)
+    if found is not None:
+        line = head.count(b"\n", 0, found.start()) + 1
+        raise AdapterError(
+            str(path),
+            "refused: the XML has a DOCTYPE / entity declaration; IDoc XML needs none, "
+            "and DTDs are how external-entity (XXE) and entity-expansion attacks work",
+            f"line {line}",
+        )
+
+
+class _Builder:
+    """Turns one ``<IDOC>`` element into segments, in document order."""
+
+    __slots__ = ("custom", "segments")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.custom = 0
+
+    def walk(self, element: etree._Element, parent: int | None) -> None:
+        segments = self.segments
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue  # comments and processing instructions
+            if tag[0] == "{":
+                tag = _local(tag)
+            if child.get("SEGMENT") is None and len(child) == 0:
+                continue  # a field of the enclosing element, read by the caller
+            if is_custom_segment(tag):
+                self.custom += 1 + sum(
+                    1 for e in child.iterdescendants() if e.get("SEGMENT") is not None
+                )
+                continue
+            fields: dict[str, str] = {}
+            has_segments = False
+            for field in child:
+                if field.get("SEGMENT") is not None or len(field):
+                    has_segments = True
+                    continue
+                name = field.tag
+                if isinstance(name, str):
+                    fields[_local(name)] = field.text or ""
+            index = len(segments)
+            segments.append(
+                Segment(
+                    name=tag,
+                    raw_name=tag,
+                    number=f"{index + 1:06d}",
+                    parent=parent,
+                    fields=fields,
+                    line=child.sourceline,
+                )
+            )
+            if has_segments:
+                self.walk(child, index)
+
+
+def _idoc_of(element: etree._Element, source: str) -> IDoc:
+    control: dict[str, str] = {}
+    builder = _Builder()
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and _local(tag) == CONTROL_TAG:
+            control = {
+                _local(f.tag): f.text or "" for f in child if isinstance(f.tag, str)
+            }
+            break
+    if not control:
+        raise AdapterError(
+            source, "an IDOC element without a control record EDI_DC40", f"line {element.sourceline}"
+        )
+    # The control record is skipped by the walk: it has no SEGMENT attribute
+    # in most files, but may have one in others.
+    builder.walk(_without_control(element), None)
+    return IDoc(
+        control=control,
+        segments=tuple(builder.segments),
+        line=element.sourceline,
+        custom_segments=builder.custom,
+    )
+
+
+def _without_control(element: etree._Element) -> etree._Element:
+    for child in element:
+        if isinstance(child.tag, str) and _local(child.tag) == CONTROL_TAG:
+            element.remove(child)
+            break
+    return element
+
+
+def iter_idocs(path: Path) -> Iterator[IDoc]:
+    """Yield the IDocs of an XML file one by one.
+
+    :raises AdapterError: for a DTD, malformed or truncated XML, bytes that are
+        not in the declared encoding, or a file with no IDoc; IDocs complete
+        before the problem have been yielded already.
+    """
+    source = str(path)
+    with path.open("rb") as stream:
+        refuse_dtd(path, stream.read(_PROLOG_BYTES))
+    last = "before the first IDoc"
+    count = 0
+    try:
+        context = etree.iterparse(
+            source,
+            events=("end",),
+            tag="{*}IDOC",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        for _event, element in context:
+            if element.getroottree().docinfo.doctype:
+                raise AdapterError(source, "refused: the XML has a DOCTYPE", "line 1")
+            idoc = _idoc_of(element, source)
+            count += 1
+            last = f"after IDoc {idoc.docnum or count} (line {element.sourceline})"
+            # Free what was read: this element, and the emptied ones before it.
+            element.clear()
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+            yield idoc
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else None)
+        message = exc.msg or str(exc)
+        if "encoding" in message.lower() or "utf-8" in message.lower():
+            reason = f"not valid text in the declared encoding ({message})"
+        elif "end of data" in message.lower() or "premature" in message.lower():
+            reason = f"truncated XML ({message})"
+        else:
+            reason = f"malformed XML ({message})"
+        raise AdapterError(
+            source, f"{reason}; read {count} IDoc(s), stopped {last}", f"line {line}"
+        ) from None
+    if count == 0:
+        raise AdapterError(source, "no IDOC element found: not an IDoc XML file")

@@ -1,0 +1,265 @@
+"""Which text encoding an export is in, decided the same way every time.
+
+Exports arrive as UTF-8 with or without a BOM, as UTF-16 from Excel's
+"Unicode text", and as the Windows code page of the machine that wrote them:
+cp1251 in Russia and Ukraine, cp1252 in western Europe. A wrong guess does not
+fail, it turns "Ромашка" into "Ðîìàøêà", so the rule is fixed and documented:
+
+1. a byte-order mark decides (UTF-8, UTF-16 LE/BE);
+2. otherwise, bytes that decode as strict UTF-8 are UTF-8;
+3. otherwise the bytes are read as cp1251 and split into words (runs of
+   letters). Every byte from 0xC0 up is a Cyrillic letter in cp1251 and an
+   accented Latin letter in cp1252, so the letters alone cannot tell; words
+   can: Russian or Ukrainian text gives words made only of Cyrillic letters,
+   while French or German text read as cp1251 gives words mixing Latin and
+   Cyrillic ("Sociщtщ"). If at least :data:`CYRILLIC_SHARE` of the words that
+   contain a non-ASCII letter are purely Cyrillic, it is cp1251; else cp1252,
+   or latin-1 when the bytes use a code point cp1252 leaves undefined.
+
+An explicit encoding given by the user always wins over detection.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from handoff_rules.adapters.base import AdapterError
+
+__all__ = [
+    "CYRILLIC_SHARE",
+    "DetectedEncoding",
+    "EncodingError",
+    "TextStream",
+    "decode",
+    "detect_encoding",
+    "open_text",
+    "read_text",
+]
+
+#: Share of non-ASCII words that must read as pure Cyrillic for non-UTF-8 bytes to be cp1251.
+CYRILLIC_SHARE: Final = 0.5
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class EncodingError(AdapterError):
+    """Bytes that are not text in the detected or requested encoding."""
+
+
+@attrs.frozen(slots=True)
+class DetectedEncoding:
+    """The encoding chosen for a file and why, so a reader can report it."""
+
+    encoding: str
+    reason: str
+    bom: bool = False
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+_WORD: Final = re.compile(r"[^\W\d_]+")
+
+
+def _cyrillic_share(text: str) -> float:
+    """Share of the words with a non-ASCII letter that are Cyrillic through and through."""
+    words = [w for w in _WORD.findall(text) if not w.isascii()]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if all(_is_cyrillic(ch) for ch in w)) / len(words)
+
+
+def _is_valid_utf8_prefix(head: bytes, complete: bool) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        decoder.decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(head: bytes, *, complete: bool = True) -> DetectedEncoding:
+    """Decide the encoding of ``head`` (the whole file, or its start with ``complete=False``).
+
+    With ``complete=False`` a multi-byte UTF-8 sequence cut off at the end of
+    ``head`` does not count against UTF-8.
+    """
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            label = {
+                codecs.BOM_UTF8: "UTF-8",
+                codecs.BOM_UTF16_LE: "UTF-16 LE",
+                codecs.BOM_UTF16_BE: "UTF-16 BE",
+            }[bom]
+            return DetectedEncoding(name, f"{label} byte-order mark", bom=True)
+    if _is_valid_utf8_prefix(head, complete):
+        return DetectedEncoding("utf-8", "valid UTF-8")
+    as_1251 = head.decode("cp1251", errors="replace")
+    share = _cyrillic_share(as_1251)
+    if share >= CYRILLIC_SHARE:
+        return DetectedEncoding(
+            "cp1251", f"not UTF-8; {share:.0%} of non-ASCII words Cyrillic in cp1251"
+        )
+    try:
+        head.decode("cp1252")
+    except UnicodeDecodeError:
+        return DetectedEncoding("latin-1", "not UTF-8, not Cyrillic, bytes undefined in cp1252")
+    return DetectedEncoding(
+        "cp1252", f"not UTF-8; only {share:.0%} of non-ASCII words Cyrillic in cp1251"
+    )
+
+
+def _offset_message(
+    source: str, exc: UnicodeDecodeError, encoding: str, base: int
+) -> EncodingError:
+    offset = base + exc.start
+    bad = exc.object[exc.start : exc.start + 4]
+    return EncodingError(
+        source,
+        f"not valid {encoding} at byte offset {offset} (bytes {bytes(bad)!r}); "
+        "give the right encoding explicitly",
+        location=f"byte {offset}",
+    )
+
+
+def decode(
+    data: bytes, *, source: str = "<bytes>", encoding: str | None = None
+) -> tuple[str, DetectedEncoding]:
+    """Decode a whole file's bytes; an explicit ``encoding`` overrides detection.
+
+    :raises EncodingError: naming ``source`` and the byte offset of the first bad byte
+    """
+    detected = _explicit(encoding, source) if encoding is not None else detect_encoding(data)
+    try:
+        return data.decode(detected.encoding), detected
+    except UnicodeDecodeError as exc:
+        raise _offset_message(source, exc, detected.encoding, 0) from None
+
+
+def _explicit(encoding: str, source: str) -> DetectedEncoding:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise EncodingError(source, f"unknown encoding {encoding!r}") from None
+    return DetectedEncoding(name, "given explicitly")
+
+
+def read_text(path: Path, *, encoding: str | None = None) -> tuple[str, DetectedEncoding]:
+    """The whole text of ``path`` and the encoding used."""
+    return decode(path.read_bytes(), source=str(path), encoding=encoding)
+
+
+class TextStream:
+    """Text read incrementally from a binary file; a decoding error names the byte offset."""
+
+    def __init__(self, raw: io.BufferedReader, encoding: str, source: str) -> None:
+        self._raw = raw
+        self._encoding = encoding
+        self._source = source
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._consumed = 0
+        self._buffer = ""
+        self._eof = False
+
+    def __enter__(self) -> TextStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> TextStream:
+        return self
+
+    def _fill(self) -> None:
+        chunk = self._raw.read(64 * 1024)
+        final = not chunk
+        try:
+            self._buffer += self._decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            # The decoder keeps up to a few undecoded bytes from earlier chunks;
+            # its state tells how many, so the offset is exact.
+            pending = len(self._decoder.getstate()[0])
+            raise _offset_message(
+                self._source, exc, self._encoding, self._consumed - pending
+            ) from None
+        self._consumed += len(chunk)
+        self._eof = final
+
+    def read(self, size: int | None = -1) -> str:
+        if size is None or size < 0:
+            while not self._eof:
+                self._fill()
+            result, self._buffer = self._buffer, ""
+            return result
+        while len(self._buffer) < size and not self._eof:
+            self._fill()
+        result, self._buffer = self._buffer[:size], self._buffer[size:]
+        return result
+
+    def peek(self, size: int) -> str:
+        """Up to ``size`` characters ahead, without consuming them (for sniffing)."""
+        while len(self._buffer) < size and not self._eof:
+            self._fill()
+        return self._buffer[:size]
+
+    @property
+    def fully_buffered(self) -> bool:
+        """True when everything left in the file is in the peek buffer."""
+        return self._eof
+
+    def readline(self, size: int | None = -1) -> str:
+        while "\n" not in self._buffer and not self._eof:
+            self._fill()
+        end = self._buffer.find("\n")
+        end = len(self._buffer) if end < 0 else end + 1
+        if size is not None and size >= 0:
+            end = min(end, size)
+        line, self._buffer = self._buffer[:end], self._buffer[end:]
+        return line
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def open_text(
+    path: Path, *, encoding: str | None = None, sniff_bytes: int = 64 * 1024
+) -> tuple[TextStream, DetectedEncoding]:
+    """Open ``path`` as text in its detected (or the given) encoding.
+
+    Detection looks at the first ``sniff_bytes``; reading the rest is strict, so
+    a file that turns out not to be in that encoding further down raises an
+    :class:`EncodingError` naming the byte offset instead of yielding mojibake.
+    Newlines are passed through untranslated (the ``csv`` module needs that).
+    """
+    raw = path.open("rb")
+    try:
+        if encoding is not None:
+            detected = _explicit(encoding, str(path))
+        else:
+            head = raw.read(sniff_bytes)
+            complete = len(head) < sniff_bytes
+            detected = detect_encoding(head, complete=complete)
+            raw.seek(0)
+    except BaseException:
+        raw.close()
+        raise
+    # utf-8-sig and utf-16 consume their BOM themselves.
+    reader = TextStream(raw, detected.encoding, str(path))
+    return reader, detected
