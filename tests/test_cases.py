@@ -13,7 +13,7 @@ from handoff_rules.model import Counterparty, Document, Opportunity, Opportunity
 from handoff_rules.testing.strategies import fact_lists
 
 
-@settings(max_examples=150)
+@settings(max_examples=100, deadline=None)
 @given(fact_lists(), st.randoms(use_true_random=False))
 def test_cases_do_not_depend_on_fact_order(facts: list[Fact], rnd: random.Random) -> None:
     shuffled = list(facts)
@@ -21,7 +21,7 @@ def test_cases_do_not_depend_on_fact_order(facts: list[Fact], rnd: random.Random
     assert build_cases(facts) == build_cases(shuffled)
 
 
-@settings(max_examples=150)
+@settings(max_examples=100, deadline=None)
 @given(fact_lists())
 def test_every_fact_is_in_a_case_or_unassigned(facts: list[Fact]) -> None:
     result = build_cases(facts)

@@ -22,7 +22,7 @@ from handoff_rules.testing.strategies import fact_data, facts
 
 
 @pytest.mark.parametrize("fact_type", sorted(FACT_TYPES))
-@settings(max_examples=40)
+@settings(deadline=None, max_examples=40)
 @given(data=st.data())
 def test_dict_form_round_trips(fact_type: str, data: st.DataObject) -> None:
     obj = data.draw(fact_data(fact_type))
@@ -42,6 +42,7 @@ def _no_floats(value: object) -> None:
             _no_floats(child)
 
 
+@settings(deadline=None)
 @given(facts())
 def test_fact_records_round_trip_through_json_text(fact: Fact) -> None:
     record = fact.to_record()

@@ -5,19 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handoff_rules.model import Money, MoneyError, from_dict, minor_units, to_dict
 from handoff_rules.testing.strategies import currencies, money
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True), currencies())
 def test_money_never_accepts_a_float(amount: float, currency: str) -> None:
     with pytest.raises(MoneyError, match="float"):
         Money(amount, currency)  # type: ignore[arg-type]
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False), currencies())
 def test_rounded_refuses_floats_too(amount: float, currency: str) -> None:
     with pytest.raises(MoneyError, match="float"):
@@ -29,6 +31,7 @@ def test_dict_form_refuses_a_float_amount() -> None:
         from_dict(Money, {"amount": 1.5, "currency": "EUR"})
 
 
+@settings(deadline=None)
 @given(money(), money())
 def test_arithmetic_refuses_mixed_currencies(a: Money, b: Money) -> None:
     if a.currency == b.currency:
@@ -40,12 +43,14 @@ def test_arithmetic_refuses_mixed_currencies(a: Money, b: Money) -> None:
                 operation(b)
 
 
+@settings(deadline=None)
 @given(money())
 def test_minor_units_are_exact(value: Money) -> None:
     assert Money.from_minor(value.minor, value.currency) == value
     assert value.amount.as_tuple().exponent == -minor_units(value.currency)
 
 
+@settings(deadline=None)
 @given(money())
 def test_dict_form_round_trips(value: Money) -> None:
     data = to_dict(value)

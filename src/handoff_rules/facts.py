@@ -7,6 +7,7 @@ order 0000012345": every fact and every reject carries its provenance, and the
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final, cast
 
 import attrs
@@ -143,7 +144,38 @@ class Reject:
         )
 
 
-def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int]:
+class _FullContent:
+    """The last element of :func:`fact_sort_key`: the whole fact as canonical JSON.
+
+    Two facts can share type, id and location (two links of one opportunity
+    read from one row); without this their order would be arrival order. The
+    JSON is computed only when a comparison reaches this element, so sorting
+    facts whose keys differ costs nothing extra.
+    """
+
+    __slots__ = ("_fact", "_text")
+
+    def __init__(self, fact: Fact) -> None:
+        self._fact = fact
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            record = {"data": to_dict(self._fact.data), "prov": self._fact.provenance.to_dict()}
+            self._text = json.dumps(record, sort_keys=True, ensure_ascii=False)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _FullContent) and self.text() == other.text()
+
+    def __lt__(self, other: _FullContent) -> bool:
+        return self.text() < other.text()
+
+    def __hash__(self) -> int:
+        return hash(self.text())
+
+
+def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int, _FullContent]:
     """A total order on facts that does not depend on arrival order.
 
     Decisions must not change when the same facts arrive in another order, so
@@ -151,4 +183,4 @@ def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int]:
     """
     data_id = str(getattr(fact.data, "id", ""))
     prov = fact.provenance
-    return (fact.type, data_id, prov.source, prov.location, prov.line or 0)
+    return (fact.type, data_id, prov.source, prov.location, prov.line or 0, _FullContent(fact))

@@ -32,6 +32,7 @@ def _load_entry_points(pm: pluggy.PluginManager, eps: Iterable[EntryPoint]) -> N
             ) from exc
         try:
             pm.register(plugin, name=ep.name)
+            pm.check_pending()  # a misspelt hook name would otherwise be ignored silently
         except pluggy.PluginValidationError as exc:
             raise PluginLoadError(f"{_describe(ep)} has an invalid hook: {exc}") from exc
         except ValueError as exc:

@@ -197,8 +197,10 @@ def _resident_kib() -> int | None:
     statm = Path("/proc/self/statm")
     if not statm.exists():
         return None
+    import resource  # Unix only, like /proc
+
     pages = int(statm.read_text().split()[1])
-    return pages * 4
+    return pages * resource.getpagesize() // 1024
 
 
 def test_evaluations_from_several_threads_stay_separate() -> None:
@@ -259,14 +261,40 @@ print("ok")
 
 
 def test_facts_with_colliding_content_hashes_are_both_seen() -> None:
-    # The engine identifies facts by a 32-bit hash: without ids, {"v": 10} and
-    # {"v": "10"} are one fact; these two invoice numbers collide as ids.
-    ruleset = CompiledRuleset(unique(), {"inv": {"all": [{"i": {"t": "invoice"}}]}})
-    facts = [
-        {"t": "invoice", "number": "INV-2024-0229599", "v": 10},
-        {"t": "invoice", "number": "INV-2024-0432382", "v": "10"},
-    ]
+    # The engine identifies facts by a 32-bit hash of their content when they
+    # carry no id, and {"v": 10} and {"v": "10"} hash alike: raw, one is dropped.
+    rules = {"inv": {"all": [{"i": {"$and": [{"t": "invoice"}, {"$ex": {"v": 1}}]}}]}}
+    facts: list[dict[str, Any]] = [{"t": "invoice", "v": 10}, {"t": "invoice", "v": "10"}]
+
+    handle = durable_rules_engine.create_ruleset(unique("raw"), json.dumps(rules))
+    batch = [dict(fact, sid="1") for fact in facts]
+    _code, state = durable_rules_engine.assert_facts(handle, json.dumps(batch))
+    raw_firings = 0
+    message = durable_rules_engine.start_action_for_state(handle, state)
+    while message:
+        raw_firings += 1
+        message = durable_rules_engine.complete_and_start_action(handle, state)
+    assert raw_firings == 1
+
+    ruleset = CompiledRuleset(unique(), rules)
     assert summary(ruleset.evaluate(facts)) == [("inv", {"i": 0}), ("inv", {"i": 1})]
+
+
+def test_fact_and_session_ids_have_distinct_identity_hashes() -> None:
+    # The engine's hash reproduces the collisions measured on it...
+    assert dd.fnv1a_32("40189") == dd.fnv1a_32("797186")
+    assert dd.fnv1a_32("e522789") == dd.fnv1a_32("e739192")
+    # ...and the ids the driver assigns (and the trigger's) never collide.
+    assert len({dd.fnv1a_32(str(i)) for i in range(-1, dd.MAX_FACTS)}) == dd.MAX_FACTS + 1
+
+
+def test_a_retired_session_id_is_never_shadowed_by_a_colliding_one() -> None:
+    ruleset = CompiledRuleset(unique(), {"a": {"all": [{"o": {"t": "order"}}]}})
+    engine_ruleset = engine_of(ruleset)
+    engine_ruleset._quarantined.append("797186")
+    engine_ruleset._sid_number = 40188
+    engine_ruleset._quarantine("40188")
+    assert engine_ruleset.sid == "40190"  # "40189" hashes like the live "797186"
 
 
 def test_none_means_absent() -> None:
@@ -640,6 +668,30 @@ def test_engine_error_is_reraised_after_cleanup_and_the_driver_stays_usable() ->
     assert not session_exists(ruleset, engine_of(ruleset).sid)
     firings = ruleset.evaluate([{"t": "reading", "v": 30}])
     assert [f.rule for f in firings] == [f"over_{i}" for i in range(30)]
+
+
+def test_missing_field_read_by_a_join_is_reported_and_ex_tests_avoid_it() -> None:
+    # The engine fails with error 311 when a join reads a field the other fact lacks.
+    def rules(guarded: bool) -> dict[str, Any]:
+        order: dict[str, Any] = {"t": "order"}
+        if guarded:
+            order = {"$and": [{"t": "order"}, {"$ex": {"cents": 1}}]}
+        return {
+            "cheaper": {
+                "all": [
+                    {"a": order},
+                    {"b": {"$and": [{"t": "invoice"}, {"$lt": {"cents": {"a": "cents"}}}]}},
+                ]
+            }
+        }
+
+    facts = [{"t": "order"}, {"t": "order", "cents": 9}, {"t": "invoice", "cents": 5}]
+    plain = CompiledRuleset(unique(), rules(guarded=False))
+    with pytest.raises(DurableEvaluationError, match="lacks a field"):
+        plain.evaluate(facts)
+    assert summary(plain.evaluate(facts[1:])) == [("cheaper", {"a": 0, "b": 1})]
+    guarded = CompiledRuleset(unique(), rules(guarded=True))
+    assert summary(guarded.evaluate(facts)) == [("cheaper", {"a": 1, "b": 2})]
 
 
 class FlakyEngine:

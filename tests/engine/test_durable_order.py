@@ -17,10 +17,10 @@ import pytest
 
 pytest.importorskip("durable_rules_engine")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from handoff_rules.engine.durable_driver import CompiledRuleset, Firing  # noqa: E402
+from handoff_rules.engine.durable_driver import CompiledRuleset, Firing
 
 SAME_CUSTOMER = {"customer": {"req": "customer"}}
 

@@ -44,7 +44,7 @@ from handoff_rules.adapters.native_schema import (
 from handoff_rules.adapters.tabular import open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text, read_text
 from handoff_rules.facts import RECORD_FACT, RECORD_REJECT, RECORD_SUMMARY, Fact, Provenance, Reject
-from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict
+from handoff_rules.model import FACT_TYPES, Derived, FactData, ModelDataError, from_dict
 
 __all__ = [
     "CSV_MARKER",
@@ -302,8 +302,19 @@ class NativeYamlAdapter(_NativeAdapter):
         if fact_type not in FACT_TYPES:
             known = ", ".join(sorted(FACT_TYPES))
             return Reject(f"unknown fact type {fact_type!r} (known: {known})", here, raw=raw)
+        data = item["data"]
+        if FACT_TYPES[fact_type] is Derived:
+            # Derived values are free-form: YAML's own typing, in the tagged dict form
+            # ({decimal: "1.50"}, {date: "2024-03-01"}) for decimals and dates.
+            typed = yaml.SafeLoader("")
+            try:
+                data = typed.construct_object(node, deep=True)["data"]
+            except yaml.YAMLError as exc:
+                return Reject(f"invalid derived: {exc}", here, type=fact_type, raw=raw)
+            finally:
+                typed.dispose()
         try:
-            return _build_fact(fact_type, coerce(fact_type, item["data"]), here)
+            return _build_fact(fact_type, coerce(fact_type, data), here)
         except ModelDataError as exc:
             return Reject(str(exc), here, type=fact_type, raw=raw)
 

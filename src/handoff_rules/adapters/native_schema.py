@@ -140,6 +140,8 @@ def _coerce_value(ftype: _FieldType, value: object, path: str, problems: list[st
             ]
         if text is None:
             return value  # already typed (JSON input) or of the wrong shape: from_dict decides
+        if ftype.kind in (_Kind.TEXT, _Kind.RAW):
+            return text  # as written: surrounding spaces may matter to whoever compares it
         text = text.strip()
         if ftype.kind is _Kind.FLAG:
             return parse_bool(text)
@@ -189,8 +191,10 @@ def _coerce_mapping(
         where = f"{path}.{key}" if path else str(key)
         if ftype is None:
             result[str(key)] = value  # unknown: from_dict names it
-        elif value is None or (isinstance(value, str) and not value.strip()):
-            continue  # blank means "not given": the field's default applies
+        elif value is None:
+            continue
+        elif isinstance(value, str) and not value.strip() and ftype.kind is not _Kind.TEXT:
+            continue  # a blank number, date or flag is "not given": the default applies
         else:
             coerced = _coerce_value(ftype, value, where, problems)
             if coerced is not None:

@@ -16,7 +16,10 @@ fail, it turns "Ромашка" into "Ðîìàøêà", so the rule is fixed and 
    contain a non-ASCII letter are purely Cyrillic, it is cp1251; else cp1252,
    or latin-1 when the bytes use a code point cp1252 leaves undefined.
 
-An explicit encoding given by the user always wins over detection.
+A few cp1251 letters can happen to form valid UTF-8 ("Вё" is C2 B8, "¸" in
+UTF-8); a real export is long enough for that not to happen by chance, and
+where it does, an explicit encoding given by the user always wins over
+detection.
 """
 
 from __future__ import annotations

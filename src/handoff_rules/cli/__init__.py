@@ -21,6 +21,9 @@ from handoff_rules.errors import HandoffError
 #: command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "adapters": "handoff_rules.cli.adapters_cmd:adapters",
+    "audit": "handoff_rules.cli.audit_cmd:audit",
+    "exceptions": "handoff_rules.cli.exceptions_cmd:exceptions",
+    "report": "handoff_rules.cli.report_cmd:report",
     "read": "handoff_rules.cli.read_cmd:read",
 }
 

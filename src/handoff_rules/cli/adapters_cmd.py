@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from importlib.metadata import entry_points
 from typing import cast
 
 import click
@@ -11,19 +12,21 @@ from rich.console import Console
 from rich.table import Table
 
 from handoff_rules.adapters.base import Adapter
-from handoff_rules.plugins import default_plugin_manager, installed_adapters
+from handoff_rules.plugins import ENTRY_POINT_GROUP, default_plugin_manager, installed_adapters
 
 
 def _plugin_of_adapters() -> dict[str, str]:
     """Adapter name -> the plugin (and distribution) that provides it."""
     pm = default_plugin_manager()
-    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    # Plugins are registered from entry points by handoff_rules.plugins, not by
+    # pluggy's own loader, so pluggy keeps no distribution info: look it up here.
+    dists = {ep.name: ep.dist for ep in entry_points(group=ENTRY_POINT_GROUP)}
     owners: dict[str, str] = {}
     for impl in pm.hook.handoff_rules_adapters.get_hookimpls():
-        dist = dists.get(id(impl.plugin))
+        dist = dists.get(impl.plugin_name)
         label = impl.plugin_name
         if dist is not None:
-            label += f" ({dist.project_name} {dist.version})"
+            label += f" ({dist.name} {dist.version})"
         provided = cast(Iterable[Adapter], impl.function())
         for adapter in provided:
             owners[adapter.name] = label

@@ -1,6 +1,6 @@
 """``handoff-rules read``: turn export files into facts and rejects, with counts.
 
-``--format jsonl`` is a contract other tools parse; see docs/jsonl.rst. Lines
+``--format jsonl`` is a contract other tools parse; see docs/reference/jsonl.rst. Lines
 are written as records are read, so a large export streams instead of
 filling memory, and a file that fails half-way keeps what was read before.
 """
@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from handoff_rules.adapters.registry import choose_adapter, find_adapter
+from handoff_rules.cli.progress import track
 from handoff_rules.errors import InputError
 from handoff_rules.facts import RECORD_SUMMARY, Fact, Reject
 from handoff_rules.plugins import installed_adapters
@@ -53,7 +54,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     errors: list[InputError] = []
     per_file: list[tuple[str, str, int, int]] = []
     out = sys.stdout
-    for path in files:
+    for path in track(files, "Reading"):
         n_facts = n_rejects = 0
         adapter_label = "-"
         try:

@@ -5,7 +5,7 @@ or returns wrong results for inputs that look harmless (see
 ``engine/durable_rules.md`` in the design notes for what was measured). This
 module drives the C extension ``durable_rules_engine`` directly and refuses,
 before anything reaches C, every input known to trigger one of those defects.
-Nothing else in the project imports durable_rules.
+Nothing else in the library imports durable_rules.
 
 Why the C module and not ``durable.engine.Host``: ``Host`` starts two timer
 threads per process that may run actions on a foreign thread, re-serialises the
@@ -28,8 +28,9 @@ to be independent of the order in which facts arrive:
    fired; only then is the session deleted (deleting a session in which no action
    ever ran frees uninitialised pointers).
 
-Defects and the guard that avoids each (test names in
-``tests/engine/test_durable_driver.py``):
+Defects and the guard that avoids each (each has a test in
+``tests/engine/test_durable_*.py``; the crashing inputs run raw in a subprocess
+there, to show the defect, and then through this driver):
 
 =============================================  ===============================================
 defect of durable_rules 2.0.28                 guard here
@@ -42,8 +43,9 @@ SIGSEGV: float written with an exponent        :class:`FactValueError` for float
                                                such rule constants
 SIGSEGV (heap-layout dependent): last          an always-true join to the trigger,
 non-equality join of an ``$and`` is false      ``{"$neq": {"id": {"$eval": "id"}}}``, closes
-                                               every pattern that computes anything from
-                                               another fact or itself
+                                               every pattern that reads another fact or
+                                               computes (joins, ``$m``, arithmetic); such
+                                               a pattern is wrapped in ``$and`` if needed
 SIGFPE: integer ``$div`` by zero               ``$div`` is refused
 wrong result: conditions after a nested        patterns with joins must be a flat ``$and`` of
 ``$and``/``$or`` in a join pattern ignored     comparisons
@@ -87,12 +89,17 @@ here instead:
   consistent types; compare dates as ``date.toordinal()`` integers and money as
   integer minor units.
 
-Fact values accepted (checked on every evaluation, before C sees anything):
-``str``, ``int`` within int64, ``bool``, finite ``float`` whose shortest repr has
-no exponent (``0.0001`` and ``123.5`` are fine, ``1e-05`` and ``1e16`` are not),
-and ``None``, which means "absent": the key is not passed to the engine, so
+Facts (checked on every evaluation, before C sees anything; a refusal is a
+:class:`FactValueError` naming the fact's index, the key and the value): flat
+mappings of at most 250 keys; keys are identifiers (no ``$``, no ``.``), not
+``id`` or ``sid``, which the driver assigns; ``t``, the fact type, is a
+non-empty string not starting with ``$``. Values are ``str``, ``int`` within
+int64, ``bool``, finite ``float`` whose shortest repr has no exponent
+(``0.0001`` and ``123.5`` are fine, ``1e-05`` and ``1e16`` are not), or
+``None``, which means "absent": the key is not passed to the engine, so
 ``$nex`` matches it. Everything else (``Decimal``, ``date``, nested dicts or
-lists, ...) is refused with :class:`FactValueError`.
+lists, ...) is refused. At most 40 000 facts per evaluation. Only facts of a
+type some pattern names, and only the keys some rule reads, are sent.
 """
 
 from __future__ import annotations
@@ -104,7 +111,7 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType, ModuleType
 from typing import Any, Final
 
@@ -311,6 +318,7 @@ class _RuleChecker:
     bound_aliases: list[str] = attrs.field(factory=list)
     negated_aliases: list[str] = attrs.field(factory=list)
     fact_types: set[str] = attrs.field(factory=set)
+    fields: set[str] = attrs.field(factory=set)
 
     def refuse(self, reason: str) -> RulesetShapeError:
         return RulesetShapeError(self.ruleset, self.rule, reason)
@@ -372,20 +380,20 @@ class _RuleChecker:
         return name, match.group(2) is not None
 
     def _pattern(self, alias: str, pattern: object) -> dict[str, Any]:
-        facts = _PatternFacts()
-        self._expression(pattern, facts, depth=0)
-        if facts.comparisons > MAX_COMPARISONS_PER_PATTERN:
+        traits = _PatternTraits()
+        self._expression(pattern, traits, depth=0)
+        if traits.comparisons > MAX_COMPARISONS_PER_PATTERN:
             raise self.refuse(
-                f"pattern {alias!r} has {facts.comparisons} comparisons; at most "
+                f"pattern {alias!r} has {traits.comparisons} comparisons; at most "
                 f"{MAX_COMPARISONS_PER_PATTERN} are allowed"
             )
         self.fact_types.add(self._fact_type(alias, pattern))
         compiled: dict[str, Any] = json.loads(json.dumps(pattern))
-        if not facts.computed:
+        if not traits.computed:
             return compiled
-        if facts.nested:
+        if traits.nested:
             raise self.refuse(
-                f"pattern {alias!r} joins other facts and nests '$and'/'$or': the engine "
+                f"pattern {alias!r} joins other traits and nests '$and'/'$or': the engine "
                 "ignores the conditions after a nested group there; split the rule instead"
             )
         return _with_sentinel(compiled)
@@ -402,7 +410,7 @@ class _RuleChecker:
             )
         return types.pop()
 
-    def _expression(self, expression: object, facts: _PatternFacts, depth: int) -> None:
+    def _expression(self, expression: object, traits: _PatternTraits, depth: int) -> None:
         if not isinstance(expression, Mapping) or len(expression) != 1:
             raise self.refuse(
                 f"expression {expression!r} must be a mapping with exactly one key "
@@ -412,25 +420,25 @@ class _RuleChecker:
         if not isinstance(operator, str):
             raise self.refuse(f"operator {operator!r} is not a string")
         if operator in _GROUPS:
-            self._group(operator, operand, facts, depth)
+            self._group(operator, operand, traits, depth)
         elif operator in _COMPARISONS:
-            self._comparison(operator, operand, facts)
+            self._comparison(operator, operand, traits)
         elif operator in _REGEX_MATCHES:
-            self._regex_match(operator, operand, facts)
+            self._regex_match(operator, operand, traits)
         elif operator in _EXISTENCE:
-            self._existence(operator, operand, facts)
+            self._existence(operator, operand, traits)
         elif operator.startswith("$"):
             raise self.refuse(f"operator {operator!r} is not supported")
         else:
-            self._comparison("$eq", expression, facts)
+            self._comparison("$eq", expression, traits)
 
-    def _group(self, operator: str, items: object, facts: _PatternFacts, depth: int) -> None:
+    def _group(self, operator: str, items: object, traits: _PatternTraits, depth: int) -> None:
         if not isinstance(items, list) or not items:
             raise self.refuse(f"{operator!r} needs a non-empty list of expressions")
         if depth > 0 or operator == "$or":
-            facts.nested = True
+            traits.nested = True
         for item in items:
-            self._expression(item, facts, depth + 1)
+            self._expression(item, traits, depth + 1)
 
     def _single_field(self, operator: str, operand: object) -> tuple[str, object]:
         if not isinstance(operand, Mapping) or len(operand) != 1:
@@ -439,19 +447,19 @@ class _RuleChecker:
         self._field(field)
         return field, value
 
-    def _comparison(self, operator: str, operand: object, facts: _PatternFacts) -> None:
-        facts.comparisons += 1
+    def _comparison(self, operator: str, operand: object, traits: _PatternTraits) -> None:
+        traits.comparisons += 1
         _field, value = self._single_field(operator, operand)
-        self._value(value, facts)
+        self._value(value, traits)
 
-    def _regex_match(self, operator: str, operand: object, facts: _PatternFacts) -> None:
-        facts.comparisons += 1
+    def _regex_match(self, operator: str, operand: object, traits: _PatternTraits) -> None:
+        traits.comparisons += 1
         _field, value = self._single_field(operator, operand)
         if not isinstance(value, str):
             raise self.refuse(f"{operator!r} needs a string pattern, not {value!r}")
 
-    def _existence(self, operator: str, operand: object, facts: _PatternFacts) -> None:
-        facts.comparisons += 1
+    def _existence(self, operator: str, operand: object, traits: _PatternTraits) -> None:
+        traits.comparisons += 1
         _field, value = self._single_field(operator, operand)
         if type(value) is not int or value != 1:
             raise self.refuse(f"{operator!r} is written {{field: 1}}, not {value!r}")
@@ -459,15 +467,16 @@ class _RuleChecker:
     def _field(self, field: object) -> None:
         if not isinstance(field, str) or _NAME_RE.fullmatch(field) is None:
             raise self.refuse(
-                f"field {field!r} must be an identifier (facts are flat; no '.' paths)"
+                f"field {field!r} must be an identifier (traits are flat; no '.' paths)"
             )
         if field in _RESERVED_KEYS:
             raise self.refuse(f"field {field!r} is assigned by the driver and cannot be tested")
+        self.fields.add(field)
 
-    def _value(self, value: object, facts: _PatternFacts) -> None:
+    def _value(self, value: object, traits: _PatternTraits) -> None:
         if isinstance(value, Mapping):
-            facts.computed = True
-            self._computed_value(value, facts)
+            traits.computed = True
+            self._computed_value(value, traits)
         else:
             self._constant(value)
 
@@ -489,7 +498,7 @@ class _RuleChecker:
             raise self.refuse("null constants never match an absent value; use '$nex'")
         raise self.refuse(f"constant {value!r} is not a string, integer, boolean or float")
 
-    def _computed_value(self, value: Mapping[Any, Any], facts: _PatternFacts) -> None:
+    def _computed_value(self, value: Mapping[Any, Any], traits: _PatternTraits) -> None:
         if len(value) != 1:
             raise self.refuse(f"computed value {dict(value)!r} must have exactly one key")
         ((key, operand),) = value.items()
@@ -499,7 +508,7 @@ class _RuleChecker:
                 "(SIGFPE); multiply the other side instead"
             )
         if key in _ARITHMETIC:
-            self._arithmetic(key, operand, facts)
+            self._arithmetic(key, operand, traits)
         elif key == "$m":
             self._field(operand)
         elif isinstance(key, str) and key.startswith("$"):
@@ -507,11 +516,11 @@ class _RuleChecker:
         else:
             self._reference(key, operand)
 
-    def _arithmetic(self, operator: str, operand: object, facts: _PatternFacts) -> None:
+    def _arithmetic(self, operator: str, operand: object, traits: _PatternTraits) -> None:
         if not isinstance(operand, Mapping) or set(operand) != {"$l", "$r"}:
             raise self.refuse(f"{operator!r} needs exactly '$l' and '$r'")
-        self._value(operand["$l"], facts)
-        self._value(operand["$r"], facts)
+        self._value(operand["$l"], traits)
+        self._value(operand["$r"], traits)
 
     def _reference(self, alias: object, field: object) -> None:
         if alias not in self.bound_aliases:
@@ -522,8 +531,8 @@ class _RuleChecker:
 
 
 @attrs.define
-class _PatternFacts:
-    """What one pattern's check found out about it."""
+class _PatternTraits:
+    """What checking one pattern found out about it."""
 
     comparisons: int = 0
     computed: bool = False  # reads another fact or does arithmetic: evaluated as a join
@@ -576,9 +585,15 @@ class _CompiledRule:
     aliases: tuple[str, ...]
 
 
-def _compile_rules(
-    ruleset: str, rules: Mapping[str, Mapping[str, Any]]
-) -> tuple[dict[str, Any], tuple[_CompiledRule, ...], frozenset[str]]:
+@attrs.frozen
+class _CompiledRules:
+    definition: dict[str, Any]  # what the engine loads
+    rules: tuple[_CompiledRule, ...]
+    fact_types: frozenset[str]  # facts of other types cannot match: not sent
+    fields: frozenset[str]  # the only keys the engine needs to see
+
+
+def _compile_rules(ruleset: str, rules: Mapping[str, Mapping[str, Any]]) -> _CompiledRules:
     if not isinstance(rules, Mapping):
         raise RulesetShapeError(ruleset, None, "rules must be a mapping of rule name to rule")
     if len(rules) > MAX_RULES:
@@ -588,14 +603,18 @@ def _compile_rules(
     definition: dict[str, Any] = {}
     compiled_rules = []
     fact_types: set[str] = set()
+    fields: set[str] = {"t"}
     for rule_name, rule in rules.items():
         name = _check_rule_name(ruleset, rule_name)
         checker = _RuleChecker(ruleset, name)
         definition[name] = checker.compile(rule)
         compiled_rules.append(_CompiledRule(name, tuple(checker.bound_aliases)))
         fact_types |= checker.fact_types
+        fields |= checker.fields
     definition[DONE_RULE] = {"all": [_RuleChecker._trigger_condition()]}
-    return definition, tuple(compiled_rules), frozenset(fact_types)
+    return _CompiledRules(
+        definition, tuple(compiled_rules), frozenset(fact_types), frozenset(fields)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -603,7 +622,6 @@ def _compile_rules(
 
 
 def _check_value(index: int, key: str, value: object) -> None:
-    # Runs for every value of every evaluation: the common types come first.
     if isinstance(value, str):
         if not value.isascii():
             _check_encodable(index, key, value)
@@ -656,11 +674,23 @@ def _check_key(index: int, key: object, value: object) -> str:
         )
     if key in _RESERVED_KEYS:
         raise FactValueError(index, key, value, "'id' and 'sid' are assigned by the driver")
+    if len(_CHECKED_KEYS) < _CHECKED_KEYS_LIMIT:
+        _CHECKED_KEYS.add(key)
     return key
 
 
-def _engine_fact(index: int, fact: object) -> dict[str, Any]:
-    """The fact as the engine sees it (without ``id``/``sid``), after every check."""
+# Keys repeat from fact to fact: remembering the good ones halves the checking time.
+_CHECKED_KEYS: set[str] = set()
+_CHECKED_KEYS_LIMIT: Final = 100_000
+
+
+def _engine_fact(index: int, fact: object, fields: frozenset[str]) -> dict[str, Any]:
+    """The fact as the engine sees it (without ``sid``), after every check.
+
+    Every value is checked, whether the rules read it or not, so that a fact is
+    valid or not independently of the pack; only the keys the rules read are
+    passed on, which saves the engine parsing and hashing the others.
+    """
     if not isinstance(fact, Mapping):
         raise FactValueError(index, None, fact, "a fact must be a mapping")
     if len(fact) > MAX_FACT_PROPERTIES:
@@ -670,25 +700,38 @@ def _engine_fact(index: int, fact: object) -> dict[str, Any]:
     kind = fact.get("t")
     if not isinstance(kind, str) or not kind or kind.startswith("$"):
         raise FactValueError(index, "t", kind, "every fact needs a type 't' not starting with '$'")
-    entry: dict[str, Any] = {}
+    entry: dict[str, Any] = {"id": index}  # first: see _read_match
     for key, value in fact.items():
-        if value is None:
+        if key not in _CHECKED_KEYS:
+            _check_key(index, key, value)
+        # This loop runs for every value of every evaluation: common cases inline.
+        value_type = type(value)
+        if value_type is str:
+            if not value.isascii():
+                _check_encodable(index, key, value)
+        elif value_type is int:
+            if not INT64_MIN <= value <= INT64_MAX:
+                _check_value(index, key, value)
+        elif value is None:
             continue
-        entry[_check_key(index, key, value)] = value
-        _check_value(index, key, value)
+        elif value_type is not bool:
+            _check_value(index, key, value)
+        if key in fields:
+            entry[key] = value
     return entry
 
 
-def _engine_facts(facts: Sequence[object], fact_types: frozenset[str]) -> list[dict[str, Any]]:
+def _engine_facts(
+    facts: Sequence[object], fact_types: frozenset[str], fields: frozenset[str]
+) -> list[dict[str, Any]]:
     if len(facts) > MAX_FACTS:
         raise FactValueError(
             None, None, len(facts), f"at most {MAX_FACTS} facts per evaluation (id hashing)"
         )
     wanted = []
     for index, fact in enumerate(facts):
-        entry = _engine_fact(index, fact)
+        entry = _engine_fact(index, fact, fields)
         if entry["t"] in fact_types:
-            entry["id"] = index
             wanted.append(entry)
     return wanted
 
@@ -771,14 +814,13 @@ class _EngineRuleset:
     def _assert_facts(self, sid: str, facts: list[dict[str, Any]]) -> None:
         for fact in facts:
             fact["sid"] = sid
-        code = self._engine.assert_facts(json.dumps(facts, ensure_ascii=False))
+        code = self._engine.assert_facts(_to_json(facts))
         # NOT_HANDLED: some fact passed no pattern; the others are stored all the same.
         if code not in (_HANDLED, _NOT_HANDLED):
             raise DurableEvaluationError(f"facts were refused with result code {code}")
 
     def _assert_trigger(self, sid: str, progress: _SessionProgress) -> None:
-        trigger = json.dumps({"t": TRIGGER_TYPE, "id": TRIGGER_ID, "sid": sid})
-        code, state = self._engine.assert_fact(trigger)
+        code, state = self._engine.assert_fact(_trigger_json(sid))
         if code != _HANDLED:
             raise DurableEvaluationError(f"the trigger was refused with result code {code}")
         progress.state = state
@@ -820,9 +862,31 @@ class _EngineRuleset:
 
     def _quarantine(self, sid: str) -> None:
         # A session that may never have run an action must not be deleted. Its id
-        # stays taken; the next id is a small decimal whose 32-bit hash differs.
+        # stays taken; the engine tells sessions apart by a 32-bit hash of the id
+        # only, so the next id must hash differently from every id still alive.
         self._quarantined.append(sid)
+        taken = {fnv1a_32(alive) for alive in self._quarantined}
         self._sid_number += 1
+        while fnv1a_32(self.sid) in taken:
+            self._sid_number += 1
+
+
+def fnv1a_32(text: str) -> int:
+    """The engine's identity hash of fact and session ids: 32-bit FNV-1a (ASCII ids)."""
+    result = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        result = ((result ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return result
+
+
+def _to_json(value: object) -> str:
+    # Compact: the engine parses, and keeps, every byte of every fact.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@functools.cache
+def _trigger_json(sid: str) -> str:
+    return _to_json({"id": TRIGGER_ID, "t": TRIGGER_TYPE, "sid": sid})
 
 
 _ERROR_HINTS: Final = {
@@ -880,11 +944,12 @@ class CompiledRuleset:
     def __init__(self, name: str, rules: Mapping[str, Mapping[str, Any]]) -> None:
         _engine_module()
         self.name = _check_ruleset_name(name)
-        definition, compiled_rules, fact_types = _compile_rules(self.name, rules)
-        self.engine_json = json.dumps(definition, ensure_ascii=False, sort_keys=True)
-        self.fact_types = fact_types
-        self._rules = {rule.name: rule for rule in compiled_rules}
-        self._rank = {rule.name: rank for rank, rule in enumerate(compiled_rules)}
+        compiled = _compile_rules(self.name, rules)
+        self.engine_json = json.dumps(compiled.definition, ensure_ascii=False, sort_keys=True)
+        self.fact_types = compiled.fact_types
+        self.fields = compiled.fields
+        self._rules = {rule.name: rule for rule in compiled.rules}
+        self._rank = {rule.name: rank for rank, rule in enumerate(compiled.rules)}
         self._engine = _registered(self.name, self.engine_json)
 
     @property
@@ -900,11 +965,9 @@ class CompiledRuleset:
         they matched.
         """
         fact_list = list(facts)
-        messages = self._engine.run(_engine_facts(fact_list, self.fact_types))
+        messages = self._engine.run(_engine_facts(fact_list, self.fact_types, self.fields))
         try:
-            firings = [
-                firing for message in messages for firing in self._firings(message, fact_list)
-            ]
+            firings = [self._firing(message, fact_list) for message in messages]
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise DurableEvaluationError(
                 f"ruleset {self.name!r}: unreadable engine result: {error}"
@@ -912,16 +975,16 @@ class CompiledRuleset:
         firings.sort(key=self._order)
         return firings
 
-    def _firings(self, message: str, facts: list[Mapping[str, Any]]) -> Iterable[Firing]:
-        decoded: dict[str, dict[str, dict[str, Any]]] = json.loads(message)
-        for rule_name, frame in decoded.items():
-            aliases = self._rules[rule_name].aliases
-            positions = {alias: _position(frame[alias], len(facts)) for alias in aliases}
-            yield Firing(
-                rule=rule_name,
-                matches=MappingProxyType({a: facts[i] for a, i in positions.items()}),
-                positions=MappingProxyType(positions),
-            )
+    def _firing(self, message: str, facts: list[Mapping[str, Any]]) -> Firing:
+        rule_name = message[2 : message.find('"', 2)]
+        rule = self._rules[rule_name]
+        ids = _read_ids(message, rule.aliases)
+        positions = {alias: _position(ids[alias], len(facts)) for alias in rule.aliases}
+        return Firing(
+            rule=rule_name,
+            matches=MappingProxyType({alias: facts[i] for alias, i in positions.items()}),
+            positions=MappingProxyType(positions),
+        )
 
     def _order(self, firing: Firing) -> tuple[int, tuple[int, ...]]:
         return self._rank[firing.rule], tuple(firing.positions.values())
@@ -930,8 +993,33 @@ class CompiledRuleset:
         return f"CompiledRuleset({self.name!r}, {len(self._rules)} rules)"
 
 
-def _position(fact: Mapping[str, Any], count: int) -> int:
-    position = fact["id"]
+def _position(position: object, count: int) -> int:
     if type(position) is not int or not 0 <= position < count:
         raise ValueError(f"unexpected fact id {position!r}")
     return position
+
+
+def _read_ids(message: str, aliases: tuple[str, ...]) -> dict[str, object]:
+    """Alias -> fact id from one fired action's message ``{"rule":{"alias":{fact},...}}``.
+
+    The engine returns each matched fact as the JSON text it was given, and
+    every fact is sent with ``id`` first, so the ids can be read without
+    decoding whole facts (a quarter of the evaluation time otherwise).
+    ``"alias":{"id":`` cannot occur elsewhere: facts are flat, and quotes
+    inside strings are escaped. Anything unexpected goes to the JSON decoder.
+    """
+    ids: dict[str, object] = {}
+    for alias in aliases:
+        needle = f'"{alias}":{{"id":'
+        start = message.find(needle)
+        stop = message.find(",", start)
+        if start < 0 or stop < 0:
+            return _decode_ids(message)
+        ids[alias] = int(message[start + len(needle) : stop])
+    return ids
+
+
+def _decode_ids(message: str) -> dict[str, object]:
+    decoded: dict[str, dict[str, dict[str, object]]] = json.loads(message)
+    ((_rule, frame),) = decoded.items()
+    return {alias: fact["id"] for alias, fact in frame.items()}

@@ -45,9 +45,7 @@ def _structure_strict(expected: type) -> Any:
     # scalar must already have its JSON type.
     def structure(value: object, _type: object) -> object:
         if type(value) is not expected:
-            raise TypeError(
-                f"expected {expected.__name__}, not {type(value).__name__} {value!r}"
-            )
+            raise TypeError(f"expected {expected.__name__}, not {type(value).__name__} {value!r}")
         return value
 
     return structure

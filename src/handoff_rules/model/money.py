@@ -63,7 +63,10 @@ class Money:
     currency: str = attrs.field(validator=lambda _i, _a, v: _check_currency(v))
 
     def __attrs_post_init__(self) -> None:
-        quantized = self.amount.quantize(_exponent(self.currency))
+        try:
+            quantized = self.amount.quantize(_exponent(self.currency))
+        except InvalidOperation:  # more digits than the decimal context holds (1e400)
+            raise MoneyError(f"amount {self.amount} is too large to be money") from None
         if quantized != self.amount:
             raise MoneyError(
                 f"{self.amount} has more decimals than {self.currency} allows "
@@ -76,7 +79,10 @@ class Money:
         cls, amount: Decimal | int | str, currency: str, rounding: str = ROUND_HALF_EVEN
     ) -> Money:
         """Build money from an amount that may carry more decimals, rounding explicitly."""
-        value = _to_decimal(amount).quantize(_exponent(_check_currency(currency)), rounding)
+        try:
+            value = _to_decimal(amount).quantize(_exponent(_check_currency(currency)), rounding)
+        except InvalidOperation:
+            raise MoneyError(f"amount {amount} is too large to be money") from None
         return cls(value, currency)
 
     @classmethod

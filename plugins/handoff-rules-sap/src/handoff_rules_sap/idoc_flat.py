@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+
 from handoff_rules.adapters import AdapterError
 from handoff_rules.adapters.text import open_text
-
 from handoff_rules_sap.layouts import (
     CONTROL_LENGTH,
     DATA_LENGTH,
@@ -63,9 +63,7 @@ class _Pending:
         )
 
 
-def _data_record(
-    pending: _Pending, record: str, number: int
-) -> BadRecord | None:
+def _data_record(pending: _Pending, record: str, number: int) -> BadRecord | None:
     known = layouts()
     raw_name = record[0:30].strip()
     segnum = record[49:55].strip()

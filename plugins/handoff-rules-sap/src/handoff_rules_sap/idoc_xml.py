@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
-from handoff_rules.adapters import AdapterError
 from lxml import etree
 
+from handoff_rules.adapters import AdapterError
 from handoff_rules_sap.segments import IDoc, Segment, is_custom_segment
 
 CONTROL_TAG: Final = "EDI_DC40"
@@ -29,6 +29,12 @@ _PROLOG_BYTES: Final = 64 * 1024
 _FIRST_ELEMENT: Final = re.compile(rb"<[A-Za-z_:]")
 _DOCTYPE: Final = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ENTITY: Final = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _line(element: etree._Element) -> int | None:
+    """The element's line in the file (the stubs type ``sourceline`` loosely)."""
+    value: object = element.sourceline
+    return value if isinstance(value, int) else None
 
 
 def _local(tag: str) -> str:
@@ -62,9 +68,9 @@ class _Builder:
     def walk(self, element: etree._Element, parent: int | None) -> None:
         segments = self.segments
         for child in element:
-            tag = child.tag
+            tag: object = child.tag
             if not isinstance(tag, str):
-                continue  # comments and processing instructions
+                continue  # an entity or other non-element node
             if tag[0] == "{":
                 tag = _local(tag)
             if child.get("SEGMENT") is None and len(child) == 0:
@@ -91,7 +97,7 @@ class _Builder:
                     number=f"{index + 1:06d}",
                     parent=parent,
                     fields=fields,
-                    line=child.sourceline,
+                    line=_line(child),
                 )
             )
             if has_segments:
@@ -104,13 +110,11 @@ def _idoc_of(element: etree._Element, source: str) -> IDoc:
     for child in element:
         tag = child.tag
         if isinstance(tag, str) and _local(tag) == CONTROL_TAG:
-            control = {
-                _local(f.tag): f.text or "" for f in child if isinstance(f.tag, str)
-            }
+            control = {_local(f.tag): f.text or "" for f in child if isinstance(f.tag, str)}
             break
     if not control:
         raise AdapterError(
-            source, "an IDOC element without a control record EDI_DC40", f"line {element.sourceline}"
+            source, "an IDOC element without a control record EDI_DC40", f"line {_line(element)}"
         )
     # The control record is skipped by the walk: it has no SEGMENT attribute
     # in most files, but may have one in others.
@@ -118,7 +122,7 @@ def _idoc_of(element: etree._Element, source: str) -> IDoc:
     return IDoc(
         control=control,
         segments=tuple(builder.segments),
-        line=element.sourceline,
+        line=_line(element),
         custom_segments=builder.custom,
     )
 
@@ -141,11 +145,16 @@ def iter_idocs(path: Path) -> Iterator[IDoc]:
     source = str(path)
     with path.open("rb") as stream:
         refuse_dtd(path, stream.read(_PROLOG_BYTES))
+    with path.open("rb") as stream:
+        yield from _parse(stream, source)
+
+
+def _parse(stream: BinaryIO, source: str) -> Iterator[IDoc]:
     last = "before the first IDoc"
     count = 0
     try:
         context = etree.iterparse(
-            source,
+            stream,
             events=("end",),
             tag="{*}IDOC",
             resolve_entities=False,
@@ -161,7 +170,7 @@ def iter_idocs(path: Path) -> Iterator[IDoc]:
                 raise AdapterError(source, "refused: the XML has a DOCTYPE", "line 1")
             idoc = _idoc_of(element, source)
             count += 1
-            last = f"after IDoc {idoc.docnum or count} (line {element.sourceline})"
+            last = f"after IDoc {idoc.docnum or count} (line {_line(element)})"
             # Free what was read: this element, and the emptied ones before it.
             element.clear()
             parent = element.getparent()

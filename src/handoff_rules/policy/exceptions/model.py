@@ -136,6 +136,40 @@ class ExceptionRevision:
         """Within its validity window and not revoked (the date checks only)."""
         return self.revoked is None and self.valid_from <= at <= self.valid_until
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExceptionRevision:
+        """The inverse of :meth:`to_dict` (audit records hold this form)."""
+        scope = dict(data["scope"])
+        if "checkpoint" in scope:
+            scope["checkpoint"] = Checkpoint(scope["checkpoint"])
+        limits = data.get("limits") or {}
+        value = limits.get("value")
+        revoked = data.get("revoked")
+        return cls(
+            id=data["id"],
+            revision=data["revision"],
+            rule=data["rule"],
+            scope=Scope(**scope),
+            reason=data["reason"],
+            ticket=data["ticket"],
+            requested_by=Party(**data["requested_by"]),
+            approved_by=Party(**data["approved_by"]),
+            valid_from=date.fromisoformat(data["valid_from"]),
+            valid_until=date.fromisoformat(data["valid_until"]),
+            pack_versions=data["pack_versions"],
+            rule_digest=data["rule_digest"],
+            pack=data.get("pack"),
+            max_value=Money(value["amount"], value["currency"]) if value else None,
+            max_uses=limits.get("uses"),
+            revoked=None
+            if revoked is None
+            else Revocation(
+                on=date.fromisoformat(revoked["on"]),
+                by=Party(**revoked["by"]),
+                reason=revoked["reason"],
+            ),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON/YAML form, as stored and as written into audit records."""
         result: dict[str, Any] = {
@@ -174,18 +208,27 @@ class ExceptionHistory:
     revisions: tuple[ExceptionRevision, ...]
 
     def __attrs_post_init__(self) -> None:
+        # A register file holds revisions 1..n (the YAML reader checks that); an
+        # audit record holds only the revisions a decision used, so only the
+        # order is required here.
         numbers = [r.revision for r in self.revisions]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"exception {self.id}: revisions must be 1..n, got {numbers}")
+        if (
+            not numbers
+            or numbers != sorted(set(numbers))
+            or {r.id for r in self.revisions} != {self.id}
+        ):
+            raise ValueError(f"exception {self.id}: revisions must increase, got {numbers}")
 
     @property
     def current(self) -> ExceptionRevision:
         return self.revisions[-1]
 
     def revision(self, number: int) -> ExceptionRevision:
-        if not 1 <= number <= len(self.revisions):
-            raise KeyError(f"{self.id} has revisions 1..{len(self.revisions)}, not {number}")
-        return self.revisions[number - 1]
+        for revision in self.revisions:
+            if revision.revision == number:
+                return revision
+        known = ", ".join(str(r.revision) for r in self.revisions)
+        raise KeyError(f"exception {self.id} has no revision {number} (revisions: {known})")
 
 
 class UseLedger:

@@ -29,6 +29,7 @@ layout stay byte for byte as they were.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -80,7 +81,25 @@ class _Located(dict[str, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no tags, no code) that records line numbers and refuses duplicate keys."""
+    """SafeLoader (no tags, no code) that records line numbers and refuses duplicate keys.
+
+    YAML 1.1 reads ``on``/``no``/``yes`` as booleans and ``2026-13-01`` as a
+    broken timestamp; here only ``true``/``false`` are booleans and dates stay
+    text until a field that expects a date parses them with a clear message.
+    """
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:

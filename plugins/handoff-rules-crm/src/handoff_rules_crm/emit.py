@@ -1,0 +1,71 @@
+"""Turning one source record into facts or one Reject, the same way in every adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
+from handoff_rules.adapters import Fact, Provenance, Reject
+from handoff_rules.model import FactData, ModelDataError, MoneyError
+from handoff_rules_crm import __version__
+from handoff_rules_crm.cells import RecordError
+
+__all__ = ["RAW_LIMIT", "Emitter", "excerpt"]
+
+RAW_LIMIT: Final = 200
+
+
+def excerpt(text: str) -> str:
+    """A short excerpt of a record for a Reject's ``raw`` (the record itself stays in the file)."""
+    return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
+
+
+class Emitter:
+    """Builds facts and rejects with the provenance of one adapter reading one file."""
+
+    def __init__(self, adapter: str, path: Path) -> None:
+        self.adapter = adapter
+        self.source = str(path)
+
+    def provenance(self, location: str, line: int | None) -> Provenance:
+        return Provenance(
+            adapter=self.adapter,
+            source=self.source,
+            location=location,
+            adapter_version=__version__,
+            line=line,
+        )
+
+    def reject(
+        self, reason: str, location: str, line: int | None, fact_type: str | None, raw: str
+    ) -> Reject:
+        return Reject(
+            reason=reason,
+            provenance=self.provenance(location, line),
+            type=fact_type,
+            raw=excerpt(raw),
+        )
+
+    def record(
+        self,
+        build: Callable[[], list[FactData]],
+        *,
+        location: str,
+        line: int | None,
+        fact_type: str | None,
+        raw: str,
+    ) -> Iterator[Fact | Reject]:
+        """The facts ``build`` makes, or one Reject with its reason when it cannot.
+
+        All of a record's facts are built before any is yielded, so a record is
+        either wholly facts or one reject, never half of each.
+        """
+        try:
+            built = build()
+        except (RecordError, MoneyError, ModelDataError, TypeError, ValueError) as exc:
+            yield self.reject(str(exc), location, line, fact_type, raw)
+            return
+        prov = self.provenance(location, line)
+        for data in built:
+            yield Fact(data=data, provenance=prov)

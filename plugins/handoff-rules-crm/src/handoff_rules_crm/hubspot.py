@@ -1,0 +1,196 @@
+"""HubSpot CRM UI exports: deals, companies and contacts.
+
+A UI export (``hubspot-crm-exports-<view>-<date>.csv``) heads its columns with
+property *labels* (``Deal Name``, ``Close Date``), starts with ``Record ID``,
+and joins several associations with ``;``. Deals become ``Opportunity``
+facts, companies ``Counterparty``, contacts ``Person``.
+
+A deal's customer is its associated company when there is exactly one (or a
+``(Primary)`` association column names one); with several and no primary the
+customer is left empty rather than picked, and the ids are kept in a
+``crm_details`` fact, so rules that need the customer see it is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Final
+
+from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters.tabular import open_table
+from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
+from handoff_rules_crm import __version__
+from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.emit import Emitter
+from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.salesforce_csv import csv_header
+
+__all__ = ["HubSpotCsvAdapter", "hubspot_kind"]
+
+_CURRENCY: Final = ("Currency", "Deal currency code", "Deal Currency Code")
+_COMPANY_IDS: Final = (
+    "Associated Company IDs (Primary)",
+    "Associated Company ID (Primary)",
+    "Associated Company IDs",
+    "Associated Company ID",
+)
+
+
+def hubspot_kind(header: Sequence[str]) -> str | None:
+    """``deals``, ``companies`` or ``contacts`` for a HubSpot export header, else None."""
+    columns = {h.strip().casefold() for h in header}
+    if "record id" not in columns:
+        return None
+    if {"deal name", "deal stage"} & columns:
+        return "deals"
+    if {"company name", "company domain name"} & columns:
+        return "companies"
+    if {"first name", "last name", "email"} & columns:
+        return "contacts"
+    return None
+
+
+def _key(cells: Cells) -> str:
+    key = cells.text("Record ID")
+    if key is None or not key.strip():
+        raise RecordError("Record ID is empty")
+    return key.strip()
+
+
+def _company_ids(cells: Cells) -> list[str]:
+    for name in _COMPANY_IDS:
+        if cells.has(name):
+            value = cells.text(name)
+            if value is not None:
+                return [p.strip() for p in value.split(";") if p.strip()]
+    return []
+
+
+def _deal(cells: Cells) -> list[FactData]:
+    key = _key(cells)
+    stage = cells.text("Deal Stage")
+    options = cells.options
+    companies = _company_ids(cells)
+    won = options.is_won_stage(stage) if stage is not None else None
+    closed = won or options.is_lost_stage(stage) if stage is not None else None
+    facts: list[FactData] = [
+        Opportunity(
+            id=key,
+            name=cells.text("Deal Name"),
+            account_id=companies[0] if len(companies) == 1 else None,
+            stage=stage,
+            is_won=won,
+            is_closed=closed,
+            close_date=cells.date("Close Date"),
+            amount=cells.money(("Amount",), _CURRENCY),
+            owner=cells.text("Deal owner", "Deal Owner"),
+            order_ref=cells.text("PO Number", "Customer PO", "Customer PO Number"),
+            payment_terms=cells.text("Payment Terms"),
+            payment_days=cells.integer("Payment Days"),
+            discount_pct=cells.decimal("Discount", "Discount (%)"),
+            nonstandard_terms=cells.text("Non-standard Terms", "Special Terms"),
+            ops_signoff_by=cells.text("Ops Sign-off By", "Ops Signoff By"),
+            ops_signoff_on=cells.date("Ops Sign-off Date", "Ops Signoff Date"),
+        )
+    ]
+    details: dict[str, object] = {"object": "deal"}
+    for out, names in (
+        ("pipeline", ("Pipeline",)),
+        ("associated_company", ("Associated Company",)),
+        ("associated_contact_ids", ("Associated Contact IDs",)),
+    ):
+        value = cells.text(*names)
+        if value is not None:
+            details[out] = value
+    if len(companies) > 1:
+        details["associated_company_ids"] = ";".join(companies)
+    if len(details) > 1:
+        facts.append(Derived(name="crm_details", subject=key, values=details))
+    return facts
+
+
+def _company(cells: Cells) -> list[FactData]:
+    country = cells.text("Country/Region", "Country")
+    code = country.strip().upper() if country is not None else None
+    return [
+        Counterparty(
+            id=_key(cells),
+            name=cells.text("Company name", "Name"),
+            country=code if code is not None and len(code) == 2 and code.isalpha() else None,
+        )
+    ]
+
+
+def _contact(cells: Cells) -> list[FactData]:
+    parts = [p for p in (cells.text("First Name"), cells.text("Last Name")) if p is not None]
+    full_name = " ".join(parts) if parts else cells.text("Email")
+    if full_name is None:
+        raise RecordError("a contact needs First Name, Last Name or Email; all are empty")
+    companies = _company_ids(cells)
+    return [
+        Person(
+            id=_key(cells),
+            full_name=full_name,
+            counterparty_id=companies[0] if len(companies) == 1 else None,
+            position=cells.text("Job Title"),
+            email=cells.text("Email"),
+        )
+    ]
+
+
+_MAPPERS: Final[dict[str, tuple[Callable[[Cells], list[FactData]], str]]] = {
+    "deals": (_deal, "opportunity"),
+    "companies": (_company, "counterparty"),
+    "contacts": (_contact, "person"),
+}
+
+
+class HubSpotCsvAdapter:
+    """Reads HubSpot deal, company and contact exports."""
+
+    name = "hubspot-csv"
+    version = __version__
+    formats: Sequence[FormatInfo] = (
+        FormatInfo("hubspot-deals", "HubSpot deals export (Record ID, Deal Name, Deal Stage …)"),
+        FormatInfo("hubspot-companies", "HubSpot companies export (Record ID, Company name …)"),
+        FormatInfo("hubspot-contacts", "HubSpot contacts export (Record ID, First Name, Email …)"),
+    )
+
+    def __init__(self, options: CrmOptions | None = None) -> None:
+        self.options = options
+
+    def sniff(self, sample: Sample) -> SniffResult | None:
+        try:
+            found = csv_header(sample)
+        except Exception:  # sniffing must never raise
+            return None
+        kind = hubspot_kind(found[0]) if found is not None else None
+        return SniffResult(f"hubspot-{kind}", 0.9) if kind is not None else None
+
+    def read(self, path: Path) -> Iterator[Fact | Reject]:
+        options = options_for(path, self.options)
+        emit = Emitter(self.name, path)
+        with open_table(path) as (table, _encoding):
+            kind = hubspot_kind(table.header)
+            if kind is None:
+                raise AdapterError(
+                    str(path),
+                    "not a HubSpot deals, companies or contacts export "
+                    "(expected 'Record ID' and e.g. 'Deal Name')",
+                    f"line {table.header_line}",
+                )
+            mapper, fact_type = _MAPPERS[kind]
+            for row in table:
+                if row.problem is not None:
+                    yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw())
+                    continue
+                cells = Cells(row.values, options)
+                yield from emit.record(
+                    partial(mapper, cells),
+                    location=row.location,
+                    line=row.line,
+                    fact_type=fact_type,
+                    raw=row.raw(),
+                )

@@ -1,0 +1,124 @@
+"""How an export was written: date styles, nulls, currency, stage names.
+
+CRM exports do not say how they were written. A Data Loader file has ISO
+dates; the same file re-saved by Excel has ``02/03/24``, which is February in
+the US and March in Europe. Nothing in the file tells which, so the reading
+is configured, never guessed: :class:`CrmOptions` in Python, or a
+``handoff-rules-crm.toml`` file beside the exports for the command line::
+
+    [crm]
+    date_formats = ["%m/%d/%y", "%m/%d/%y %I:%M %p"]
+    default_currency = "USD"
+    won_stages = ["Closed Won", "Closed/Won"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from handoff_rules.adapters import AdapterError
+from handoff_rules.model import is_currency
+
+__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "options_for"]
+
+#: The date style token for ISO 8601: ``2024-02-03`` or ``2020-12-22T21:16:01Z`` (its UTC date).
+ISO: Final = "iso"
+
+#: The file beside an export that configures how the command line reads it.
+OPTIONS_FILE: Final = "handoff-rules-crm.toml"
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _frozen_strings(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _currency(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and not is_currency(value):
+        raise ValueError(f"default_currency {value!r} is not an ISO 4217 currency code")
+
+
+@attrs.frozen(slots=True)
+class CrmOptions:
+    """Everything about an export that the file itself cannot tell.
+
+    ``date_formats`` are tried in order; ``"iso"`` means ISO 8601 dates and
+    datetimes (a datetime counts as its UTC date). A value that more than one
+    format reads as *different* dates is ambiguous and rejected, and so is a
+    ``02/03/24``-style value no configured format reads: it is never guessed.
+
+    ``default_currency`` applies only to records without a currency column
+    value (``CurrencyIsoCode`` in multi-currency orgs); an amount with neither
+    is rejected rather than assumed to be in some currency.
+    """
+
+    date_formats: tuple[str, ...] = attrs.field(default=(ISO,), converter=_strings)
+    default_currency: str | None = attrs.field(default=None, validator=_currency)
+    #: Cells meaning "no value"; compared after stripping spaces. ``''`` always is null.
+    nulls: frozenset[str] = attrs.field(default=frozenset({"#N/A"}), converter=_frozen_strings)
+    decimal_sep: str = attrs.field(default=".", validator=attrs.validators.in_((".", ",")))
+    #: Stage names (or HubSpot stage ids) that mean won / lost, when no IsWon column says so.
+    won_stages: tuple[str, ...] = attrs.field(
+        default=("Closed Won", "closedwon"), converter=_strings
+    )
+    lost_stages: tuple[str, ...] = attrs.field(
+        default=("Closed Lost", "closedlost"), converter=_strings
+    )
+    #: Record key columns, first present wins (Prodly exports key every row by ``Guid``).
+    key_fields: tuple[str, ...] = attrs.field(default=("Guid", "Id"), converter=_strings)
+
+    def is_won_stage(self, stage: str) -> bool:
+        return stage.strip().casefold() in {s.casefold() for s in self.won_stages}
+
+    def is_lost_stage(self, stage: str) -> bool:
+        return stage.strip().casefold() in {s.casefold() for s in self.lost_stages}
+
+    @classmethod
+    def from_toml(cls, path: Path) -> CrmOptions:
+        """Read the ``[crm]`` table of an options file.
+
+        :raises AdapterError: naming the file when it is not valid TOML or a key is unknown
+        """
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise AdapterError(str(path), f"cannot read CRM options: {exc}") from None
+        table = data.get("crm", {})
+        if not isinstance(table, dict):
+            raise AdapterError(str(path), "[crm] must be a table")
+        known = {f.name for f in attrs.fields(cls)}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise AdapterError(
+                str(path), f"unknown CRM option(s) {unknown}; known: {sorted(known)}"
+            )
+        for key, value in table.items():
+            ok = (
+                isinstance(value, str)
+                if key in ("default_currency", "decimal_sep")
+                else isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+            if not ok:
+                raise AdapterError(str(path), f"CRM option {key!r} has the wrong type: {value!r}")
+        try:
+            return cls(**table)
+        except (TypeError, ValueError) as exc:
+            raise AdapterError(str(path), f"invalid CRM options: {exc}") from None
+
+
+def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
+    """The options to read ``path`` with: explicit ones, else the file beside it, else defaults."""
+    if explicit is not None:
+        return explicit
+    candidate = path.parent / OPTIONS_FILE
+    if candidate.is_file():
+        return CrmOptions.from_toml(candidate)
+    return CrmOptions()

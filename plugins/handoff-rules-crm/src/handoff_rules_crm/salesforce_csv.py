@@ -1,0 +1,134 @@
+"""Salesforce CSV exports (Data Loader, Data Export, reports re-saved by Excel, Prodly).
+
+The object is recognised from the API field names in the header (see
+:mod:`handoff_rules_crm.salesforce`); the file name only breaks ties. Each row
+is a record with the physical line it starts on, multi-line quoted text
+included. The record key is the first present of ``Guid``/``Id`` (Prodly
+exports reference records by ``Guid``); a file with neither column, like the
+CSV twin of an sfdx data-tree file, keys row *n* as ``<Object>Ref<n>``, the
+``referenceId`` the sfdx convention gives it, so its ``@AccountRef32``
+references resolve to the same keys as the JSON's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Final
+
+from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters.tabular import Row, open_table, sniff_dialect
+from handoff_rules.adapters.text import detect_encoding
+from handoff_rules_crm import __version__
+from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.emit import Emitter
+from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.salesforce import SalesforceObject, detect_object, map_record
+
+__all__ = ["SalesforceCsvAdapter", "csv_header"]
+
+_FACT_TYPE: Final = {
+    "Account": "counterparty",
+    "Contact": "person",
+    "Opportunity": "opportunity",
+}
+
+
+def csv_header(sample: Sample) -> tuple[list[str], str] | None:
+    """The header cells of a CSV sample and its text, or None when it is not delimited text."""
+    detected = detect_encoding(sample.head, complete=len(sample.head) < 64 * 1024)
+    try:
+        text = sample.head.decode(detected.encoding, errors="replace")
+    except LookupError:
+        return None
+    text = text.lstrip("\ufeff")
+    complete = len(sample.head) < 64 * 1024
+    dialect = sniff_dialect(text, complete=complete)
+    if dialect is None:
+        return None
+    for cells in dialect.reader(line + "\n" for line in text.splitlines()):
+        if cells:
+            return [c.strip() for c in cells], text
+        return None
+    return None
+
+
+def _key(cells: Cells, obj: SalesforceObject, ordinal: int) -> str:
+    options = cells.options
+    present = [f for f in options.key_fields if cells.has(f)]
+    if present:
+        key = cells.text(*present)
+        if key is None or not key.strip():
+            raise RecordError(f"the record key {present[0]} is empty")
+        return key.strip()
+    return f"{obj.name}Ref{ordinal}"
+
+
+class SalesforceCsvAdapter:
+    """Reads one Salesforce object per CSV file into facts."""
+
+    name = "salesforce-csv"
+    version = __version__
+    formats: Sequence[FormatInfo] = (
+        FormatInfo(
+            "salesforce-csv",
+            "Salesforce CSV export with API field names: Account, Contact, Lead, Opportunity, "
+            "OpportunityLineItem, OpportunityHistory, Quote/QuoteLineItem, CPQ SBQQ__Quote__c/"
+            "SBQQ__QuoteLine__c",
+            (".csv",),
+        ),
+    )
+
+    def __init__(self, options: CrmOptions | None = None) -> None:
+        self.options = options
+
+    def sniff(self, sample: Sample) -> SniffResult | None:
+        try:
+            found = csv_header(sample)
+        except Exception:  # sniffing must never raise; an unreadable head is not ours
+            return None
+        if found is None:
+            return None
+        header, _text = found
+        obj = detect_object(header, sample.path.stem)
+        if obj is None:
+            return None
+        confidence = 0.9 if sample.path.stem.casefold() in obj.file_names else 0.8
+        return SniffResult("salesforce-csv", confidence)
+
+    def read(self, path: Path) -> Iterator[Fact | Reject]:
+        options = options_for(path, self.options)
+        emit = Emitter(self.name, path)
+        with open_table(path) as (table, _encoding):
+            obj = detect_object(table.header, path.stem)
+            if obj is None:
+                raise AdapterError(
+                    str(path),
+                    "the header names no Salesforce object this adapter reads "
+                    f"(columns: {', '.join(table.header[:12])})",
+                    f"line {table.header_line}",
+                )
+            fact_type = _FACT_TYPE.get(obj.name, "derived")
+            for ordinal, row in enumerate(table, start=1):
+                yield from self._row(emit, obj, row, ordinal, options, fact_type)
+
+    def _row(
+        self,
+        emit: Emitter,
+        obj: SalesforceObject,
+        row: Row,
+        ordinal: int,
+        options: CrmOptions,
+        fact_type: str,
+    ) -> Iterator[Fact | Reject]:
+        if row.problem is not None:
+            yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw())
+            return
+        cells = Cells(row.values, options)
+        yield from emit.record(
+            lambda: map_record(obj, cells, _key(cells, obj, ordinal)),
+            location=row.location,
+            line=row.line,
+            fact_type=fact_type,
+            raw=row.raw(),
+        )

@@ -1,0 +1,37 @@
+"""A derived fact: how many days after the order each delivery was released.
+
+Rules cannot subtract dates across two facts, so the plugin does it once per
+delivery and hands the result to the engine as ``derived.release_lead_days``.
+The value depends only on the case, so the same case always gives the same
+decision.
+"""
+
+from __future__ import annotations
+
+from handoff_rules.cases import Case
+from handoff_rules.facts import Fact, Provenance
+from handoff_rules.model import Delivery, Derived, Order
+
+ADAPTER = "example-lead-time"
+NAME = "release_lead_days"
+
+
+def lead_days(case: Case) -> list[Fact]:
+    """One ``release_lead_days`` fact per released delivery of the case's order."""
+    ordered = {f.data.order_date for f in case.facts if isinstance(f.data, Order)} - {None}
+    if len(ordered) != 1:
+        return []  # no order date, or two sources disagree: leave it to the rule
+    (order_date,) = ordered
+    assert order_date is not None
+    facts = []
+    for fact in case.facts:
+        delivery = fact.data
+        if not isinstance(delivery, Delivery) or delivery.release_date is None:
+            continue
+        if delivery.order_id != case.id:
+            continue
+        days = (delivery.release_date - order_date).days
+        derived = Derived(NAME, delivery.id, {"days": days}, order_id=case.id)
+        where = Provenance(ADAPTER, fact.provenance.source, fact.provenance.location)
+        facts.append(Fact(derived, where))
+    return facts

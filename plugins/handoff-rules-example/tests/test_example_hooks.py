@@ -1,0 +1,124 @@
+"""Each hook of the example plugin, called through a real plugin manager."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pluggy
+import pytest
+from handoff_rules_example import plugin
+
+from handoff_rules.adapters import read_files
+from handoff_rules.cases import Case, build_cases
+from handoff_rules.decision import Decision, Finding, Outcome, PackRef, Result
+from handoff_rules.engine.evaluate import make_evaluator
+from handoff_rules.model import Derived
+from handoff_rules.plugins import installed_adapters, make_plugin_manager
+from handoff_rules.policy.pack import load_pack
+
+DATA = Path(__file__).parent / "data"
+AT = date(2026, 11, 23)
+
+
+@pytest.fixture
+def pm() -> pluggy.PluginManager:
+    manager = make_plugin_manager(load_entry_points=False)
+    manager.register(plugin, name="example")
+    return manager
+
+
+@pytest.fixture
+def cases(pm: pluggy.PluginManager) -> dict[str, Case]:
+    result = read_files([DATA / "week47.slip", DATA / "orders.yaml"], installed_adapters(pm))
+    return {case.id: case for case in build_cases(result.facts).cases}
+
+
+def test_adapter_hook(pm: pluggy.PluginManager) -> None:
+    names = [a.name for a in installed_adapters(pm)]
+    assert "example-slips" in names
+
+
+def test_derive_hook(pm: pluggy.PluginManager, cases: dict[str, Case]) -> None:
+    derived = [
+        fact
+        for result in pm.hook.handoff_rules_derive_facts(case=cases["4712"], at=AT)
+        for fact in result
+    ]
+    assert [f.data for f in derived] == [
+        Derived("release_lead_days", "80002", {"days": 18}, order_id="4712")
+    ]
+    assert derived[0].provenance.location == "line 4"  # the slip line it was computed from
+
+
+def test_no_order_date_no_derived_fact(cases: dict[str, Case]) -> None:
+    from handoff_rules_example.lead_time import lead_days
+
+    without_order = Case(
+        id="4712", facts=tuple(f for f in cases["4712"].facts if f.type != "order")
+    )
+    assert lead_days(without_order) == []
+
+
+def test_pack_hook_ships_a_loadable_pack(pm: pluggy.PluginManager) -> None:
+    folders = [folder for result in pm.hook.handoff_rules_packs() for folder in result]
+    (ours,) = [f for f in folders if f.name == "release-lead-time"]
+    pack = load_pack(ours)
+    assert pack.version == "1.0.0"
+    assert [r.id for r in pack.rules] == ["LOG-LEAD-001"]
+
+
+def test_pack_and_derived_fact_decide_together(
+    pm: pluggy.PluginManager, cases: dict[str, Case]
+) -> None:
+    pack = next(
+        load_pack(f)
+        for result in pm.hook.handoff_rules_packs()
+        for f in result
+        if f.name == "release-lead-time"
+    )
+    evaluator = make_evaluator(pack, backend="reference", pm=pm)
+    (on_time,) = evaluator.evaluate(cases["4711"], AT)
+    (late,) = evaluator.evaluate(cases["4712"], AT)
+    assert on_time.outcome is Outcome.ALLOW
+    assert late.outcome is Outcome.WARN
+    (finding,) = [f for f in late.findings if f.result is Result.FAIL]
+    assert finding.message == (
+        "delivery 80002 released 18 days after the order (promised at most 10)"
+    )
+    assert [s.location for s in finding.sources] == ["line 4"]
+
+
+def _decision(case: str, outcome_rule_result: Result) -> Decision:
+    return Decision(
+        case=case,
+        checkpoint="H3",
+        at=AT,
+        pack=PackRef("release-lead-time", "1.0.0", "d"),
+        findings=[Finding("LOG-POA-001", outcome_rule_result, "block", "no PoA")],
+    )
+
+
+def test_decision_hook_writes_blocked_decisions(
+    pm: pluggy.PluginManager,
+    cases: dict[str, Case],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "blocks.tsv"
+    monkeypatch.setenv(plugin.BLOCK_LIST_ENV, str(target))
+    pm.hook.handoff_rules_decision(decision=_decision("4711", Result.FAIL), case=cases["4711"])
+    pm.hook.handoff_rules_decision(decision=_decision("4712", Result.PASS), case=cases["4712"])
+    assert target.read_text(encoding="utf-8") == "4711\tH3\tLOG-POA-001\n"
+
+
+def test_decision_hook_is_off_without_a_target(
+    pm: pluggy.PluginManager,
+    cases: dict[str, Case],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(plugin.BLOCK_LIST_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    pm.hook.handoff_rules_decision(decision=_decision("4711", Result.FAIL), case=cases["4711"])
+    assert list(tmp_path.iterdir()) == []

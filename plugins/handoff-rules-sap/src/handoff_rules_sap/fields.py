@@ -1,0 +1,94 @@
+"""SAP field values turned into model values, with a clear message when they cannot be.
+
+Built on the SDK's value parsers; what is SAP-specific stays here: numbers in
+either decimal convention with SAP's trailing minus, dates as ``YYYYMMDD``
+(``00000000`` = none) or as the German list format ``DD.MM.YYYY`` SE16
+downloads use, document numbers whose leading zeros are dropped so an order
+read from an IDoc, a table and a CRM export has one id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from handoff_rules.adapters.values import (
+    ValueParseError,
+    is_null,
+    parse_date,
+    parse_decimal,
+    parse_sap_date,
+    strip_leading_zeros,
+)
+from handoff_rules.model import Money, MoneyError
+
+
+class FieldProblem(ValueError):
+    """A field whose value cannot be used; the message names the field and the value."""
+
+
+def sap_id(raw: str) -> str:
+    """A document, customer or item number in the form model ids use (no leading zeros)."""
+    return strip_leading_zeros(raw)
+
+
+def optional_id(raw: str) -> str | None:
+    return None if is_null(raw) else sap_id(raw)
+
+
+def text(raw: str) -> str | None:
+    stripped = raw.strip()
+    return stripped or None
+
+
+def number(raw: str, field: str) -> Decimal | None:
+    """A quantity or amount: ``1234.56``, ``1.234,56``, ``1234.56-``; blank is None."""
+    if is_null(raw):
+        return None
+    try:
+        return parse_decimal(raw)
+    except ValueParseError as exc:
+        raise FieldProblem(f"{field}: {exc}") from None
+
+
+def sap_date(raw: str, field: str) -> date | None:
+    """``YYYYMMDD``, ``DD.MM.YYYY`` or ``YYYY-MM-DD``; ``00000000`` and blank are None."""
+    stripped = raw.strip()
+    if not stripped or stripped.strip("0.-") == "":
+        return None
+    try:
+        if len(stripped) == 10 and stripped[2] == "." and stripped[5] == ".":
+            return parse_date(stripped, ("%d.%m.%Y",))
+        if len(stripped) == 10 and stripped[4] == "-":
+            return parse_date(stripped, ("%Y-%m-%d",))
+        return parse_sap_date(stripped)
+    except ValueParseError as exc:
+        raise FieldProblem(f"{field}: {exc}") from None
+
+
+def money(amount: Decimal | None, currency: str, field: str) -> Money | None:
+    """Money from an amount and its currency; an amount without a currency is a problem.
+
+    A zero amount without a currency is taken as "no amount": SAP writes 0.00
+    into value fields of documents that carry none.
+    """
+    if amount is None:
+        return None
+    code = currency.strip().upper()
+    if not code:
+        if amount == 0:
+            return None
+        raise FieldProblem(f"{field}: amount {amount} has no currency")
+    try:
+        return Money(amount, code)
+    except MoneyError as exc:
+        raise FieldProblem(f"{field}: {exc}") from None
+
+
+def days(raw: str, field: str) -> int | None:
+    value = number(raw, field)
+    if value is None:
+        return None
+    if value != value.to_integral_value():
+        raise FieldProblem(f"{field}: expected whole days, got {raw.strip()!r}")
+    return int(value)

@@ -1,0 +1,593 @@
+"""What an IDoc says, as facts: orders, deliveries, invoices, customers.
+
+The IDoc type comes from the control record (IDOCTYP, else MESTYP), never
+from the root element. Each supported IDoc gives:
+
+- one ``derived`` fact named ``idoc`` with the control record and segment
+  counts (customer segments skipped are counted there);
+- its document: ORDERS05 → Order + OrderLine per E1EDP01; DELVRY0x → Delivery
+  per E1EDL20 + a ``doc_flow`` per E1EDL24; INVOIC0x → Invoice + a ``doc_flow``
+  per E1EDP01; DEBMAS0x → Counterparty per E1KNA1M + Person per E1KNVKM.
+
+A header field that cannot be read rejects the document (its items with it:
+they would point at nothing); a bad item rejects that item only. Ids drop
+leading zeros (the model's form); the raw number stays in the provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Final
+
+import attrs
+
+from handoff_rules.adapters import Fact, Provenance, Reject
+from handoff_rules.model import (
+    SCHEME_BY_COUNTRY,
+    CompanyId,
+    Counterparty,
+    Delivery,
+    Derived,
+    Invoice,
+    Order,
+    OrderLine,
+    Person,
+)
+from handoff_rules_sap.fields import (
+    FieldProblem,
+    money,
+    number,
+    optional_id,
+    sap_date,
+    sap_id,
+    text,
+)
+from handoff_rules_sap.segments import IDoc, Segment
+
+SUPPORTED: Final = {
+    "order": (re.compile(r"ORDERS0[1-5]$"), ("ORDERS", "ORDRSP", "ORDCHG")),
+    "delivery": (re.compile(r"DELVRY0[1-7]$"), ("DESADV", "SHPCON", "WHSCON", "SHPORD")),
+    "invoice": (re.compile(r"INVOIC0[12]$"), ("INVOIC",)),
+    "customer": (re.compile(r"DEBMAS0\d$"), ("DEBMAS",)),
+}
+SUPPORTED_TEXT: Final = "ORDERS05, DELVRY03/05/07, INVOIC02, DEBMAS0x"
+
+#: Header partner functions that become order/invoice fields.
+SOLD_TO, SHIP_TO, BILL_TO, PAYER = "AG", "WE", "RE", "RG"
+
+Item = Fact | Reject
+
+
+def idoc_kind(idoc: IDoc) -> str | None:
+    """Which document an IDoc carries, from its basic type or, failing that, message type."""
+    for kind, (basic, _messages) in SUPPORTED.items():
+        if idoc.idoctyp and basic.match(idoc.idoctyp):
+            return kind
+    if not idoc.idoctyp:
+        for kind, (_basic, messages) in SUPPORTED.items():
+            if idoc.mestyp in messages:
+                return kind
+    return None
+
+
+@attrs.frozen(slots=True)
+class Context:
+    """Who is reading which file: what every provenance repeats."""
+
+    adapter: str
+    version: str
+    source: str
+
+    def at(self, idoc: IDoc, segment: Segment | None, raw: str = "") -> Provenance:
+        where = (
+            f"IDoc {idoc.docnum} segment {segment.number} {segment.name}"
+            if segment is not None
+            else f"IDoc {idoc.docnum} control record EDI_DC40"
+        )
+        if raw:
+            where += f" ({raw})"
+        line = segment.line if segment is not None else idoc.line
+        return Provenance(
+            adapter=self.adapter,
+            source=self.source,
+            location=where,
+            adapter_version=self.version,
+            line=line,
+        )
+
+    def reject(
+        self, idoc: IDoc, segment: Segment | None, reason: str, fact_type: str | None
+    ) -> Reject:
+        raw = " ".join(
+            f"{k}={v.strip()}" for k, v in (segment.fields if segment else {}).items() if v.strip()
+        )
+        return Reject(
+            reason=reason,
+            provenance=self.at(idoc, segment),
+            type=fact_type,
+            raw=raw[:200] or None,
+        )
+
+
+def _by_qualifier(idoc: IDoc, name: str, qualifier: str) -> dict[str, Segment]:
+    """Top-level segments of a type by their qualifier field; the first of each wins."""
+    result: dict[str, Segment] = {}
+    for segment in idoc.top(name):
+        result.setdefault(segment.get(qualifier), segment)
+    return result
+
+
+class SegmentProblem(FieldProblem):
+    """A field problem in a known segment, so the reject points at that segment."""
+
+    def __init__(self, message: str, segment: Segment) -> None:
+        super().__init__(message)
+        self.segment = segment
+
+
+def _date_of(segments: Mapping[str, Segment], qualifier: str, field: str) -> date | None:
+    segment = segments.get(qualifier)
+    if segment is None:
+        return None
+    try:
+        return sap_date(segment.get(field), f"{segment.name} {qualifier} {field}")
+    except FieldProblem as exc:
+        raise SegmentProblem(str(exc), segment) from None
+
+
+def _where(exc: Exception, default: Segment) -> Segment:
+    return exc.segment if isinstance(exc, SegmentProblem) else default
+
+
+def _with_items(idoc: IDoc, item: str) -> str:
+    count = sum(1 for _ in idoc.indexed(item))
+    return f" (its {count} item(s) are not read either)" if count else ""
+
+
+def _ref(refs: Mapping[str, Segment], qualifier: str) -> str | None:
+    segment = refs.get(qualifier)
+    return optional_id(segment.get("BELNR")) if segment else None
+
+
+def _partner(partners: Mapping[str, Segment], role: str, field: str = "PARTN") -> str | None:
+    segment = partners.get(role)
+    return optional_id(segment.get(field)) if segment else None
+
+
+def _summary(idoc: IDoc, ctx: Context, kind: str, order_id: str | None, party: str | None) -> Fact:
+    created = None
+    try:
+        created = sap_date(idoc.control_value("CREDAT"), "EDI_DC40 CREDAT")
+    except FieldProblem:
+        created = None
+    values: dict[str, object] = {
+        "idoctyp": idoc.idoctyp,
+        "cimtyp": idoc.cimtyp or None,
+        "mestyp": idoc.mestyp,
+        "direction": idoc.control_value("DIRECT") or None,
+        "sender": idoc.control_value("SNDPRN") or None,
+        "receiver": idoc.control_value("RCVPRN") or None,
+        "created_on": created,
+        "segments": len(idoc.segments),
+        "custom_segments_skipped": idoc.custom_segments,
+        "document": kind,
+    }
+    return Fact(
+        Derived(
+            name="idoc",
+            subject=idoc.docnum or "?",
+            values=values,
+            order_id=order_id,
+            counterparty_id=party,
+        ),
+        ctx.at(idoc, None),
+    )
+
+
+def map_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
+    """The facts (and rejects) of one IDoc."""
+    kind = idoc_kind(idoc)
+    if kind is None:
+        yield ctx.reject(
+            idoc,
+            None,
+            f"IDoc type {idoc.idoctyp or '(none)'} / message {idoc.mestyp or '(none)'} is not "
+            f"read by this adapter (supported: {SUPPORTED_TEXT})",
+            None,
+        )
+        return
+    mapper = {
+        "order": _order_idoc,
+        "delivery": _delivery_idoc,
+        "invoice": _invoice_idoc,
+        "customer": _customer_idoc,
+    }[kind]
+    yield from mapper(idoc, ctx)
+
+
+# -- ORDERS05 ---------------------------------------------------------------------------------
+
+
+def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
+    header = idoc.first("E1EDK01")
+    refs = _by_qualifier(idoc, "E1EDK02", "QUALF")
+    dates = _by_qualifier(idoc, "E1EDK03", "IDDAT")
+    orgs = _by_qualifier(idoc, "E1EDK14", "QUALF")
+    partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
+    totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
+    if header is None:
+        yield ctx.reject(idoc, None, "ORDERS IDoc without header segment E1EDK01", "order")
+        return
+    raw_number = refs["002"].get("BELNR") if "002" in refs else header.get("BELNR")
+    if not raw_number:
+        yield ctx.reject(
+            idoc, header, "no order number: E1EDK02 QUALF 002 and E1EDK01 BELNR are empty", "order"
+        )
+        return
+    order_id = sap_id(raw_number)
+    currency = header.get("CURCY")
+    try:
+        total = totals.get("002")
+        net = (
+            money(
+                number(total.get("SUMME"), "E1EDS01 002 SUMME"),
+                total.get("WAERQ") or currency,
+                "E1EDS01 002 SUMME",
+            )
+            if total
+            else None
+        )
+        sold_to = _partner(partners, SOLD_TO)
+        order = Order(
+            id=order_id,
+            counterparty_id=sold_to,
+            order_date=_date_of(dates, "012", "DATUM") or _date_of(dates, "022", "DATUM"),
+            net_value=net,
+            currency=currency or None,
+            customer_po_ref=_ref(refs, "001") if "002" in refs else None,
+            sold_to=sold_to,
+            ship_to=_partner(partners, SHIP_TO),
+            bill_to=_partner(partners, BILL_TO),
+            payer=_partner(partners, PAYER),
+            payment_terms=text(header.get("ZTERM")),
+            contract_id=_ref(refs, "005") or _ref(refs, "006"),
+            quote_id=_ref(refs, "004"),
+            planned_delivery_date=_date_of(dates, "002", "DATUM"),
+            order_type=text(orgs["012"].get("ORGID")) if "012" in orgs else None,
+            sales_org=text(orgs["008"].get("ORGID")) if "008" in orgs else None,
+            delivery_block=text(header.get("LIFSK")),
+        )
+    except (FieldProblem, ValueError) as exc:
+        yield ctx.reject(
+            idoc,
+            _where(exc, header),
+            f"order {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
+            "order",
+        )
+        return
+    yield _summary(idoc, ctx, "order", order_id, sold_to)
+    yield Fact(order, ctx.at(idoc, header, f"BELNR {raw_number}"))
+    for index, item in idoc.indexed("E1EDP01"):
+        yield _order_line(idoc, ctx, order_id, currency, index, item)
+
+
+def _material(idoc: IDoc, index: int, item: Segment) -> tuple[str | None, str | None]:
+    """Our material number and its text: E1EDP19 QUALF 002, else the item's MATNR."""
+    ids = {s.get("QUALF"): s for s in idoc.children(index, "E1EDP19")}
+    ours = ids.get("002")
+    material = ours.get("IDTNR") if ours else item.get("MATNR_LONG") or item.get("MATNR")
+    description = (ours or ids.get("001") or item).get("KTEXT") or None
+    return (sap_id(material) if material else None), description
+
+
+def _order_line(
+    idoc: IDoc, ctx: Context, order_id: str, currency: str, index: int, item: Segment
+) -> Item:
+    raw_line = item.get("POSEX")
+    if not raw_line:
+        return ctx.reject(idoc, item, "order item without item number POSEX", "order_line")
+    try:
+        material, description = _material(idoc, index, item)
+        line = OrderLine(
+            order_id=order_id,
+            line_no=sap_id(raw_line),
+            item=material,
+            description=description,
+            quantity=number(item.get("MENGE"), "E1EDP01 MENGE"),
+            unit=text(item.get("MENEE")),
+            net_value=money(
+                number(item.get("NETWR"), "E1EDP01 NETWR"),
+                item.get("CURCY") or currency,
+                "E1EDP01 NETWR",
+            ),
+        )
+    except (FieldProblem, ValueError) as exc:
+        return ctx.reject(idoc, item, f"order {order_id} item {raw_line}: {exc}", "order_line")
+    return Fact(line, ctx.at(idoc, item, f"POSEX {raw_line}"))
+
+
+# -- DELVRY0x ---------------------------------------------------------------------------------
+
+
+def _doc_flow(
+    *,
+    from_doc: str | None,
+    from_item: str | None,
+    from_category: str | None,
+    to_doc: str,
+    to_item: str | None,
+    to_category: str,
+    extra: Mapping[str, object],
+    order_id: str | None,
+    counterparty_id: str | None = None,
+) -> Derived:
+    subject = f"{from_doc or '?'}/{from_item or '-'}->{to_doc}/{to_item or '-'}:{to_category}"
+    values: dict[str, object] = {
+        "from_doc": from_doc,
+        "from_item": from_item,
+        "from_category": from_category,
+        "to_doc": to_doc,
+        "to_item": to_item,
+        "to_category": to_category,
+        **extra,
+    }
+    return Derived(
+        name="doc_flow",
+        subject=subject,
+        values=values,
+        order_id=order_id,
+        counterparty_id=counterparty_id,
+    )
+
+
+def _delivery_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
+    headers = list(idoc.indexed("E1EDL20"))
+    if not headers:
+        yield ctx.reject(idoc, None, "DELVRY IDoc without delivery header E1EDL20", "delivery")
+        return
+    summary_done = False
+    for index, header in headers:
+        raw_number = header.get("VBELN")
+        if not raw_number:
+            yield ctx.reject(idoc, header, "delivery without number E1EDL20 VBELN", "delivery")
+            continue
+        delivery_id = sap_id(raw_number)
+        partners = {s.get("PARTNER_Q"): s for s in idoc.children(index, "E1ADRM1")}
+        deadlines = {s.get("QUALF"): s for s in idoc.children(index, "E1EDT13")}
+        items = list(idoc.indexed("E1EDL24", index))
+        orders = {sap_id(item.get("VGBEL")) for _, item in items if item.get("VGBEL")}
+        try:
+            goods_issue = deadlines.get("006")
+            delivery = Delivery(
+                id=delivery_id,
+                order_id=next(iter(orders)) if len(orders) == 1 else None,
+                counterparty_id=_partner(partners, SOLD_TO, "PARTNER_ID")
+                or _partner(partners, SHIP_TO, "PARTNER_ID"),
+                ship_to=_partner(partners, SHIP_TO, "PARTNER_ID"),
+                planned_date=sap_date(goods_issue.get("NTANF"), "E1EDT13 006 NTANF")
+                if goods_issue
+                else None,
+                release_date=sap_date(goods_issue.get("ISDD"), "E1EDT13 006 ISDD")
+                if goods_issue
+                else None,
+            )
+        except (FieldProblem, ValueError) as exc:
+            yield ctx.reject(
+                idoc,
+                header,
+                f"delivery {raw_number}: {exc} (its {len(items)} item(s) are not read either)",
+                "delivery",
+            )
+            continue
+        if not summary_done:
+            yield _summary(idoc, ctx, "delivery", delivery.order_id, delivery.counterparty_id)
+            summary_done = True
+        yield Fact(delivery, ctx.at(idoc, header, f"VBELN {raw_number}"))
+        for item_index, item in items:
+            yield _delivery_item(idoc, ctx, delivery, item_index, item)
+
+
+def _delivery_item(idoc: IDoc, ctx: Context, delivery: Delivery, index: int, item: Segment) -> Item:
+    raw_item = item.get("POSNR")
+    if not raw_item:
+        return ctx.reject(idoc, item, "delivery item without POSNR", "derived")
+    order_ref = item.get("VGBEL")
+    order_item = item.get("VGPOS")
+    if not order_ref:
+        for ref in idoc.children(index, "E1EDL43"):
+            if ref.get("QUALF") == "C":
+                order_ref, order_item = ref.get("BELNR"), ref.get("POSNR")
+                break
+    try:
+        flow = _doc_flow(
+            from_doc=optional_id(order_ref),
+            from_item=optional_id(order_item),
+            from_category="C" if order_ref else None,
+            to_doc=delivery.id,
+            to_item=sap_id(raw_item),
+            to_category="J",
+            extra={
+                "material": optional_id(item.get("MATNR")),
+                "quantity": number(item.get("LFIMG"), "E1EDL24 LFIMG"),
+                "unit": text(item.get("VRKME")),
+            },
+            order_id=optional_id(order_ref),
+            counterparty_id=delivery.counterparty_id,
+        )
+    except (FieldProblem, ValueError) as exc:
+        return ctx.reject(idoc, item, f"delivery {delivery.id} item {raw_item}: {exc}", "derived")
+    return Fact(flow, ctx.at(idoc, item, f"POSNR {raw_item}"))
+
+
+# -- INVOIC02 ---------------------------------------------------------------------------------
+
+
+def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
+    header = idoc.first("E1EDK01")
+    refs = _by_qualifier(idoc, "E1EDK02", "QUALF")
+    dates = _by_qualifier(idoc, "E1EDK03", "IDDAT")
+    partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
+    totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
+    if header is None:
+        yield ctx.reject(idoc, None, "INVOIC IDoc without header segment E1EDK01", "invoice")
+        return
+    raw_number = header.get("BELNR") or (refs["009"].get("BELNR") if "009" in refs else "")
+    if not raw_number:
+        yield ctx.reject(
+            idoc,
+            header,
+            "no invoice number: E1EDK01 BELNR and E1EDK02 QUALF 009 are empty",
+            "invoice",
+        )
+        return
+    invoice_id = sap_id(raw_number)
+    currency = header.get("CURCY")
+    try:
+        gross = totals.get("011")
+        total = (
+            money(
+                number(gross.get("SUMME"), "E1EDS01 011 SUMME"),
+                gross.get("WAERQ") or currency,
+                "E1EDS01 011 SUMME",
+            )
+            if gross
+            else None
+        )
+        party = (
+            _partner(partners, SOLD_TO) or _partner(partners, PAYER) or _partner(partners, BILL_TO)
+        )
+        issued = _date_of(dates, "026", "DATUM") or (
+            sap_date(refs["009"].get("DATUM"), "E1EDK02 009 DATUM") if "009" in refs else None
+        )
+        invoice = Invoice(
+            id=invoice_id,
+            order_id=_ref(refs, "002"),
+            delivery_id=_ref(refs, "012"),
+            counterparty_id=party,
+            issued_on=issued,
+            due_on=_date_of(dates, "028", "DATUM"),
+            total=total,
+            payment_terms=text(header.get("ZTERM")),
+            buyer_legal_id=text(header.get("KUNDEUINR")),
+        )
+    except (FieldProblem, ValueError) as exc:
+        yield ctx.reject(
+            idoc,
+            _where(exc, header),
+            f"invoice {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
+            "invoice",
+        )
+        return
+    yield _summary(idoc, ctx, "invoice", invoice.order_id, party)
+    yield Fact(invoice, ctx.at(idoc, header, f"BELNR {raw_number}"))
+    for index, item in idoc.indexed("E1EDP01"):
+        yield _invoice_item(idoc, ctx, invoice, currency, index, item)
+
+
+def _invoice_item(
+    idoc: IDoc, ctx: Context, invoice: Invoice, currency: str, index: int, item: Segment
+) -> Item:
+    raw_item = item.get("POSEX")
+    if not raw_item:
+        return ctx.reject(idoc, item, "invoice item without item number POSEX", "derived")
+    refs = {s.get("QUALF"): s for s in idoc.children(index, "E1EDP02")}
+    source = refs.get("002") or refs.get("016")
+    from_doc = optional_id(source.get("BELNR")) if source else invoice.order_id
+    from_item = optional_id(source.get("ZEILE")) if source else None
+    category = (
+        ("C" if source is refs.get("002") else "J") if source else ("C" if from_doc else None)
+    )
+    try:
+        material, _description = _material(idoc, index, item)
+        amount = number(item.get("NETWR"), "E1EDP01 NETWR")
+        code = item.get("CURCY") or currency
+        value = money(amount, code, "E1EDP01 NETWR")
+        flow = _doc_flow(
+            from_doc=from_doc,
+            from_item=from_item,
+            from_category=category,
+            to_doc=invoice.id,
+            to_item=sap_id(raw_item),
+            to_category="M",
+            extra={
+                "material": material,
+                "quantity": number(item.get("MENGE"), "E1EDP01 MENGE"),
+                "unit": text(item.get("MENEE")),
+                "value": value.amount if value else None,
+                "currency": value.currency if value else None,
+            },
+            order_id=(from_doc if category == "C" else None) or invoice.order_id,
+            counterparty_id=invoice.counterparty_id,
+        )
+    except (FieldProblem, ValueError) as exc:
+        return ctx.reject(idoc, item, f"invoice {invoice.id} item {raw_item}: {exc}", "derived")
+    return Fact(flow, ctx.at(idoc, item, f"POSEX {raw_item}"))
+
+
+# -- DEBMAS0x ---------------------------------------------------------------------------------
+
+
+def company_ids(country: str | None, *values: str) -> tuple[CompanyId, ...]:
+    """The national company id among SAP's tax-number fields (STCD1, STCD2 …).
+
+    Only for countries whose scheme the model knows; the first value that
+    passes the scheme's checksum wins, else the first non-blank one is kept
+    (flagged invalid by the model). A French 14-digit SIRET also gives its SIREN.
+    """
+    scheme = SCHEME_BY_COUNTRY.get((country or "").upper())
+    candidates = [v.strip() for v in values if v and v.strip()]
+    if scheme is None or not candidates:
+        return ()
+    chosen = next((v for v in candidates if CompanyId(scheme.value, v).is_valid), candidates[0])
+    digits = "".join(ch for ch in chosen if ch.isdigit())
+    if scheme.value == "FR-SIREN" and len(digits) == 14:
+        return (CompanyId("FR-SIRET", digits), CompanyId("FR-SIREN", digits[:9]))
+    return (CompanyId(scheme.value, chosen),)
+
+
+def _customer_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
+    customers = list(idoc.indexed("E1KNA1M"))
+    if not customers:
+        yield ctx.reject(idoc, None, "DEBMAS IDoc without customer segment E1KNA1M", "counterparty")
+        return
+    summary_done = False
+    for index, segment in customers:
+        raw_number = segment.get("KUNNR")
+        if not raw_number:
+            yield ctx.reject(idoc, segment, "customer without number E1KNA1M KUNNR", "counterparty")
+            continue
+        customer_id = sap_id(raw_number)
+        country = text(segment.get("LAND1"))
+        sales = idoc.first("E1KNVVM", index)
+        name = " ".join(p for p in (segment.get("NAME1"), segment.get("NAME2")) if p) or None
+        party = Counterparty(
+            id=customer_id,
+            name=name,
+            country=country,
+            identifiers=company_ids(country, segment.get("STCD1"), segment.get("STCD2")),  # type: ignore[arg-type]  # attrs converter=tuple
+            customer_group=text(sales.get("KDGRP")) if sales else None,
+        )
+        if not summary_done:
+            yield _summary(idoc, ctx, "customer", None, customer_id)
+            summary_done = True
+        yield Fact(party, ctx.at(idoc, segment, f"KUNNR {raw_number}"))
+        for contact in idoc.children(index, "E1KNVKM"):
+            yield _contact(idoc, ctx, customer_id, contact)
+
+
+def _contact(idoc: IDoc, ctx: Context, customer_id: str, contact: Segment) -> Item:
+    raw_number = contact.get("PARNR")
+    full_name = " ".join(p for p in (contact.get("NAMEV"), contact.get("NAME1")) if p)
+    if not raw_number or not full_name:
+        return ctx.reject(
+            idoc, contact, "contact person without number PARNR or name NAMEV/NAME1", "person"
+        )
+    person = Person(
+        id=f"{customer_id}/{sap_id(raw_number)}",
+        full_name=full_name,
+        counterparty_id=customer_id,
+        position=text(contact.get("PAFKT")),
+    )
+    return Fact(person, ctx.at(idoc, contact, f"PARNR {raw_number}"))

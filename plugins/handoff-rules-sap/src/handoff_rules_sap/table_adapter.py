@@ -1,0 +1,168 @@
+"""The ``sap-table`` adapter: SE16 / SQVI / data-services extracts of SAP tables.
+
+The table is recognised from the file name (``VBAK.csv``), a ``VBAK-VBELN``
+style header, or the header's columns. The encoding (UTF-8 with or without
+BOM, cp1251, latin-1) and the delimiter (tab, semicolon, comma, pipe) are
+detected by the SDK's readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Final
+
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    Provenance,
+    Reject,
+    Sample,
+    SniffResult,
+)
+from handoff_rules.adapters.tabular import TableReader, open_table, sniff_dialect
+from handoff_rules.adapters.text import detect_encoding
+from handoff_rules_sap import __version__
+from handoff_rules_sap.fields import FieldProblem
+from handoff_rules_sap.tables import (
+    TABLES,
+    RowValues,
+    TableSpec,
+    field_name,
+    key_text,
+    rows_to_facts,
+    table_of_columns,
+    table_of_header,
+    table_of_name,
+)
+
+#: Sniff confidence by how the table was recognised.
+_BY_NAME_AND_COLUMNS: Final = 0.9
+_BY_COLUMNS: Final = 0.8
+_BY_NAME_ONLY: Final = 0.6
+
+
+def _header_cells(head: bytes) -> list[str] | None:
+    detected = detect_encoding(head, complete=False)
+    try:
+        sample = head.decode(detected.encoding, errors="replace")
+    except LookupError:  # pragma: no cover - detect_encoding names real codecs
+        return None
+    sample = sample.lstrip("\ufeff")
+    dialect = sniff_dialect(sample, complete=False)
+    if dialect is None:
+        return None
+    first = sample.split("\n", 1)[0].rstrip("\r")
+    return [cell.strip().strip('"') for cell in first.split(dialect.delimiter)]
+
+
+def identify(path: Path, headers: list[str]) -> tuple[str | None, float]:
+    """(table name, confidence) for a file with these header cells."""
+    fields = {field_name(h) for h in headers}
+    by_name = table_of_name(path.stem) or table_of_header(headers)
+    by_columns = table_of_columns(fields)
+    if by_name is not None:
+        spec = TABLES[by_name]
+        complete = set(spec.signature) <= fields or set(spec.required) <= fields
+        return by_name, _BY_NAME_AND_COLUMNS if complete else _BY_NAME_ONLY
+    if by_columns is not None:
+        return by_columns, _BY_COLUMNS
+    return None, 0.0
+
+
+class SapTableAdapter:
+    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA."""
+
+    name = "sap-table"
+    version = __version__
+    formats: Sequence[FormatInfo] = tuple(
+        FormatInfo(
+            spec.name.lower(),
+            f"SAP table {spec.name} ({spec.description}) as CSV/TSV",
+            (".csv", ".tsv", ".txt"),
+        )
+        for spec in TABLES.values()
+    )
+
+    def sniff(self, sample: Sample) -> SniffResult | None:
+        try:
+            headers = _header_cells(sample.head)
+        except Exception:  # sniffing must never raise
+            return None
+        if not headers:
+            return None
+        table, confidence = identify(sample.path, headers)
+        return SniffResult(table.lower(), confidence) if table else None
+
+    def read(self, path: Path) -> Iterator[Fact | Reject]:
+        source = str(path)
+        try:
+            opened = open_table(path)
+            table_cm = opened.__enter__()
+        except OSError as exc:
+            raise AdapterError(source, f"cannot be read: {exc.strerror or exc}") from None
+        try:
+            reader, _encoding = table_cm
+            yield from self._rows(path, reader)
+        except BaseException as exc:
+            if not opened.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            opened.__exit__(None, None, None)
+
+    def _rows(self, path: Path, reader: TableReader) -> Iterator[Fact | Reject]:
+        source = str(path)
+        headers = list(reader.header)
+        table, _confidence = identify(path, headers)
+        if table is None:
+            raise AdapterError(
+                source,
+                "not a known SAP table extract: the file name names none of "
+                f"{', '.join(TABLES)} and the header has none of their column sets",
+                f"line {reader.header_line}",
+            )
+        spec = TABLES[table]
+        columns: dict[str, str] = {}
+        for header in headers:
+            columns.setdefault(field_name(header), header)
+        missing = [f for f in spec.required if f not in columns]
+        if missing:
+            raise AdapterError(
+                source,
+                f"{spec.name} extract lacks required column(s) {', '.join(missing)} "
+                f"(has: {', '.join(headers[:30])})",
+                f"line {reader.header_line}",
+            )
+        for row in reader:
+            provenance = Provenance(
+                adapter=self.name,
+                source=source,
+                location=row.location,
+                adapter_version=self.version,
+                line=row.line,
+            )
+            if row.problem is not None:
+                yield Reject(row.problem, provenance, type=spec.fact_type, raw=row.raw())
+                continue
+            values = RowValues(columns, row.values)
+            yield from _row_facts(spec, values, provenance, row.raw())
+
+
+def _row_facts(
+    spec: TableSpec, values: RowValues, provenance: Provenance, raw: str
+) -> Iterator[Fact | Reject]:
+    try:
+        facts = rows_to_facts(spec, values)
+    except (FieldProblem, ValueError, ArithmeticError) as exc:
+        yield Reject(f"{spec.name}: {exc}", provenance, type=spec.fact_type, raw=raw)
+        return
+    keyed = Provenance(
+        adapter=provenance.adapter,
+        source=provenance.source,
+        location=f"{provenance.location} ({spec.name} {key_text(spec, values)})",
+        adapter_version=provenance.adapter_version,
+        line=provenance.line,
+    )
+    for data in facts:
+        yield Fact(data, keyed)

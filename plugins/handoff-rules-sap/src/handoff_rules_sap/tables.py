@@ -1,0 +1,561 @@
+"""SAP SD/FI tables as facts: which columns each needs, and what a row becomes.
+
+Columns are found by SAP field name (``VBELN``), whatever the order, case or a
+``VBAK-`` prefix; a table's other columns are optional, since every system and
+extraction tool exports a different set. What a row becomes:
+
+=====  ====================================================================
+KNA1   Counterparty (+ CompanyId from STCD1/STCD2 where the country's scheme
+       is known)
+VBAK   Order (sales document categories C, I, H, K, L; others are rejected)
+VBAP   OrderLine
+LIKP   Delivery
+LIPS   ``doc_flow`` (order item → delivery item)
+VBRK   Invoice; a cancellation document (SFAKN set) gives a ``doc_flow``
+       instead (cancelled invoice → cancellation)
+VBRP   ``doc_flow`` (order item → invoice item, and delivery item → invoice
+       item when the delivery is a different document)
+BSID   OpenItem
+BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
+       row whose BELNR is its own clearing document AUGBL, also a Payment
+VBFA   ``doc_flow`` (any preceding → follow-on document)
+=====  ====================================================================
+
+``doc_flow`` facts are :class:`~handoff_rules.model.Derived` facts named
+``doc_flow``: the model has no class for document links. Their values are
+``from_doc``, ``from_item``, ``from_category``, ``to_doc``, ``to_item``,
+``to_category`` (SAP VBTYP codes) plus quantity, unit, value, currency,
+material where the row has them; ``order_id`` is set when the preceding
+document is a sales order, so the link joins that order's case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Final
+
+import attrs
+
+from handoff_rules.model import (
+    Counterparty,
+    Delivery,
+    Derived,
+    FactData,
+    Invoice,
+    OpenItem,
+    Order,
+    OrderLine,
+    Payment,
+)
+from handoff_rules_sap.fields import (
+    FieldProblem,
+    days,
+    money,
+    number,
+    optional_id,
+    sap_date,
+    sap_id,
+    text,
+)
+from handoff_rules_sap.idoc_facts import company_ids
+
+#: Sales document categories (VBTYP) read as orders.
+ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
+CATEGORY_NAMES: Final = {
+    "A": "inquiry",
+    "B": "quotation",
+    "C": "order",
+    "E": "scheduling agreement",
+    "G": "contract",
+    "H": "returns",
+    "I": "order without charge",
+    "J": "delivery",
+    "K": "credit memo request",
+    "L": "debit memo request",
+    "M": "invoice",
+    "N": "invoice cancellation",
+    "O": "credit memo",
+    "P": "debit memo",
+    "S": "credit memo cancellation",
+}
+
+
+class RowValues:
+    """One row's cells by SAP field name, stripped; a column the file lacks reads as ''."""
+
+    __slots__ = ("_cells", "_columns")
+
+    def __init__(self, columns: Mapping[str, str], cells: Mapping[str, str]) -> None:
+        self._columns = columns
+        self._cells = cells
+
+    def __call__(self, field: str) -> str:
+        column = self._columns.get(field)
+        if column is None:
+            return ""
+        return self._cells.get(column, "").strip()
+
+
+Mapper = Callable[[RowValues], list[FactData]]
+
+
+@attrs.frozen(slots=True)
+class TableSpec:
+    """A table this adapter reads."""
+
+    name: str
+    description: str
+    #: Columns without which no fact can be made: a file lacking one is refused.
+    required: tuple[str, ...]
+    #: Columns whose presence (with none of ``excluded``) identifies the table by its header.
+    signature: tuple[str, ...]
+    mapper: Mapper
+    fact_type: str
+    key: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+
+
+def _doc_flow(
+    r: RowValues,
+    *,
+    from_doc: str,
+    from_item: str,
+    from_category: str | None,
+    to_doc: str,
+    to_item: str,
+    to_category: str | None,
+    extra: Mapping[str, object],
+    counterparty_id: str | None = None,
+) -> Derived:
+    source = optional_id(from_doc)
+    target = sap_id(to_doc)
+    source_item = optional_id(from_item)
+    target_item = optional_id(to_item)
+    values: dict[str, object] = {
+        "from_doc": source,
+        "from_item": source_item,
+        "from_category": from_category or None,
+        "to_doc": target,
+        "to_item": target_item,
+        "to_category": to_category or None,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    subject = (
+        f"{source or '?'}/{source_item or '-'}->{target}/{target_item or '-'}:{to_category or '?'}"
+    )
+    return Derived(
+        name="doc_flow",
+        subject=subject,
+        values=values,
+        order_id=source if from_category in ORDER_CATEGORIES else None,
+        counterparty_id=counterparty_id,
+    )
+
+
+def _amount_extra(r: RowValues, value_field: str, currency_field: str) -> dict[str, object]:
+    value = number(r(value_field), value_field)
+    return {"value": value, "currency": text(r(currency_field)) if value is not None else None}
+
+
+def _kna1(r: RowValues) -> list[FactData]:
+    country = text(r("LAND1"))
+    name = " ".join(p for p in (r("NAME1"), r("NAME2")) if p) or None
+    return [
+        Counterparty(
+            id=sap_id(r("KUNNR")),
+            name=name,
+            country=country,
+            identifiers=company_ids(country, r("STCD1"), r("STCD2")),  # type: ignore[arg-type]  # attrs converter=tuple
+        )
+    ]
+
+
+def _vbak(r: RowValues) -> list[FactData]:
+    category = r("VBTYP")
+    if category and category not in ORDER_CATEGORIES:
+        meaning = CATEGORY_NAMES.get(category, "unknown category")
+        raise FieldProblem(
+            f"VBTYP {category!r} ({meaning}) is a sales document but not an order; "
+            f"orders have {', '.join(sorted(ORDER_CATEGORIES))}"
+        )
+    sold_to = optional_id(r("KUNNR"))
+    entered = sap_date(r("ERDAT"), "ERDAT")
+    return [
+        Order(
+            id=sap_id(r("VBELN")),
+            counterparty_id=sold_to,
+            sold_to=sold_to,
+            order_date=sap_date(r("AUDAT"), "AUDAT") or entered,
+            entered_on=entered,
+            net_value=money(number(r("NETWR"), "NETWR"), r("WAERK"), "NETWR"),
+            currency=text(r("WAERK")),
+            customer_po_ref=text(r("BSTNK")),
+            order_type=text(r("AUART")),
+            sales_org=text(r("VKORG")),
+            planned_delivery_date=sap_date(r("VDATU"), "VDATU"),
+            delivery_block=text(r("LIFSK")),
+            billing_block=text(r("FAKSK")),
+        )
+    ]
+
+
+def _vbap(r: RowValues) -> list[FactData]:
+    return [
+        OrderLine(
+            order_id=sap_id(r("VBELN")),
+            line_no=sap_id(r("POSNR")),
+            item=optional_id(r("MATNR")),
+            description=text(r("ARKTX")),
+            quantity=number(r("KWMENG"), "KWMENG"),
+            unit=text(r("VRKME")),
+            net_value=money(number(r("NETWR"), "NETWR"), r("WAERK"), "NETWR"),
+        )
+    ]
+
+
+def _likp(r: RowValues) -> list[FactData]:
+    return [
+        Delivery(
+            id=sap_id(r("VBELN")),
+            counterparty_id=optional_id(r("KUNAG")) or optional_id(r("KUNNR")),
+            ship_to=optional_id(r("KUNNR")),
+            planned_date=sap_date(r("WADAT"), "WADAT") or sap_date(r("LFDAT"), "LFDAT"),
+            release_date=sap_date(r("WADAT_IST"), "WADAT_IST"),
+        )
+    ]
+
+
+def _lips(r: RowValues) -> list[FactData]:
+    return [
+        _doc_flow(
+            r,
+            from_doc=r("VGBEL"),
+            from_item=r("VGPOS"),
+            from_category=(r("VGTYP") or "C") if r("VGBEL") else None,
+            to_doc=r("VBELN"),
+            to_item=r("POSNR"),
+            to_category="J",
+            extra={
+                "material": optional_id(r("MATNR")),
+                "quantity": number(r("LFIMG"), "LFIMG"),
+                "unit": text(r("VRKME")),
+            },
+        )
+    ]
+
+
+def _vbrk(r: RowValues) -> list[FactData]:
+    invoice_id = sap_id(r("VBELN"))
+    cancelled = r("SFAKN")
+    if cancelled:
+        return [
+            _doc_flow(
+                r,
+                from_doc=cancelled,
+                from_item="",
+                from_category="M",
+                to_doc=r("VBELN"),
+                to_item="",
+                to_category=r("VBTYP") or "N",
+                extra={"billing_date": sap_date(r("FKDAT"), "FKDAT")},
+                counterparty_id=optional_id(r("KUNAG")) or optional_id(r("KUNRG")),
+            )
+        ]
+    net = number(r("NETWR"), "NETWR")
+    tax = number(r("MWSBK"), "MWSBK")
+    gross = None if net is None else net + (tax or 0)
+    return [
+        Invoice(
+            id=invoice_id,
+            counterparty_id=optional_id(r("KUNAG")) or optional_id(r("KUNRG")),
+            issued_on=sap_date(r("FKDAT"), "FKDAT"),
+            total=money(gross, r("WAERK"), "NETWR+MWSBK"),
+            payment_terms=text(r("ZTERM")),
+        )
+    ]
+
+
+def _vbrp(r: RowValues) -> list[FactData]:
+    extra = {
+        "material": optional_id(r("MATNR")),
+        "quantity": number(r("FKIMG"), "FKIMG"),
+        "unit": text(r("VRKME")),
+        **_amount_extra(r, "NETWR", "WAERK"),
+    }
+    flows: list[FactData] = []
+    if r("AUBEL"):
+        flows.append(
+            _doc_flow(
+                r,
+                from_doc=r("AUBEL"),
+                from_item=r("AUPOS"),
+                from_category="C",
+                to_doc=r("VBELN"),
+                to_item=r("POSNR"),
+                to_category="M",
+                extra=extra,
+            )
+        )
+    if r("VGBEL") and optional_id(r("VGBEL")) != optional_id(r("AUBEL")):
+        flows.append(
+            _doc_flow(
+                r,
+                from_doc=r("VGBEL"),
+                from_item=r("VGPOS"),
+                from_category=r("VGTYP") or "J",
+                to_doc=r("VBELN"),
+                to_item=r("POSNR"),
+                to_category="M",
+                extra=extra,
+            )
+        )
+    if not flows:
+        flows.append(
+            _doc_flow(
+                r,
+                from_doc="",
+                from_item="",
+                from_category=None,
+                to_doc=r("VBELN"),
+                to_item=r("POSNR"),
+                to_category="M",
+                extra=extra,
+            )
+        )
+    return flows
+
+
+def _open_item(r: RowValues) -> list[FactData]:
+    """BSID/BSAD: the item, signed by SHKZG (S debit +, H credit −), and a Payment for
+    the line that is its own clearing document."""
+    sign = r("SHKZG").upper()
+    if sign not in ("S", "H"):
+        raise FieldProblem(f"SHKZG: expected S (debit) or H (credit), got {sign!r}")
+    value = number(r("WRBTR"), "WRBTR")
+    if value is None:
+        raise FieldProblem("WRBTR: the amount is empty")
+    amount = money(-abs(value) if sign == "H" else abs(value), r("WAERS"), "WRBTR")
+    if amount is None:  # a zero amount without currency
+        raise FieldProblem("WAERS: the item has no currency")
+    baseline = sap_date(r("ZFBDT"), "ZFBDT")
+    term_days = days(r("ZBD1T"), "ZBD1T")
+    due = baseline + timedelta(days=term_days or 0) if baseline else None
+    customer = sap_id(r("KUNNR"))
+    company, document, year = r("BUKRS"), sap_id(r("BELNR")), r("GJAHR")
+    clearing = optional_id(r("AUGBL"))
+    cleared_on = sap_date(r("AUGDT"), "AUGDT")
+    posted = sap_date(r("BUDAT"), "BUDAT")
+    facts: list[FactData] = [
+        OpenItem(
+            id=f"{company}/{document}/{year}/{sap_id(r('BUZEI'))}",
+            counterparty_id=customer,
+            amount=amount,
+            document_ref=optional_id(r("VBELN")) or optional_id(r("XBLNR")),
+            posted_on=posted,
+            due_on=due,
+            cleared_on=cleared_on,
+        )
+    ]
+    if clearing is not None and clearing == document and sign == "H":
+        facts.append(
+            Payment(
+                id=f"{company}/{clearing}/{year}",
+                amount=abs(amount),
+                counterparty_id=customer,
+                received_on=posted or cleared_on,
+                reference=text(r("XBLNR")) or text(r("ZUONR")),
+            )
+        )
+    return facts
+
+
+def _vbfa(r: RowValues) -> list[FactData]:
+    return [
+        _doc_flow(
+            r,
+            from_doc=r("VBELV"),
+            from_item=r("POSNV"),
+            from_category=r("VBTYP_V") or None,
+            to_doc=r("VBELN"),
+            to_item=r("POSNN"),
+            to_category=r("VBTYP_N"),
+            extra={
+                "material": optional_id(r("MATNR")),
+                "quantity": number(r("RFMNG"), "RFMNG"),
+                "unit": text(r("MEINS")),
+                **_amount_extra(r, "RFWRT", "WAERS"),
+                "created_on": sap_date(r("ERDAT"), "ERDAT"),
+                "movement_type": text(r("BWART")),
+            },
+        )
+    ]
+
+
+_OPEN_ITEM_KEYS = ("BUKRS", "KUNNR", "GJAHR", "BELNR", "BUZEI")
+_OPEN_ITEM_REQUIRED = (*_OPEN_ITEM_KEYS, "SHKZG", "WRBTR", "WAERS")
+
+TABLES: Final[Mapping[str, TableSpec]] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "KNA1",
+            "customer master",
+            ("KUNNR",),
+            ("KUNNR", "NAME1", "LAND1"),
+            _kna1,
+            "counterparty",
+            ("KUNNR",),
+            excluded=("BELNR", "VBELN"),
+        ),
+        TableSpec(
+            "VBAK",
+            "sales document header",
+            ("VBELN",),
+            ("VBELN", "AUART"),
+            _vbak,
+            "order",
+            ("VBELN",),
+            excluded=("POSNR",),
+        ),
+        TableSpec(
+            "VBAP",
+            "sales document item",
+            ("VBELN", "POSNR"),
+            ("VBELN", "POSNR", "KWMENG"),
+            _vbap,
+            "order_line",
+            ("VBELN", "POSNR"),
+        ),
+        TableSpec(
+            "LIKP",
+            "delivery header",
+            ("VBELN",),
+            ("VBELN", "LFART"),
+            _likp,
+            "delivery",
+            ("VBELN",),
+            excluded=("POSNR",),
+        ),
+        TableSpec(
+            "LIPS",
+            "delivery item",
+            ("VBELN", "POSNR"),
+            ("VBELN", "POSNR", "LFIMG"),
+            _lips,
+            "derived",
+            ("VBELN", "POSNR"),
+        ),
+        TableSpec(
+            "VBRK",
+            "billing document header",
+            ("VBELN",),
+            ("VBELN", "FKART"),
+            _vbrk,
+            "invoice",
+            ("VBELN",),
+            excluded=("POSNR",),
+        ),
+        TableSpec(
+            "VBRP",
+            "billing document item",
+            ("VBELN", "POSNR"),
+            ("VBELN", "POSNR", "FKIMG"),
+            _vbrp,
+            "derived",
+            ("VBELN", "POSNR"),
+        ),
+        TableSpec(
+            "BSID",
+            "customer open items",
+            _OPEN_ITEM_REQUIRED,
+            (*_OPEN_ITEM_KEYS, "SHKZG"),
+            _open_item,
+            "open_item",
+            _OPEN_ITEM_KEYS,
+        ),
+        TableSpec(
+            "BSAD",
+            "customer cleared items",
+            _OPEN_ITEM_REQUIRED,
+            (*_OPEN_ITEM_KEYS, "SHKZG", "AUGBL", "AUGDT"),
+            _open_item,
+            "open_item",
+            _OPEN_ITEM_KEYS,
+        ),
+        TableSpec(
+            "VBFA",
+            "sales document flow",
+            ("VBELV", "VBELN", "VBTYP_N"),
+            ("VBELV", "VBELN", "VBTYP_N"),
+            _vbfa,
+            "derived",
+            ("VBELV", "VBELN"),
+        ),
+    )
+}
+
+
+def field_name(header: str) -> str:
+    """The SAP field a header cell names: ``vbak-vbeln`` → ``VBELN``, `` VBELN `` → ``VBELN``."""
+    name = header.strip().lstrip("\ufeff").strip('"').upper()
+    for separator in ("-", "."):
+        table, sep, field = name.partition(separator)
+        if sep and table in TABLES and field:
+            return field
+    return name
+
+
+def table_of_header(headers: list[str]) -> str | None:
+    """The table a ``TABLE-FIELD`` header names, if it names one consistently."""
+    prefixes = {h.strip().lstrip("\ufeff").upper().partition("-")[0] for h in headers if "-" in h}
+    named = prefixes & set(TABLES)
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def table_of_name(stem: str) -> str | None:
+    """The table a file name names (``VBAK.csv``, ``export_vbak_2024.tsv``)."""
+    tokens = set("".join(c if c.isalnum() else " " for c in stem.upper()).split())
+    named = tokens & set(TABLES)
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def table_of_columns(fields: set[str]) -> str | None:
+    """The table whose signature columns the header has (the most specific one).
+
+    BSID and BSAD have the same columns; only the file name tells them apart,
+    so a header alone gives BSID (cleared rows are still read as cleared).
+    """
+    matches = [
+        spec
+        for spec in TABLES.values()
+        if spec.name != "BSAD" and set(spec.signature) <= fields and not set(spec.excluded) & fields
+    ]
+    if not matches:
+        return None
+    return max(matches, key=lambda s: len(s.signature)).name
+
+
+def rows_to_facts(spec: TableSpec, r: RowValues) -> list[FactData]:
+    """The facts of one row; :class:`FieldProblem` (or a model ValueError) for a bad row."""
+    missing = [f for f in spec.required if not r(f)]
+    if missing:
+        raise FieldProblem(f"empty required field(s) {', '.join(missing)}")
+    return spec.mapper(r)
+
+
+def key_text(spec: TableSpec, r: RowValues) -> str:
+    return " ".join(f"{f} {r(f)}" for f in spec.key if r(f))
+
+
+__all__ = [
+    "TABLES",
+    "RowValues",
+    "TableSpec",
+    "field_name",
+    "key_text",
+    "rows_to_facts",
+    "table_of_columns",
+    "table_of_header",
+    "table_of_name",
+]

@@ -1,0 +1,39 @@
+"""Every fixture passes the core's adapter conformance kit, with records reconciled."""
+
+from __future__ import annotations
+
+import pytest
+from handoff_rules_sap import SapIdocAdapter, SapTableAdapter
+
+from handoff_rules.testing import check_adapter
+
+from .conftest import DATA
+
+TABLE_FILES = [
+    "VBAK.csv", "VBAP.tsv", "KNA1.csv", "LIKP.csv", "LIPS.txt",
+    "VBRK.csv", "VBRP.csv", "BSID.csv", "BSAD.csv", "VBFA.csv",
+]  # fmt: skip
+
+# IDoc records: per IDoc its control record, each document header and each item
+# (a rejected header takes its items with it and counts once).
+IDOC_RECORDS = {
+    "invoic02_zext.xml": 1 + 1 + 2,
+    "orders05_two.xml": (1 + 1 + 2) + 1,
+    "delvry07.xml": 1 + 1 + 2,
+    "debmas06.xml": (1 + 1 + 1) + (1 + 1),
+    "invoic02_flat.txt": (1 + 1 + 2) + (1 + 1 + 1),
+}
+
+
+@pytest.mark.parametrize("name", TABLE_FILES)
+def test_table_fixtures_conform_and_every_row_is_accounted_for(name):
+    path = DATA / name
+    rows = sum(1 for line in path.read_bytes().splitlines()[1:] if line.strip())
+    report = check_adapter(SapTableAdapter(), path, expected_records=rows)
+    assert report.format == path.stem.lower()
+
+
+@pytest.mark.parametrize(("name", "records"), sorted(IDOC_RECORDS.items()))
+def test_idoc_fixtures_conform_and_every_record_is_accounted_for(name, records):
+    report = check_adapter(SapIdocAdapter(), DATA / name, expected_records=records)
+    assert report.format == ("idoc-flat" if name.endswith(".txt") else "idoc-xml")

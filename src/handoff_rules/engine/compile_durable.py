@@ -1,0 +1,313 @@
+"""Compile rule IR to durable_rules JSON rules, one engine rule per clause variant.
+
+The IR (:mod:`handoff_rules.engine.ir`) says "a comparison with an absent field
+is false". durable_rules agrees only for comparisons with constants. For a
+comparison with a field of *another* fact it either stops the whole evaluation
+(error 311, for ``<``, ``!=``, arithmetic, ... when the other fact lacks the
+field) or, for a field of the same fact (``$m``), treats the absent value as if
+it compared true. So every field a pattern reads from somewhere is made
+explicit here:
+
+* a field read through ``$m`` (the pattern's own fact) gets ``$ex`` in the same
+  pattern: equivalent, because the pattern's tests are ANDed;
+* a field of an earlier fact read by a *positive* join gets ``$ex`` on that
+  earlier fact's pattern: equivalent, because the join could not bind
+  anything without it;
+* a field of an earlier fact read only by *negated* joins cannot get ``$ex``:
+  when it is absent, the negated join's conditions cannot hold for any fact,
+  so the negation holds. Each such clause is compiled into disjoint
+  *variants*, one per presence/absence combination of those fields: the
+  variant where a field is absent tests ``$nex`` and leaves out the negated
+  joins that read it. At most :data:`MAX_VARIANT_FIELDS` such fields per clause.
+
+Everything else maps one to one: the subject pattern is
+``t == subject`` AND ``applies`` AND the clause's subject conditions; each join
+is one pattern (``<alias>$not`` when negated); a :class:`~handoff_rules.engine.ir.Ref`
+to another fact becomes ``{alias: key}``, to the same fact ``{"$m": key}``, and an
+offset becomes ``$add``. The driver adds the trigger, the sentinel joins and the
+``__done__`` rule.
+
+Engine rule names are positional (``r<rule>.c<clause>.v<variant>``), because
+pack rule ids may contain characters the engine refuses in names; the compiled
+program maps them back.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from handoff_rules.engine.flatten import EVALUATION_TYPE
+from handoff_rules.engine.ir import (
+    SUBJECT,
+    Clause,
+    Compare,
+    Condition,
+    Const,
+    Op,
+    Present,
+    Ref,
+    RuleIR,
+)
+from handoff_rules.errors import HandoffError
+
+__all__ = [
+    "MAX_PATTERNS_PER_FACT_TYPE",
+    "MAX_VARIANT_FIELDS",
+    "CompiledClause",
+    "DurableCompileError",
+    "DurableProgram",
+    "compile_program",
+]
+
+#: A clause whose negated joins read this many possibly-absent fields needs 2**n rules.
+MAX_VARIANT_FIELDS: Final = 3
+#: One fact passing more sibling alpha tests than this stops the engine (error 303);
+#: counting distinct patterns per fact type is a safe upper bound of those tests.
+MAX_PATTERNS_PER_FACT_TYPE: Final = 64
+#: Always present: the evaluation row carries its date in every flat case.
+_ALWAYS_PRESENT: Final = frozenset({("at", "date")})
+
+_OPERATORS: Final = {
+    Op.EQ: "$eq",
+    Op.NE: "$neq",
+    Op.LT: "$lt",
+    Op.LE: "$lte",
+    Op.GT: "$gt",
+    Op.GE: "$gte",
+}
+
+
+class DurableCompileError(HandoffError, ValueError):
+    """A pack rule that cannot be evaluated safely by durable_rules.
+
+    The message names the rule. Such a rule can still be evaluated with
+    ``--engine reference``, or rewritten to read a derived fact.
+    """
+
+    def __init__(self, ruleset: str, rule: str | None, reason: str) -> None:
+        self.ruleset = ruleset
+        self.rule = rule
+        self.reason = reason
+        where = f"pack {ruleset!r}" + (f", rule {rule!r}" if rule is not None else "")
+        super().__init__(f"{where}: cannot run on the durable engine: {reason}")
+
+
+@attrs.frozen(slots=True)
+class CompiledClause:
+    """What one engine rule stands for: an IR rule's clause and its positive joins."""
+
+    rule: str
+    clause: int
+    bound: tuple[str, ...]
+
+
+@attrs.frozen
+class DurableProgram:
+    """A pack's rules as durable_rules JSON, with what is needed to read firings back.
+
+    ``projection`` lists, per fact type, the keys the rules read (``t`` first):
+    rows are cut down to them before evaluation, because every key sent costs
+    validation, JSON encoding and C parsing, and only ``t`` and these keys can
+    change a result.
+    """
+
+    rules: Mapping[str, Mapping[str, Any]]
+    clauses: Mapping[str, CompiledClause]
+    projection: Mapping[str, tuple[str, ...]]
+
+
+# --------------------------------------------------------------------------------------
+# conditions
+
+
+def _operand(value: Const | Ref, own_alias: str) -> Any:
+    if isinstance(value, Const):
+        return value.value
+    field: Any = {"$m": value.key} if value.alias == own_alias else {value.alias: value.key}
+    if value.offset:
+        return {"$add": {"$l": field, "$r": value.offset}}
+    return field
+
+
+def _condition(condition: Condition, own_alias: str) -> dict[str, Any]:
+    if isinstance(condition, Present):
+        return {"$ex" if condition.present else "$nex": {condition.key: 1}}
+    return {_OPERATORS[condition.op]: {condition.key: _operand(condition.value, own_alias)}}
+
+
+def _references(conditions: Iterable[Condition]) -> list[tuple[str, str]]:
+    """``(alias, key)`` of every field the conditions read besides their own key."""
+    return [
+        (c.value.alias, c.value.key)
+        for c in conditions
+        if isinstance(c, Compare) and isinstance(c.value, Ref)
+    ]
+
+
+def _existence(keys: Iterable[str], present: bool) -> list[dict[str, Any]]:
+    operator = "$ex" if present else "$nex"
+    return [{operator: {key: 1}} for key in sorted(set(keys))]
+
+
+def _pattern(fact_type: str, tests: list[dict[str, Any]]) -> dict[str, Any]:
+    type_test = {"t": fact_type}
+    if not tests:
+        return type_test
+    return {"$and": [type_test, *tests]}
+
+
+# --------------------------------------------------------------------------------------
+# clauses
+
+
+@attrs.frozen
+class _Pattern:
+    alias: str
+    fact_type: str
+    conditions: tuple[Condition, ...]
+    negated: bool
+
+
+def _patterns(rule: RuleIR, clause: Clause) -> list[_Pattern]:
+    subject = _Pattern(SUBJECT, rule.subject, (*rule.applies, *clause.subject), negated=False)
+    joins = [_Pattern(j.alias, j.fact_type, j.conditions, j.negated) for j in clause.joins]
+    return [subject, *joins]
+
+
+def _own_guards(pattern: _Pattern) -> set[str]:
+    return {key for alias, key in _references(pattern.conditions) if alias == pattern.alias}
+
+
+def _other_references(pattern: _Pattern) -> set[tuple[str, str]]:
+    return {
+        (alias, key)
+        for alias, key in _references(pattern.conditions)
+        if alias != pattern.alias and (alias, key) not in _ALWAYS_PRESENT
+    }
+
+
+@attrs.frozen
+class _Variant:
+    """One presence/absence combination of the fields only negated joins read."""
+
+    present: frozenset[tuple[str, str]]
+    absent: frozenset[tuple[str, str]]
+
+
+def _variants(patterns: list[_Pattern]) -> tuple[set[tuple[str, str]], list[_Variant]]:
+    required: set[tuple[str, str]] = set()
+    optional: set[tuple[str, str]] = set()
+    for pattern in patterns:
+        (optional if pattern.negated else required).update(_other_references(pattern))
+    choices = sorted(optional - required)
+    variants = []
+    for presence in itertools.product((True, False), repeat=len(choices)):
+        present = frozenset(f for f, p in zip(choices, presence, strict=True) if p)
+        variants.append(_Variant(present, frozenset(choices) - present))
+    return required, variants
+
+
+def _compile_variant(
+    patterns: list[_Pattern], required: set[tuple[str, str]], variant: _Variant
+) -> list[dict[str, Any]]:
+    conditions: list[dict[str, Any]] = []
+    for pattern in patterns:
+        reads = _other_references(pattern)
+        if pattern.negated and reads & variant.absent:
+            # A field it compares with is absent: no fact can satisfy it, the negation holds.
+            continue
+        tests = [_condition(c, pattern.alias) for c in pattern.conditions]
+        tests += _existence(_own_guards(pattern), present=True)
+        mine = {key for alias, key in required | variant.present if alias == pattern.alias}
+        tests += _existence(mine, present=True)
+        tests += _existence(
+            (key for alias, key in variant.absent if alias == pattern.alias), present=False
+        )
+        alias = pattern.alias + "$not" if pattern.negated else pattern.alias
+        conditions.append({alias: _pattern(pattern.fact_type, tests)})
+    return conditions
+
+
+def _positive_aliases(clause: Clause) -> tuple[str, ...]:
+    return tuple(join.alias for join in clause.joins if not join.negated)
+
+
+# --------------------------------------------------------------------------------------
+# projection
+
+
+def _projection(rules: Sequence[RuleIR]) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, set[str]] = {}
+    for rule in rules:
+        for clause in rule.violations:
+            patterns = _patterns(rule, clause)
+            types = {p.alias: p.fact_type for p in patterns}
+            for pattern in patterns:
+                own = keys.setdefault(pattern.fact_type, set())
+                for condition in pattern.conditions:
+                    own.add(condition.key)
+                for alias, key in _references(pattern.conditions):
+                    keys.setdefault(types[alias], set()).add(key)
+    return {fact_type: ("t", *sorted(found)) for fact_type, found in sorted(keys.items())}
+
+
+def _check_alpha_fanout(
+    ruleset: str, rules: Mapping[str, Mapping[str, Any]], clauses: Mapping[str, CompiledClause]
+) -> None:
+    distinct: dict[str, set[str]] = {}
+    for name, rule in rules.items():
+        for condition in rule["all"]:
+            ((_alias, pattern),) = condition.items()
+            fact_type = pattern["t"] if "t" in pattern else pattern["$and"][0]["t"]
+            distinct.setdefault(fact_type, set()).add(repr(pattern))
+            if len(distinct[fact_type]) > MAX_PATTERNS_PER_FACT_TYPE:
+                raise DurableCompileError(
+                    ruleset,
+                    clauses[name].rule,
+                    f"more than {MAX_PATTERNS_PER_FACT_TYPE} distinct patterns over fact type "
+                    f"{fact_type!r}; the engine fails when one fact passes more than "
+                    f"{MAX_PATTERNS_PER_FACT_TYPE} sibling tests: split the pack",
+                )
+
+
+# --------------------------------------------------------------------------------------
+# entry point
+
+
+def compile_program(ruleset: str, rules: Sequence[RuleIR]) -> DurableProgram:
+    """The durable_rules program of ``rules``; refuses what the engine cannot run safely."""
+    engine_rules: dict[str, Mapping[str, Any]] = {}
+    clauses: dict[str, CompiledClause] = {}
+    for rule_number, rule in enumerate(rules):
+        for clause_number, clause in enumerate(rule.violations):
+            patterns = _patterns(rule, clause)
+            if any(p.fact_type == EVALUATION_TYPE and p.negated for p in patterns):
+                raise DurableCompileError(
+                    ruleset, rule.id, "a negated join over the evaluation row"
+                )
+            required, variants = _variants(patterns)
+            if len(variants) > 2**MAX_VARIANT_FIELDS:
+                raise DurableCompileError(
+                    ruleset,
+                    rule.id,
+                    f"clause {clause_number}: its negated joins compare with more than "
+                    f"{MAX_VARIANT_FIELDS} fields of other facts that may be absent; "
+                    "require those fields (requires: field) or compute a derived fact",
+                )
+            compiled = CompiledClause(rule.id, clause_number, _positive_aliases(clause))
+            for variant_number, variant in enumerate(variants):
+                name = f"r{rule_number}.c{clause_number}.v{variant_number}"
+                engine_rules[name] = {"all": _compile_variant(patterns, required, variant)}
+                clauses[name] = compiled
+    _check_alpha_fanout(ruleset, engine_rules, clauses)
+    return DurableProgram(
+        rules=MappingProxyType(engine_rules),
+        clauses=MappingProxyType(clauses),
+        projection=MappingProxyType(_projection(rules)),
+    )
+

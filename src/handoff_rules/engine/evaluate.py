@@ -1,0 +1,366 @@
+"""From a case to decisions: derive, flatten, match, then judge every rule.
+
+The backend (durable or reference) only finds violation matches; everything
+a person reads is computed here, once, for both: which subjects a rule applies
+to, which are ``indeterminate`` for lack of a fact, the rendered messages, the
+provenance of the facts involved, actions, and the outcome per checkpoint.
+The evaluation date ``at`` is always passed in; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+import pluggy
+
+from handoff_rules.cases import Case
+from handoff_rules.decision import Action, Checkpoint, Decision, Finding, Result
+from handoff_rules.engine.base import Match, MatchBackend
+from handoff_rules.engine.derive import run_builtin
+from handoff_rules.engine.flatten import (
+    DECIMAL_SCALE,
+    FieldKind,
+    FlatCase,
+    FlatField,
+    FlatValue,
+    flatten_case,
+)
+from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
+from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met
+from handoff_rules.errors import HandoffError
+from handoff_rules.facts import Fact, Provenance
+from handoff_rules.model import Money
+from handoff_rules.policy.pack import Pack, Rule, Template
+
+__all__ = [
+    "BACKENDS",
+    "EngineUnavailable",
+    "PackEvaluator",
+    "make_evaluator",
+    "ruleset_name",
+]
+
+BACKENDS: Final = ("durable", "reference")
+_FOREVER: Final = date.max.toordinal()
+
+Row = Mapping[str, FlatValue]
+
+
+class EngineUnavailable(HandoffError):
+    """The durable backend was asked for where it cannot run."""
+
+
+def ruleset_name(pack: Pack) -> str:
+    """The versioned engine ruleset name: the same name always means the same rules."""
+    return f"{pack.name}@{pack.version}#{pack.digest[:8]}"
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def _show(field: FlatField, row: Row) -> str:
+    if field.kind is FieldKind.MONEY:
+        minor, currency = row.get(field.key + "__minor"), row.get(field.key + "__currency")
+        if not isinstance(minor, int) or not isinstance(currency, str):
+            return "(missing)"
+        return str(Money.from_minor(minor, currency))
+    value = row.get(field.key)
+    if value is None:
+        return "(missing)"
+    if field.kind is FieldKind.DATE and isinstance(value, int):
+        return "no end" if value == _FOREVER else date.fromordinal(value).isoformat()
+    if field.kind is FieldKind.BOOL:
+        return "yes" if value else "no"
+    if field.kind is FieldKind.DECIMAL and isinstance(value, int):
+        return str((Decimal(value) / DECIMAL_SCALE).normalize())
+    return str(value)
+
+
+def render(
+    template: Template,
+    rows: Mapping[str, Row],
+    params: Mapping[str, Any],
+    at: date,
+    case_id: str,
+) -> str:
+    """Fill a checked template from flat rows: no attribute access, no code, no format specs."""
+    values: dict[str, str] = {}
+    for name, root, field in template.fields:
+        if root == "at":
+            values[name] = at.isoformat()
+        elif root == "case":
+            values[name] = case_id
+        elif root == "params":
+            values[name] = _param_text(params.get(name.split(".", 1)[1]))
+        elif field is not None and root in rows:
+            values[name] = _show(field, rows[root])
+        else:
+            values[name] = "(n/a)"
+    out: list[str] = []
+    import string
+
+    for literal, name, _spec, _conv in string.Formatter().parse(template.text):
+        out.append(literal)
+        if name is not None:
+            out.append(values[name])
+    return "".join(out)
+
+
+def _param_text(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class _Judged:
+    """One rule's finding before a checkpoint gives it a severity."""
+
+    rule: Rule
+    result: Result
+    message: str
+    sources: tuple[Provenance, ...]
+    subject: str | None
+    actions: tuple[Action, ...]
+
+
+def _subject_id(row: Row) -> str | None:
+    for key in ("id_", "subject"):
+        value = row.get(key)
+        if value is not None:
+            return str(value)
+    return None
+
+
+def _sources(flat: FlatCase, indexes: Iterable[int]) -> tuple[Provenance, ...]:
+    seen: list[Provenance] = []
+    for index in indexes:
+        fact = flat.facts[index]
+        if fact is not None and fact.provenance not in seen:
+            seen.append(fact.provenance)
+    return tuple(seen)
+
+
+def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
+    missing: list[str] = []
+    for need in rule.ir.requires:
+        if isinstance(need, NeedField):
+            if need.key not in row:
+                missing.append(need.label or need.key)
+        elif isinstance(need, NeedFact) and not need_fact_met(need, flat.rows, row):
+            missing.append(need.label or need.fact_type)
+    return missing
+
+
+def _positive_aliases(clause: Clause) -> list[str]:
+    return [j.alias for j in clause.joins if not j.negated]
+
+
+class PackEvaluator:
+    """Evaluates cases under one pack version with one match backend."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        backend: MatchBackend,
+        pm: pluggy.PluginManager | None = None,
+        notice: str | None = None,
+    ) -> None:
+        self.pack = pack
+        self.match_backend = backend
+        self.backend = backend.name
+        self.pm = pm
+        self.notice = notice
+        self._params = pack.param_values()
+        self._derivers = pack.builtin_derivers
+
+    def derived_facts(self, case: Case, at: date) -> list[Fact]:
+        """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins."""
+        facts = run_builtin(self._derivers, case, at, self._params)
+        if self.pm is not None:
+            for result in self.pm.hook.handoff_rules_derive_facts(case=case, at=at):
+                for fact in result or ():
+                    if not isinstance(fact, Fact):
+                        raise HandoffError(
+                            f"a handoff_rules_derive_facts plugin returned {fact!r}, not a Fact"
+                        )
+                    facts.append(fact)
+        return facts
+
+    def flatten(self, case: Case, at: date) -> FlatCase:
+        return flatten_case([*case.facts, *self.derived_facts(case, at)], at)
+
+    def evaluate(
+        self, case: Case, at: date, checkpoints: Sequence[Checkpoint] | None = None
+    ) -> list[Decision]:
+        wanted = tuple(checkpoints) if checkpoints is not None else self.pack.checkpoints
+        rules = [r for r in self.pack.rules if any(cp in r.checkpoints for cp in wanted)]
+        flat = self.flatten(case, at)
+        best: dict[tuple[str, int], Match] = {}
+        for match in self.match_backend.matches(flat.rows):
+            key = (match.rule, match.subject)
+            if key not in best or match < best[key]:
+                best[key] = match
+        judged = [j for rule in rules for j in self._judge(rule, flat, best, case.id, at)]
+        decisions = []
+        for checkpoint in wanted:
+            findings: list[Finding] = []
+            actions: list[Action] = []
+            for item in judged:
+                if checkpoint not in item.rule.checkpoints:
+                    continue
+                findings.append(
+                    Finding(
+                        rule=item.rule.id,
+                        result=item.result,
+                        severity=item.rule.severity_at(checkpoint),
+                        message=item.message,
+                        sources=item.sources,
+                        subject=item.subject,
+                    )
+                )
+                actions.extend(item.actions)
+            findings.sort(key=lambda f: (f.rule, f.subject or "", f.result.value, f.message))
+            decisions.append(
+                Decision(
+                    case=case.id,
+                    checkpoint=checkpoint,
+                    at=at,
+                    pack=self.pack.ref,
+                    findings=tuple(findings),
+                    actions=tuple(sorted(actions, key=lambda a: (a.rule, a.kind, a.params))),
+                )
+            )
+        return decisions
+
+    def _judge(
+        self,
+        rule: Rule,
+        flat: FlatCase,
+        best: Mapping[tuple[str, int], Match],
+        case_id: str,
+        at: date,
+    ) -> list[_Judged]:
+        ir = rule.ir
+        subjects = flat.of_type(ir.subject)
+        if not subjects:
+            if not ir.subject_required:
+                return []
+            return [
+                _Judged(
+                    rule,
+                    Result.INDETERMINATE,
+                    f"{rule.title}: cannot decide, the case has no {ir.subject} fact",
+                    (),
+                    None,
+                    (),
+                )
+            ]
+        result = []
+        for index in subjects:
+            row = flat.rows[index]
+            if not all(holds(c, row, SUBJECT, {}) for c in ir.applies):
+                continue
+            subject_id = _subject_id(row)
+            missing = _missing(rule, flat, row)
+            if missing:
+                result.append(
+                    _Judged(
+                        rule,
+                        Result.INDETERMINATE,
+                        f"{rule.title}: cannot decide for {ir.subject} {subject_id}, "
+                        f"missing {', '.join(missing)}",
+                        _sources(flat, [index]),
+                        subject_id,
+                        (),
+                    )
+                )
+                continue
+            match = best.get((rule.id, index))
+            if match is None:
+                result.append(
+                    _Judged(
+                        rule,
+                        Result.PASS,
+                        f"{rule.title}: satisfied for {ir.subject} {subject_id}",
+                        _sources(flat, [index]),
+                        subject_id,
+                        self._actions(rule, row, case_id, at),
+                    )
+                )
+                continue
+            clause = ir.violations[match.clause]
+            rows = {SUBJECT: row}
+            for alias, bound in zip(_positive_aliases(clause), match.bound, strict=True):
+                rows[alias] = flat.rows[bound]
+            template = rule.clause_messages[match.clause] or rule.message
+            result.append(
+                _Judged(
+                    rule,
+                    Result.FAIL,
+                    render(template, rows, self._params, at, case_id),
+                    _sources(flat, [index, *match.bound]),
+                    subject_id,
+                    (),
+                )
+            )
+        return result
+
+    def _actions(self, rule: Rule, row: Row, case_id: str, at: date) -> tuple[Action, ...]:
+        actions = []
+        for spec in rule.actions:
+            if not all(holds(c, row, SUBJECT, {}) for c in spec.when):
+                continue
+            params = {
+                name: render(template, {SUBJECT: row}, self._params, at, case_id)
+                for name, template in spec.params
+            }
+            actions.append(Action(kind=spec.kind, rule=rule.id, params=params))
+        return tuple(actions)
+
+
+def _durable(pack: Pack) -> MatchBackend:
+    from handoff_rules.engine.durable_backend import DurableBackend
+
+    return DurableBackend(ruleset_name(pack), [r.ir for r in pack.rules])
+
+
+def durable_available() -> str | None:
+    """None when the durable backend can run here, else why not."""
+    try:
+        from handoff_rules.engine import durable_backend
+    except ImportError as exc:
+        return f"the durable backend cannot be imported ({exc})"
+    if not durable_backend.available():
+        return "durable_rules is not installed or does not import on this Python"
+    return None
+
+
+def make_evaluator(
+    pack: Pack, backend: str | None = None, pm: pluggy.PluginManager | None = None
+) -> PackEvaluator:
+    """An evaluator for ``pack``: ``durable`` (forced), ``reference``, or None = best available.
+
+    With ``backend=None`` the durable backend is used where durable_rules runs,
+    else the reference backend, and ``evaluator.notice`` says why. A forced
+    ``durable`` that cannot run is an :class:`EngineUnavailable` error.
+    """
+    if backend not in (None, *BACKENDS):
+        raise HandoffError(f"unknown engine {backend!r} (expected durable or reference)")
+    rules = [r.ir for r in pack.rules]
+    if backend == "reference":
+        return PackEvaluator(pack, ReferenceBackend(ruleset_name(pack), rules), pm)
+    reason = durable_available()
+    if reason is None:
+        return PackEvaluator(pack, _durable(pack), pm)
+    if backend == "durable":
+        raise EngineUnavailable(f"--engine durable: {reason}")
+    notice = f"using the reference engine: {reason}"
+    return PackEvaluator(pack, ReferenceBackend(ruleset_name(pack), rules), pm, notice)

@@ -1,0 +1,367 @@
+"""Flat facts: the one representation of a case both rule backends read.
+
+durable_rules compares JSON scalars only, and compares them badly unless they
+are integers or short strings used for equality (``engine/durable_rules.md``
+§5). So every fact of a case becomes one flat dict before any backend sees it:
+
+``{"t": <fact type>, "<field>": value, "<nested>__<field>": value, ...}``
+
+Value conversions (the only ones; anything else is a bug):
+
+=========================  ===============================================================
+model value                flat value
+=========================  ===============================================================
+``str``, enum              ``str`` (the enum's value); compared only with ``==``/``!=``
+``bool``                   ``int`` 1 / 0 (durable_rules treats ``true == 1`` anyway)
+``int``                    ``int``
+``date``                   ``int`` ``date.toordinal()``: day arithmetic is integer arithmetic
+``Decimal`` (percent,      ``int`` scaled by :data:`DECIMAL_SCALE` (10**4), rounded half-even:
+quantity)                  ``12.5`` -> ``125000``
+``Money`` field ``f``      ``f__minor`` (``int`` minor units) and ``f__currency`` (``str``)
+``None``                   key absent (so ``exists``/``missing`` and "absent never matches")
+nested attrs ``f.g``       ``f__g`` (PoA terms, ID document)
+tuple ``f``                ``f__count`` (``int``); items are not matched by rules
+=========================  ===============================================================
+
+Special keys: the model field ``id`` becomes ``id_`` (the driver owns ``id``);
+a counterparty also gets ``legal_id__scheme``, ``legal_id__value`` (normalised
+when valid, else as written), ``legal_id__valid`` (1/0) and
+``legal_id__expected_scheme`` (the scheme its country requires, when known).
+
+Derived facts (:class:`~handoff_rules.model.Derived`) become rows of type
+``derived.<name>`` with ``subject``, ``order_id``, ``counterparty_id`` and
+their values at top level (converted as above; money is stored by derivers as
+``<x>_minor``/``<x>_currency`` already). Every flat case ends with one row
+``{"t": "evaluation", "date": at.toordinal()}`` so rules can compare with the
+evaluation date without compiling it into a ruleset.
+
+Packs name fields with dotted paths (``poa.holder_name``, ``net_value``);
+:func:`field_schema` lists, per fact type, every path a pack may use with its
+kind and flat key, from the model classes (``attrs.fields``), so a pack is
+validated against the model, not against a hand-kept list.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from handoff_rules.facts import Fact
+from handoff_rules.model import FACT_TYPES, CompanyId, Counterparty, Derived, Money
+from handoff_rules.model.identifiers import SCHEME_BY_COUNTRY
+
+__all__ = [
+    "DECIMAL_SCALE",
+    "EVALUATION_TYPE",
+    "FieldKind",
+    "FlatCase",
+    "FlatField",
+    "FlatValue",
+    "FlattenError",
+    "derived_type",
+    "field_schema",
+    "flat_key",
+    "flatten_case",
+    "flatten_fact",
+    "flatten_value",
+]
+
+FlatValue: TypeAlias = int | str
+FlatRow: TypeAlias = dict[str, FlatValue]
+
+#: Decimals (percent, quantity) are compared as integers scaled by this factor.
+DECIMAL_SCALE: Final = 10**4
+#: The type of the one row per case that carries the evaluation date.
+EVALUATION_TYPE: Final = "evaluation"
+#: Prefix of derived fact types: ``derived.<name>``.
+DERIVED_PREFIX: Final = "derived."
+#: Keys of a derived row that are not values.
+DERIVED_FIXED_KEYS: Final = ("subject", "order_id", "counterparty_id")
+
+_IDENT: Final = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class FlattenError(ValueError):
+    """A value that has no flat form (a derived value of an unsupported type, a bad key)."""
+
+
+class FieldKind(enum.StrEnum):
+    TEXT = "text"
+    INT = "int"
+    BOOL = "bool"
+    DATE = "date"
+    DECIMAL = "decimal"
+    MONEY = "money"  # a pseudo-field: compiles to ``__minor`` plus a currency check
+
+
+@attrs.frozen(slots=True)
+class FlatField:
+    """A path a pack may name, its kind and its flat key (``money``: the prefix)."""
+
+    path: str
+    kind: FieldKind
+    key: str
+    #: the allowed values of an enum field (a pack's literal is checked against them)
+    choices: tuple[str, ...] = ()
+
+
+def flat_key(path: str | Sequence[str]) -> str:
+    """The flat key of a dotted path (``poa.holder_name`` -> ``poa__holder_name``)."""
+    parts = path.split(".") if isinstance(path, str) else list(path)
+    if parts == ["id"]:
+        return "id_"
+    return "__".join(parts)
+
+
+def derived_type(name: str) -> str:
+    return DERIVED_PREFIX + name
+
+
+def flatten_value(value: object) -> FlatValue | None:
+    """The flat form of one scalar (money excluded: it spans two keys)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, int | str):
+        return value
+    if isinstance(value, date):
+        return value.toordinal()
+    if isinstance(value, Decimal):
+        return int((value * DECIMAL_SCALE).to_integral_value(ROUND_HALF_EVEN))
+    raise FlattenError(f"no flat form for {type(value).__name__} {value!r}")
+
+
+# --- schema of the model classes ---------------------------------------------------
+
+
+def _strip_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def _kind_of(hint: Any) -> FieldKind | type | None:
+    hint = _strip_optional(hint)
+    if hint is Money:
+        return FieldKind.MONEY
+    if hint is bool:
+        return FieldKind.BOOL
+    if hint is int:
+        return FieldKind.INT
+    if hint is date:
+        return FieldKind.DATE
+    if hint is Decimal:
+        return FieldKind.DECIMAL
+    if hint is str or (isinstance(hint, type) and issubclass(hint, enum.Enum)):
+        return FieldKind.TEXT
+    if isinstance(hint, type) and attrs.has(hint):
+        return hint
+    if typing.get_origin(hint) is tuple:
+        return tuple
+    return None
+
+
+def _choices(hint: Any) -> tuple[str, ...]:
+    hint = _strip_optional(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return tuple(str(member.value) for member in hint)
+    return ()
+
+
+def _schema_of(cls: type, prefix: tuple[str, ...]) -> list[FlatField]:
+    result: list[FlatField] = []
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        path = (*prefix, field.name)
+        kind = _kind_of(hints[field.name])
+        dotted = ".".join(path)
+        if isinstance(kind, FieldKind):
+            result.append(FlatField(dotted, kind, flat_key(path), _choices(hints[field.name])))
+            if kind is FieldKind.MONEY:
+                minor = flat_key(path) + "__minor"
+                result.append(FlatField(dotted + ".minor", FieldKind.INT, minor))
+                result.append(
+                    FlatField(dotted + ".currency", FieldKind.TEXT, flat_key(path) + "__currency")
+                )
+        elif kind is tuple:
+            result.append(FlatField(dotted + ".count", FieldKind.INT, flat_key(path) + "__count"))
+        elif isinstance(kind, type):
+            result.extend(_schema_of(kind, path))
+    return result
+
+
+_LEGAL_ID_FIELDS: Final = (
+    FlatField("legal_id.scheme", FieldKind.TEXT, "legal_id__scheme"),
+    FlatField("legal_id.value", FieldKind.TEXT, "legal_id__value"),
+    FlatField("legal_id.valid", FieldKind.BOOL, "legal_id__valid"),
+    FlatField("legal_id.expected_scheme", FieldKind.TEXT, "legal_id__expected_scheme"),
+)
+
+
+@cache
+def _model_schema(fact_type: str) -> Mapping[str, FlatField]:
+    cls = FACT_TYPES[fact_type]
+    fields = _schema_of(cls, ())
+    if cls is Counterparty:
+        fields.extend(_LEGAL_ID_FIELDS)
+    return {f.path: f for f in fields}
+
+
+def field_schema(
+    fact_type: str, derived: Mapping[str, Mapping[str, FieldKind]] | None = None
+) -> Mapping[str, FlatField] | None:
+    """Every path a pack may name on ``fact_type``; None when the type is unknown.
+
+    ``derived`` declares derived fact names and their value kinds (the built-in
+    derivers' and those a pack declares for plugin derivers).
+    """
+    if fact_type == EVALUATION_TYPE:
+        return {"date": FlatField("date", FieldKind.DATE, "date")}
+    if fact_type.startswith(DERIVED_PREFIX):
+        values = (derived or {}).get(fact_type[len(DERIVED_PREFIX) :])
+        if values is None:
+            return None
+        result = {k: FlatField(k, FieldKind.TEXT, k) for k in DERIVED_FIXED_KEYS}
+        for key, kind in values.items():
+            result[key] = FlatField(key, kind, key)
+        return result
+    if fact_type == Derived.fact_type or fact_type not in FACT_TYPES:
+        return None
+    return _model_schema(fact_type)
+
+
+# --- flattening ------------------------------------------------------------------
+
+_Plan: TypeAlias = list[tuple[str, str, "FieldKind | _Nested"]]
+
+
+@attrs.frozen(slots=True)
+class _Nested:
+    plan: _Plan
+
+
+@cache
+def _plan(cls: type) -> _Plan:
+    plan: _Plan = []
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        kind = _kind_of(hints[field.name])
+        key = flat_key((field.name,))
+        if isinstance(kind, FieldKind):
+            plan.append((field.name, key, kind))
+        elif kind is tuple:
+            plan.append((field.name, key + "__count", FieldKind.INT))
+        elif isinstance(kind, type):
+            plan.append((field.name, key, _Nested(_plan(kind))))
+    return plan
+
+
+def _fill(row: FlatRow, obj: object, plan: _Plan, prefix: str) -> None:
+    for name, key, kind in plan:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        full = prefix + key
+        if isinstance(kind, _Nested):
+            _fill(row, value, kind.plan, full + "__")
+        elif kind is FieldKind.MONEY:
+            row[full + "__minor"] = value.minor
+            row[full + "__currency"] = value.currency
+        elif full.endswith("__count") and isinstance(value, tuple):
+            row[full] = len(value)
+        else:
+            flat = flatten_value(value)
+            if flat is not None:
+                row[full] = flat
+
+
+def _legal_id(row: FlatRow, party: Counterparty) -> None:
+    wanted = SCHEME_BY_COUNTRY.get(party.country or "")
+    if wanted is not None:
+        row["legal_id__expected_scheme"] = wanted.value
+    ident: CompanyId | None = party.legal_id()
+    if ident is None:
+        return
+    row["legal_id__scheme"] = ident.scheme
+    normalized = ident.normalized
+    row["legal_id__value"] = normalized if normalized is not None else ident.value
+    row["legal_id__valid"] = int(normalized is not None)
+
+
+def _derived_row(data: Derived) -> FlatRow:
+    row: FlatRow = {"t": derived_type(data.name), "subject": data.subject}
+    if data.order_id is not None:
+        row["order_id"] = data.order_id
+    if data.counterparty_id is not None:
+        row["counterparty_id"] = data.counterparty_id
+    for key, value in data.values:
+        if not _IDENT.fullmatch(key) or key in DERIVED_FIXED_KEYS or key == "id_":
+            raise FlattenError(
+                f"derived fact {data.name!r}: value key {key!r} must be a lower-case "
+                f"identifier other than {', '.join(DERIVED_FIXED_KEYS)}"
+            )
+        flat = flatten_value(value)
+        if flat is not None:
+            row[key] = flat
+    return row
+
+
+def flatten_fact(fact: Fact) -> FlatRow:
+    """The flat row of one fact."""
+    data = fact.data
+    if isinstance(data, Derived):
+        return _derived_row(data)
+    row: FlatRow = {"t": data.fact_type}
+    _fill(row, data, _plan(type(data)), "")  # type: ignore[arg-type]
+    if isinstance(data, Counterparty):
+        _legal_id(row, data)
+    return row
+
+
+@attrs.frozen(slots=True)
+class FlatCase:
+    """A case's flat rows, with the fact each came from (None: the evaluation row).
+
+    ``rows[i]`` was made from ``facts[i]``: a backend reports matches by row
+    index and the caller turns them back into facts and provenance.
+    """
+
+    rows: tuple[Mapping[str, FlatValue], ...]
+    facts: tuple[Fact | None, ...]
+
+    def of_type(self, fact_type: str) -> list[int]:
+        return [i for i, row in enumerate(self.rows) if row["t"] == fact_type]
+
+
+def flatten_case(
+    facts: Sequence[Fact], at: date, sort_key: Callable[[Fact], Any] | None = None
+) -> FlatCase:
+    """Flatten facts (in a canonical order) and append the evaluation row.
+
+    The order of ``facts`` is normalised with ``sort_key`` (default
+    :func:`~handoff_rules.facts.fact_sort_key`, then the flat row's text as a
+    tie-break), so the flat case never depends on arrival order.
+    """
+    from handoff_rules.decision import canonical_json
+    from handoff_rules.facts import fact_sort_key
+
+    key = sort_key or fact_sort_key
+    pairs = [(fact, flatten_fact(fact)) for fact in facts]
+    pairs.sort(key=lambda pair: (key(pair[0]), canonical_json(pair[1])))
+    rows: list[Mapping[str, FlatValue]] = [row for _, row in pairs]
+    rows.append({"t": EVALUATION_TYPE, "date": at.toordinal()})
+    return FlatCase(rows=tuple(rows), facts=(*(f for f, _ in pairs), None))

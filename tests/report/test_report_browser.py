@@ -1,0 +1,118 @@
+"""The report in a real browser: headless Chromium renders it, and we read what a person sees.
+
+``--dump-dom`` gives the document after the browser parsed and laid it out,
+so the numbers checked here are those on screen, and a hostile string from
+the CRM sample that turned into markup would show up as an element. The
+screenshot is kept under pytest's tmp dir for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+
+from handoff_rules.report import write_html
+
+pytestmark = pytest.mark.browser
+
+_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+
+
+def _chromium() -> str | None:
+    configured = os.environ.get("HANDOFF_RULES_CHROMIUM")
+    for name in (configured, *_CANDIDATES):
+        if name and (found := shutil.which(name)):
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    binary = _chromium()
+    if binary is None:
+        pytest.skip(
+            "no Chromium binary found (/usr/bin/chromium, chromium, chromium-browser, "
+            "google-chrome or $HANDOFF_RULES_CHROMIUM); .ci/run installs Debian's chromium"
+        )
+    return binary
+
+
+def _run(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def report_file(sample_run: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "report.html"
+    write_html(
+        path,
+        sample_run.decisions,
+        cases=sample_run.cases,
+        exceptions=sample_run.register,
+        title="Handoffs, week 47",
+    )
+    return path
+
+
+def test_numbers_a_person_sees(
+    chromium: str, report_file: Path, tmp_path: Path, sample_run: Any
+) -> None:
+    result = _run(chromium, tmp_path / "profile", "--dump-dom", report_file.as_uri())
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    dom = lxml.html.document_fromstring(result.stdout.decode("utf-8"))
+
+    def shown(element_id: str) -> str:
+        (element,) = dom.xpath(f'//*[@id="{element_id}"]')
+        return str(element.text_content()).strip()
+
+    assert shown("title") == "Handoffs, week 47"
+    totals = {k: shown(f"total-{k}") for k in ("decisions", "cases", "block", "warn", "allow")}
+    assert totals == {"decisions": "4", "cases": "3", "block": "2", "warn": "1", "allow": "1"}
+    assert shown("total-waived") == "3"
+    h1 = [c.text_content() for c in dom.xpath('//tr[@id="checkpoint-H1"]/td')]
+    assert h1 == ["0", "1", "1", "1", "2"]
+    # The browser made no elements out of the CRM sample's strings ...
+    assert dom.xpath("//img | //script") == []
+    # ... and shows them as the text they are.
+    evil = "<img src=x onerror=alert('hi') />"
+    messages = [m.text_content() for m in dom.xpath('//td[@class="message"]')]
+    assert f"receiver {evil} has no PoA" in messages
+    bars = dom.xpath('//*[@id="chart-rules"]//*[local-name()="rect"]')
+    assert [b.get("width") for b in bars] == ["320.0", "320.0", "160.0", "160.0"]
+
+
+def test_screenshot(chromium: str, report_file: Path, tmp_path: Path) -> None:
+    png = tmp_path / "report.png"
+    result = _run(
+        chromium,
+        tmp_path / "profile",
+        f"--screenshot={png}",
+        "--window-size=1200,1800",
+        report_file.as_uri(),
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 20_000  # a rendered page, not a blank one
+    print(f"screenshot: {png}")

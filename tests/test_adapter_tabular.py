@@ -1,0 +1,129 @@
+"""CSV reading: dialects, multi-line fields, broken rows reported, headers made usable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handoff_rules.adapters.base import AdapterError
+from handoff_rules.adapters.tabular import (
+    CsvDialect,
+    HeaderAliases,
+    TableReader,
+    header_key,
+    open_table,
+    sniff_dialect,
+)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_sniffs_each_delimiter(delimiter: str) -> None:
+    rows = [["id", "name", "amount"], ["1", "Acme, Inc.; Ltd", "1,5"], ["2", "B", "2"]]
+    text = "\n".join(
+        delimiter.join(f'"{c}"' if any(d in c for d in ",;|\t") else c for c in row) for row in rows
+    )
+    dialect = sniff_dialect(text + "\n")
+    assert dialect is not None
+    assert dialect.delimiter == delimiter
+
+
+def test_sniff_gives_none_for_one_column() -> None:
+    assert sniff_dialect("hello\nworld\n") is None
+
+
+def test_sniff_ignores_a_cut_last_line() -> None:
+    text = "a;b;c\n1;2;3\n4;5"
+    assert sniff_dialect(text, complete=False) == CsvDialect(";")
+
+
+def _write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_rows_carry_physical_lines_and_problems(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        'id;text;amount\r\n1;"two\r\nlines";5\r\n\r\n2;short\r\n3;a;b;extra\r\n4;"x"y;1\r\n'
+        '5;a;b;\r\n6;"never closed\r\n',
+    )
+    with open_table(path) as (table, detected):
+        assert detected.encoding == "utf-8"
+        assert table.header == ("id", "text", "amount")
+        rows = list(table)
+    assert [(r.line, r.end_line) for r in rows] == [(2, 3), (5, 5), (6, 6), (7, 7), (8, 8), (9, 9)]
+    assert rows[0].values == {"id": "1", "text": "two\r\nlines", "amount": "5"}
+    assert rows[0].problem is None
+    assert rows[0].location == "lines 2-3"
+    assert rows[1].problem == "2 cells, the header has 3"
+    assert rows[1].values["amount"] == ""
+    assert rows[2].problem == "4 cells, the header has 3"
+    assert rows[2].extra == ("extra",)
+    assert rows[3].problem is not None
+    assert "expected" in rows[3].problem
+    assert rows[4].problem is None  # a trailing empty cell is not data
+    assert rows[5].problem is not None
+    assert "never closed" in rows[5].problem
+
+
+def test_duplicate_and_blank_headers_are_renamed_and_noted(tmp_path: Path) -> None:
+    path = _write(tmp_path, "id,,name,name\n1,2,3,4\n")
+    with open_table(path) as (table, _):
+        assert table.header == ("id", "column_2", "name", "name~2")
+        assert table.raw_header == ("id", "", "name", "name")
+        assert len(table.header_notes) == 2
+        (row,) = table
+    assert row.values == {"id": "1", "column_2": "2", "name": "3", "name~2": "4"}
+
+
+def test_skip_lines_keeps_file_line_numbers(tmp_path: Path) -> None:
+    path = _write(tmp_path, "# title\nа;б\n1;2\n", "cp1251")
+    with open_table(path, skip_lines=1) as (table, detected):
+        assert detected.encoding == "cp1251"
+        assert table.header_line == 2
+        assert [r.line for r in table] == [3]
+
+
+def test_unsplittable_and_empty_files_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(AdapterError, match="no delimiter"), open_table(_write(tmp_path, "x\ny\n")):
+        pass
+    with pytest.raises(AdapterError, match="empty file"):
+        TableReader(iter([]), source="e.csv", dialect=CsvDialect())
+
+
+def test_header_aliases() -> None:
+    aliases = HeaderAliases({"order_id": ("VBELN", "Sales Document"), "amount": ("NETWR",)})
+    header = ["Sales  document", "netwr", "Other"]
+    assert aliases.resolve(header) == {"order_id": "Sales  document", "amount": "netwr"}
+    assert aliases.unknown(header) == ["Other"]
+    assert header_key(" Sales\tDocument ") == "salesdocument"
+    with pytest.raises(ValueError, match="both mean 'order_id'"):
+        aliases.resolve(["VBELN", " ORDER_ID"])
+
+
+_CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=8),
+)
+def test_quoted_cells_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, delimiter: str, rows: list[list[str]]
+) -> None:
+    def quote(cell: str) -> str:
+        return '"' + cell.replace('"', '""') + '"'
+
+    text = "a,b,c".replace(",", delimiter) + "\n"
+    text += "".join(delimiter.join(quote(c) for c in row) + "\n" for row in rows)
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    with open_table(path, dialect=CsvDialect(delimiter)) as (table, _):
+        read = list(table)
+    assert [list(r.cells) for r in read] == rows
+    assert all(r.problem is None for r in read)
