@@ -60,11 +60,21 @@ def test_explicit_encoding_wins(tmp_path: Path) -> None:
         read_text(path, encoding="klingon")
 
 
+def test_cp1251_after_a_long_ascii_start_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"id;name\n" + b"1;Acme\n" * 20_000 + RUSSIAN.encode("cp1251"))
+    stream, detected = open_text(path)
+    assert detected.encoding == "cp1251"
+    assert "first 65536 bytes were UTF-8" in detected.reason
+    with stream:
+        assert stream.read().endswith(RUSSIAN)
+
+
 def test_decoding_error_names_file_and_byte_offset(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     data = b"a" * 100_000 + "Ж".encode() + b"\xff tail"
     path.write_bytes(data)
-    stream, detected = open_text(path)  # the first 64 KiB look like UTF-8
+    stream, detected = open_text(path, encoding="utf-8")
     assert detected.encoding == "utf-8"
     with stream, pytest.raises(EncodingError) as info:
         stream.read()

@@ -54,3 +54,12 @@ def test_counterparty_facts_join_their_orders_case() -> None:
     (case,) = result.cases
     assert {f.provenance.line for f in case.facts} == {1, 2, 3, 4, 6, 7}
     assert [f.provenance.line for f in result.unassigned] == [5]
+
+
+def test_facts_with_equal_keys_still_have_one_order() -> None:
+    # Two links of one opportunity from one row share type, id and location:
+    # only their content can order them.
+    a = _fact(OpportunityLink(opportunity_id="006", order_id="1", via="po"), 1)
+    b = _fact(OpportunityLink(opportunity_id="006", order_id="1", via="manual"), 1)
+    assert build_cases([a, b]) == build_cases([b, a])
+    assert build_cases([a, b]).unassigned == (b, a)

@@ -20,7 +20,7 @@ from handoff_rules.adapters.native import (
 from handoff_rules.adapters.native_schema import CSV_FACT_TYPES, csv_columns
 from handoff_rules.adapters.registry import choose_adapter
 from handoff_rules.facts import Fact, Reject
-from handoff_rules.model import Document, DocumentForm, Money, Order, Payment, to_dict
+from handoff_rules.model import Counterparty, Document, DocumentForm, Money, Order, Payment, to_dict
 from handoff_rules.testing import check_adapter
 from handoff_rules.testing.strategies import fact_lists
 
@@ -83,6 +83,29 @@ def test_csv_column_errors_stop_the_file_with_the_header_line(tmp_path: Path) ->
         with pytest.raises(AdapterError, match=message) as info:
             list(NativeCsvAdapter().read(path))
         assert str(path) in str(info.value)
+
+
+def test_csv_identifiers_and_unnamed_columns(tmp_path: Path) -> None:
+    path = tmp_path / "parties.csv"
+    path.write_text(
+        "id;name;identifiers;;\n"
+        "C100;OOO Romashka;RU-INN:7707083893 | CZ-ICO:25123890;;\n"
+        "C200;Acme;;stray;\n"
+        "C300;Bad;7707083893;;\n",
+        encoding="cp1251",
+    )
+    report = check_adapter(NativeCsvAdapter(), path, expected_records=3)
+    (fact,) = report.facts
+    assert isinstance(fact.data, Counterparty)
+    assert [(i.scheme, i.value, i.is_valid) for i in fact.data.identifiers] == [
+        ("RU-INN", "7707083893", True),
+        ("CZ-ICO", "25123890", False),  # kept and flagged, not rejected
+    ]
+    assert [r.reason for r in report.rejects] == [
+        "a value in column 4, which has no header",
+        "invalid counterparty: identifiers[0]: expected SCHEME:value (e.g. CZ-ICO:25123891), "
+        "got '7707083893'",
+    ]
 
 
 def test_csv_broken_row_shape_is_rejected_not_lost(tmp_path: Path) -> None:
@@ -284,3 +307,22 @@ def test_native_files_are_each_claimed_by_exactly_one_native_adapter() -> None:
         assert adapter.name == adapter_name
         claims = [a.name for a in adapters if a.sniff(Sample.of(DATA / name))]
         assert claims == [adapter_name]
+
+
+def test_yaml_aliases_and_deep_nesting_are_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        "handoff-rules-facts: 1\na: &a [x, x]\nb: &b [*a, *a]\nfacts: []\n", encoding="utf-8"
+    )
+    with pytest.raises(AdapterError, match=r"line 3: .*aliases"):
+        list(NativeYamlAdapter().read(bomb))
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("handoff-rules-facts: 1\nfacts:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(AdapterError, match="nested too deeply"):
+        list(NativeYamlAdapter().read(deep))
+    deep_line = tmp_path / "deep.jsonl"
+    deep_line.write_text('{"record": "summary"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    (reject,) = list(NativeJsonlAdapter().read(deep_line))
+    assert isinstance(reject, Reject)
+    assert reject.provenance.line == 2
+    assert "nested too deeply" in reject.reason

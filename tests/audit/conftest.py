@@ -106,11 +106,12 @@ def run(
     pack = pack or MiniPack()
     register = register.with_ledger(log.use_ledger())
     decisions = []
-    for case in cases:
-        for decision in mini_evaluate(case, pack, at):
-            outcome = apply_exceptions(decision, case, pack, register, at)
-            log.append(
-                outcome.decision, case, pack, register, engine="mini", problems=outcome.problems
-            )
-            decisions.append(outcome.decision)
+    with log.session() as writer:
+        for case in cases:
+            for decision in mini_evaluate(case, pack, at):
+                outcome = apply_exceptions(decision, case, pack, register, at)
+                writer.append(
+                    outcome.decision, case, pack, register, engine="mini", problems=outcome.problems
+                )
+                decisions.append(outcome.decision)
     return decisions

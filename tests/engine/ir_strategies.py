@@ -13,6 +13,7 @@ Test modules load it by path: test directories are not packages.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 
@@ -44,6 +45,15 @@ INTS = st.one_of(st.integers(-3, 3), st.integers(-(10**12), 10**12), st.sampled_
 OFFSETS = st.one_of(st.just(0), st.integers(-3, 3), st.sampled_from([30, -30]))
 
 
+@functools.cache
+def _one_of(options: tuple[object, ...]) -> st.SearchStrategy[object]:
+    """A cached ``sampled_from``: building strategies anew for every draw is slow."""
+    return st.sampled_from(options)
+
+
+BOOLEANS = st.booleans()
+
+
 def _keys(fact_type: str, text: bool) -> tuple[str, ...]:
     if fact_type == EVALUATION:
         return () if text else ("date",)
@@ -59,10 +69,10 @@ def rows_of(draw: st.DrawFn, fact_type: str) -> dict[str, int | str]:
     row: dict[str, int | str] = {"t": fact_type}
     ints, texts = FACT_KEYS[fact_type]
     for key in ints:
-        if draw(st.booleans()):
+        if draw(BOOLEANS):
             row[key] = draw(INTS)
     for key in texts:
-        if draw(st.booleans()):
+        if draw(BOOLEANS):
             row[key] = draw(st.sampled_from(TEXTS))
     return row
 
@@ -119,21 +129,21 @@ def conditions(
     found: list[Compare | Present] = []
     readable = {**bound, own_alias: own_type}
     for _ in range(draw(st.integers(0, max_size))):
-        text = draw(st.booleans()) and bool(_keys(own_type, text=True))
-        key = draw(st.sampled_from(_keys(own_type, text)))
-        kind = draw(st.sampled_from(["const", "ref", "present"]))
+        text = draw(BOOLEANS) and bool(_keys(own_type, text=True))
+        key = draw(_one_of(_keys(own_type, text)))
+        kind = draw(_one_of(("const", "ref", "present")))
         if kind == "present":
-            found.append(Present(key, draw(st.booleans())))
+            found.append(Present(key, draw(BOOLEANS)))
             continue
-        op = draw(st.sampled_from([Op.EQ, Op.NE] if text else list(Op)))
+        op = draw(_one_of((Op.EQ, Op.NE) if text else tuple(Op)))
         sources = [(a, t) for a, t in readable.items() if _keys(t, text)]
         if kind == "ref" and sources:
-            alias, fact_type = draw(st.sampled_from(sorted(sources)))
-            ref_key = draw(st.sampled_from(_keys(fact_type, text)))
+            alias, fact_type = draw(_one_of(tuple(sorted(sources))))
+            ref_key = draw(_one_of(_keys(fact_type, text)))
             offset = 0 if text else draw(OFFSETS)
             found.append(Compare(key, op, Ref(alias, ref_key, offset), is_text=text))
         else:
-            value = draw(st.sampled_from(TEXTS)) if text else draw(INTS)
+            value = draw(_one_of(TEXTS)) if text else draw(INTS)
             found.append(Compare(key, op, Const(value), is_text=text))
     return tuple(found)
 
@@ -143,18 +153,18 @@ def clauses(draw: st.DrawFn, subject_type: str) -> Clause:
     subject = draw(conditions(SUBJECT, subject_type, {}, max_size=2))
     bound = {SUBJECT: subject_type}
     joins: list[Join] = []
-    if draw(st.booleans()):
+    if draw(BOOLEANS):
         at_conditions = draw(conditions("at", EVALUATION, bound, max_size=1))
         joins.append(Join("at", EVALUATION, at_conditions))
         bound["at"] = EVALUATION
     for number in range(draw(st.integers(0, 3))):
         alias = f"j{number}"
-        negated = draw(st.booleans())
+        negated = draw(BOOLEANS)
         taken = set(bound.values())
         choices = [t for t in TYPES if not (negated and t in taken)]
         if not choices:
             continue
-        fact_type = draw(st.sampled_from(choices))
+        fact_type = draw(_one_of(tuple(choices)))
         join_conditions = draw(conditions(alias, fact_type, bound))
         joins.append(Join(alias, fact_type, join_conditions, negated=negated))
         if not negated:
@@ -168,7 +178,7 @@ def clauses(draw: st.DrawFn, subject_type: str) -> Clause:
 
 @st.composite
 def rules(draw: st.DrawFn, number: int) -> RuleIR:
-    subject_type = draw(st.sampled_from(TYPES))
+    subject_type = draw(_one_of(TYPES))
     applies = draw(conditions(SUBJECT, subject_type, {}, max_size=1))
     violations = tuple(draw(st.lists(clauses(subject_type), min_size=1, max_size=3)))
     needs = draw(st.lists(st.sampled_from(_keys(subject_type, False)), max_size=1, unique=True))

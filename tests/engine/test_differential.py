@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from handoff_rules.cases import build_cases
 from handoff_rules.engine import durable_driver
 from handoff_rules.engine.base import canonical_matches
 from handoff_rules.engine.reference import ReferenceBackend
+from handoff_rules.testing import strategies as model_strategies
 
 pytestmark = pytest.mark.skipif(
     not durable_driver.available(), reason="durable_rules cannot be imported here"
@@ -74,3 +76,44 @@ def test_the_differential_run_compared_thousands_of_cases() -> None:
         pytest.skip("the differential property did not run in this session")
     assert compared["cases"] >= 2_000
     assert compared["matches"] >= 500
+
+
+# --- the default pack -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_pack_evaluators():  # type: ignore[no-untyped-def]
+    from handoff_rules.engine.evaluate import make_evaluator
+
+    pack = _default_pack()
+    return make_evaluator(pack, "durable"), make_evaluator(pack, "reference")
+
+
+def _default_pack():  # type: ignore[no-untyped-def]
+    from importlib.resources import files
+
+    from handoff_rules.policy.pack import load_pack
+
+    return load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+
+
+#: Results seen per rule over the run, to show the generated cases exercise the pack.
+default_pack_results: dict[str, set[str]] = {}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=model_strategies.fact_lists(max_size=30), at=model_strategies.dates())
+def test_default_pack_gives_identical_decisions_on_both_backends(
+    default_pack_evaluators, facts, at
+) -> None:
+    durable, reference = default_pack_evaluators
+    facts = [f for f in facts if f.type != "derived"]  # derived facts come from derivers
+    for case in build_cases(facts).cases:
+        flat = reference.flatten(case, at)
+        expected_matches = canonical_matches(reference.match_backend.matches(flat.rows))
+        assert canonical_matches(durable.match_backend.matches(flat.rows)) == expected_matches
+        expected = [d.to_json() for d in reference.evaluate(case, at)]
+        assert [d.to_json() for d in durable.evaluate(case, at)] == expected
+        for decision in reference.evaluate(case, at):
+            for finding in decision.findings:
+                default_pack_results.setdefault(finding.rule, set()).add(finding.result.value)

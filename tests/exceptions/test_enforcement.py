@@ -303,5 +303,7 @@ def test_unused_exceptions_are_listed(pack, case_factory, decision_factory, exce
     used = exception_factory(id="EX-1")
     idle = exception_factory(id="EX-2", scope=Scope(order="9999"))
     expired = exception_factory(id="EX-3", valid_until=date(2026, 11, 2))
-    outcome, register = _apply(pack, case_factory, decision_factory, used, idle, expired)
+    refused = exception_factory(id="EX-4", approved_by=Party("Jana Novak", "sales_rep"))
+    outcome, register = _apply(pack, case_factory, decision_factory, used, idle, expired, refused)
     assert [r.key for r in unused_exceptions(register, set(outcome.used), AT)] == ["EX-2@1"]
+    assert {p.key for p in outcome.problems} == {"EX-3@1", "EX-4@1"}  # reported, not "unused"

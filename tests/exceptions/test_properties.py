@@ -83,7 +83,7 @@ def _failing(decision: Decision) -> list[int]:
     return [i for i, f in enumerate(decision.findings) if f.result is Result.FAIL]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     case=cases,
     found=findings,
@@ -108,7 +108,7 @@ def test_adding_an_exception_never_adds_a_failing_finding(
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(case=cases, found=findings, checkpoint=st.sampled_from(["H3", "H5"]), revisions=registers())
 def test_removing_all_exceptions_gives_the_unwaived_decision(case, found, checkpoint, revisions):
     decision = Decision(case=case.id, checkpoint=checkpoint, at=AT, pack=PACK.ref, findings=found)
@@ -122,3 +122,35 @@ def test_removing_all_exceptions_gives_the_unwaived_decision(case, found, checkp
     assert named == set(waived.used)
     # a problem is never also a use
     assert not {p.key for p in waived.problems} & set(waived.used)
+
+
+texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=30
+).filter(lambda t: t.strip() == t and t.strip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    revision=exceptions(1),
+    reason=texts,
+    ticket=texts,
+    name=texts,
+)
+def test_a_stored_revision_reads_back_equal(tmp_path_factory, revision, reason, ticket, name):
+    from handoff_rules.policy.exceptions import YamlExceptionStore
+
+    path = tmp_path_factory.mktemp("register") / "exceptions.yaml"
+    path.write_text("# register\n", encoding="utf-8")
+    revision = attrs.evolve(
+        revision, reason=reason, ticket=ticket, requested_by=Party(name, "sales_rep")
+    )
+    store = YamlExceptionStore(path)
+    store.append(revision)
+    (read,) = list(store.load())
+    assert read == revision
+    if revision.revoked is None:
+        revoke = attrs.evolve(
+            revision, revision=2, revoked=Revocation(AT, Party("Eva", "cfo"), reason)
+        )
+        store.append(revoke)
+        assert store.load().history(revision.id).current == revoke

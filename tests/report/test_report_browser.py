@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,58 @@ def test_screenshot(chromium: str, report_file: Path, tmp_path: Path) -> None:
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000  # a rendered page, not a blank one
     print(f"screenshot: {png}")
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_report_of_the_bundled_examples(chromium: str, tmp_path: Path) -> None:
+    """The example run's report shows the counts of the same run's JSON document."""
+    from handoff_rules.cli.check_cmd import run_check, write_report
+
+    if not (EXAMPLES / "exports").is_dir():
+        pytest.fail(f"the bundled examples are missing: {EXAMPLES / 'exports'}")
+    run = run_check(
+        [EXAMPLES / "exports"],
+        exceptions=EXAMPLES / "exceptions.yaml",
+        at=date(2024, 6, 10),
+        engine="reference",
+    )
+    document = run.document()
+    report = tmp_path / "examples.html"
+    with report.open("w", encoding="utf-8") as handle:
+        write_report(run, "html", handle)
+    result = _run(chromium, tmp_path / "profile", "--dump-dom", report.as_uri())
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    dom = lxml.html.document_fromstring(result.stdout.decode("utf-8"))
+
+    def shown(element_id: str) -> str:
+        (element,) = dom.xpath(f'//*[@id="{element_id}"]')
+        return str(element.text_content()).strip()
+
+    outcomes = document["run"]["outcomes"]
+    assert shown("total-decisions") == str(len(document["decisions"]))
+    assert shown("total-cases") == str(document["run"]["cases"])
+    for outcome in ("block", "warn", "allow"):
+        assert shown(f"total-{outcome}") == str(outcomes.get(outcome, 0))
+    waived = [f for d in document["decisions"] for f in d["findings"] if f["result"] == "waived"]
+    assert shown("total-waived") == str(len(waived))
+    for checkpoint in sorted({d["checkpoint"] for d in document["decisions"]}):
+        mine = [d for d in document["decisions"] if d["checkpoint"] == checkpoint]
+        cells = [c.text_content() for c in dom.xpath(f'//tr[@id="checkpoint-{checkpoint}"]/td')]
+        expected = [sum(1 for d in mine if d["outcome"] == o) for o in ("block", "warn", "allow")]
+        assert cells[:3] == [str(n) for n in expected]
+        assert cells[4] == str(len(mine))
+    used = [k.text_content() for k in dom.xpath('//*[@id="exceptions-used"]//span[@class="key"]')]
+    assert used == document["exceptions"]["used"]
+    assert used  # the example register's exception waives a finding
+    png = tmp_path / "examples.png"
+    shot = _run(
+        chromium,
+        tmp_path / "profile",
+        f"--screenshot={png}",
+        "--window-size=1200,2400",
+        report.as_uri(),
+    )
+    assert shot.returncode == 0
+    assert png.read_bytes().startswith(b"\x89PNG")

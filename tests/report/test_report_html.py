@@ -85,13 +85,11 @@ def test_exceptions_used_unused_expiring(sample_run: Any) -> None:
     doc = _doc(_render(sample_run))
 
     def keys(table_id: str) -> list[str]:
-        return [
-            r.xpath("./td")[0].text_content() for r in doc.xpath(f'//*[@id="{table_id}"]//tr')[1:]
-        ]
+        return [k.text_content() for k in doc.xpath(f'//*[@id="{table_id}"]//span[@class="key"]')]
 
-    assert keys("exceptions-used") == ["EX-1@1T-1", "EX-2@1T-1"]
-    assert keys("exceptions-unused") == ["EX-3@1T-1"]  # EX-4 expired: not "unused", just over
-    assert keys("exceptions-expiring") == ["EX-1@1T-1", "EX-3@1T-1"]
+    assert keys("exceptions-used") == ["EX-1@1", "EX-2@1"]
+    assert keys("exceptions-unused") == ["EX-3@1"]  # EX-4 expired: not "unused", just over
+    assert keys("exceptions-expiring") == ["EX-1@1", "EX-3@1"]
     used = doc.xpath('//*[@id="exceptions-used"]//tr')[1]
     cells = [c.text_content() for c in used.xpath("./td")]
     assert cells[6] == "5"  # days left to 2026-11-25
@@ -100,11 +98,10 @@ def test_exceptions_used_unused_expiring(sample_run: Any) -> None:
 
 def test_expiring_horizon_and_date_are_parameters(sample_run: Any) -> None:
     doc = _doc(_render(sample_run, at=date(2026, 11, 28), expiring_within=1))
-    expiring = doc.xpath('//*[@id="exceptions-expiring"]//tr')
-    assert [r.xpath("./td")[0].text_content() for r in expiring[1:]] == []
+    assert doc.xpath('//*[@id="exceptions-expiring"]//span[@class="key"]') == []
     doc = _doc(_render(sample_run, at=date(2026, 11, 29), expiring_within=1))
-    expiring = doc.xpath('//*[@id="exceptions-expiring"]//tr')
-    assert [r.xpath("./td")[0].text_content() for r in expiring[1:]] == ["EX-3@1T-1"]
+    expiring = doc.xpath('//*[@id="exceptions-expiring"]//span[@class="key"]')
+    assert [k.text_content() for k in expiring] == ["EX-3@1"]
 
 
 def _bars(doc: Any, chart_id: str) -> dict[str, str]:

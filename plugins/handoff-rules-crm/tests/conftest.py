@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from handoff_rules_crm import CrmOptions
 
 DATA = Path(__file__).parent / "data"
@@ -30,6 +29,12 @@ def demo_org() -> Path:
 def apex_recipes() -> Path:
     """The apex-recipes sfdx data (CC0, see its SOURCE.md)."""
     return DATA / "salesforce-apex-recipes"
+
+
+@pytest.fixture
+def e2e() -> Path:
+    """Hand-written CRM and ERP exports for the end-to-end test (see its README)."""
+    return DATA / "e2e"
 
 
 @pytest.fixture

@@ -5,20 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
-from hypothesis import given, settings
+from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter, SalesforceTreeAdapter
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from handoff_rules.adapters import Fact
+from handoff_rules.adapters import Fact, Reject
 from handoff_rules.model import Derived, Opportunity
 from handoff_rules.testing import check_adapter
-from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter, SalesforceTreeAdapter
 
 OPTIONS = CrmOptions(default_currency="USD")
 
 
-def _descriptions(items: list[object]) -> dict[str, object]:
+def _descriptions(items: Sequence[Fact | Reject]) -> dict[str, object]:
     return {
         i.data.subject: i.data.get("description")
         for i in items
@@ -53,13 +54,16 @@ def test_hostile_names_survive_the_jsonl_round_trip(apex_recipes: Path) -> None:
 
 
 _TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
     min_size=1,
 ).filter(lambda s: s.strip() != "#N/A")  # '' and a configured null mean "no value"
 
 
 @settings(max_examples=60, deadline=None)
 @given(name=_TEXT, description=_TEXT)
+@example(name="null", description="   ")
+@example(name="None", description="N/A")
+@example(name="=HYPERLINK(\"http://x\")", description="line one\r\nline \"two\"\n")
 def test_any_text_in_a_csv_cell_is_kept_exactly(
     tmp_path_factory: object, name: str, description: str
 ) -> None:

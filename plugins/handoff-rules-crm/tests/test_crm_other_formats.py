@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from handoff_rules.adapters import AdapterError, Fact, Reject, Sample
-from handoff_rules.model import Counterparty, Derived, Money, Opportunity, Order, OrderLine, Person
-from handoff_rules.testing import check_adapter
 from handoff_rules_crm import (
     CrmOptions,
     HubSpotCsvAdapter,
@@ -21,9 +17,26 @@ from handoff_rules_crm import (
 )
 from handoff_rules_crm.salesforce import detect_object
 
+from handoff_rules.adapters import Adapter, AdapterError, Fact, Reject, Sample
+from handoff_rules.model import (
+    Counterparty,
+    Derived,
+    FactData,
+    Money,
+    Opportunity,
+    Order,
+    OrderLine,
+    Person,
+)
+from handoff_rules.testing import check_adapter
 
-def _facts(items: object) -> list[object]:
-    return [i.data for i in items if isinstance(i, Fact)]  # type: ignore[attr-defined]
+
+def _facts(items: Iterable[Fact | Reject]) -> list[FactData]:
+    return [i.data for i in items if isinstance(i, Fact)]
+
+
+def _derived(items: Iterable[Fact | Reject]) -> list[Derived]:
+    return [i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Derived)]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +55,9 @@ def test_cpq_style_files(
     path = data_dir / "prodly-style" / name
     with path.open(encoding="utf-8", newline="") as stream:
         header = next(csv.reader(stream))
-    assert detect_object(header, "export").name == sobject  # type: ignore[union-attr]
+    detected = detect_object(header, "export")
+    assert detected is not None
+    assert detected.name == sobject
     # Child objects carry no CurrencyIsoCode in a single-currency org: the org's is configured.
     adapter = SalesforceCsvAdapter(CrmOptions(default_currency="USD"))
     report = check_adapter(adapter, path, expected_records=count_csv_records(path))
@@ -66,7 +81,7 @@ def test_cpq_values(data_dir: Path) -> None:
     details = next(a for a in accounts if isinstance(a, Derived))
     assert details.get("description") == 'Long-standing customer.\nPrefers e-mail; see "Notes".'
     assert details.get("erp_customer_id") == "10001"
-    opportunities = [o for o in _facts(adapter.read(folder / "Opportunity.csv"))]
+    opportunities = list(_facts(adapter.read(folder / "Opportunity.csv")))
     won = next(o for o in opportunities if isinstance(o, Opportunity) and o.is_won)
     assert won.amount == Money("70000.00", "USD")
     assert won.order_ref == "PO-4711"
@@ -75,17 +90,18 @@ def test_cpq_values(data_dir: Path) -> None:
     )
     assert expansion.amount == Money("109830", "EUR")  # 1.0983E5
     assert expansion.close_date == date(2030, 1, 15)
-    lines = [d for d in _facts(adapter.read(folder / "OpportunityLineItem.csv"))]
+    lines = _derived(adapter.read(folder / "OpportunityLineItem.csv"))
     first = lines[0]
-    assert isinstance(first, Derived) and first.name == "opportunity_line"
+    assert isinstance(first, Derived)
+    assert first.name == "opportunity_line"
     assert first.get("opportunity_id") == won.id
-    assert lines[1].get("unit_price") == Decimal("22222")  # type: ignore[union-attr]
-    quotes = [d for d in _facts(adapter.read(folder / "SBQQ__Quote__c.csv"))]
-    assert quotes[0].get("payment_terms") == "Net 30"  # type: ignore[union-attr]
-    assert quotes[0].get("primary") is True  # type: ignore[union-attr]
-    quote_lines = _facts(adapter.read(folder / "SBQQ__QuoteLine__c.csv"))
-    assert [q.get("line_number") for q in quote_lines] == [1, 2, 3]  # type: ignore[union-attr]
-    assert quote_lines[2].get("quantity") == Decimal("20")  # type: ignore[union-attr]
+    assert lines[1].get("unit_price") == Decimal("22222")
+    quotes = _derived(adapter.read(folder / "SBQQ__Quote__c.csv"))
+    assert quotes[0].get("payment_terms") == "Net 30"
+    assert quotes[0].get("primary") is True
+    quote_lines = _derived(adapter.read(folder / "SBQQ__QuoteLine__c.csv"))
+    assert [q.get("line_number") for q in quote_lines] == [1, 2, 3]
+    assert quote_lines[2].get("quantity") == Decimal("20")
 
 
 @pytest.mark.parametrize(
@@ -107,9 +123,12 @@ def test_hubspot_files(
 def test_hubspot_deals(data_dir: Path) -> None:
     path = data_dir / "hubspot" / "hubspot-crm-exports-all-deals-2024-08-27.csv"
     items = list(HubSpotCsvAdapter().read(path))
-    deals = {i.data.id: i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Opportunity)}
+    deals = {
+        i.data.id: i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Opportunity)
+    }
     cobalt = deals["18250438221"]
-    assert cobalt.is_won and cobalt.is_closed
+    assert cobalt.is_won
+    assert cobalt.is_closed
     assert cobalt.amount == Money("48200.50", "EUR")
     assert cobalt.close_date == date(2024, 8, 20)
     assert cobalt.account_id == "9912003101"
@@ -119,11 +138,13 @@ def test_hubspot_deals(data_dir: Path) -> None:
     assert birch.amount == Money("12000", "EUR")
     assert birch.account_id is None  # two companies, no primary: not picked
     details = next(
-        i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Derived)
-        and i.data.subject == "18250438222"
+        i.data
+        for i in items
+        if isinstance(i, Fact) and isinstance(i.data, Derived) and i.data.subject == "18250438222"
     )
     assert details.get("associated_company_ids") == "9912003102;9912003103"
-    assert deals["18250438223"].is_won is False and deals["18250438223"].is_closed
+    assert deals["18250438223"].is_won is False
+    assert deals["18250438223"].is_closed
     rejects = [i for i in items if isinstance(i, Reject)]
     assert [r.provenance.line for r in rejects] == [5, 6]
     assert "no currency" in rejects[0].reason
@@ -132,18 +153,22 @@ def test_hubspot_deals(data_dir: Path) -> None:
 
 def test_hubspot_companies_and_contacts(data_dir: Path) -> None:
     folder = data_dir / "hubspot"
-    companies = _facts(
-        HubSpotCsvAdapter().read(folder / "hubspot-crm-exports-all-companies-2024-08-27.csv")
-    )
-    assert [c.country for c in companies] == ["CZ", None, None]  # type: ignore[attr-defined]
-    assert companies[2].name == "<script>alert(1)</script>"  # type: ignore[attr-defined]
+    companies = [
+        c
+        for c in _facts(
+            HubSpotCsvAdapter().read(folder / "hubspot-crm-exports-all-companies-2024-08-27.csv")
+        )
+        if isinstance(c, Counterparty)
+    ]
+    assert [c.country for c in companies] == ["CZ", None, None]
+    assert companies[2].name == "<script>alert(1)</script>"
     items = list(
         HubSpotCsvAdapter().read(folder / "hubspot-crm-exports-all-contacts-2024-08-27.csv")
     )
-    people = [i.data for i in items if isinstance(i, Fact)]
-    assert isinstance(people[0], Person) and people[0].full_name == "Jana Dvořáková"
+    people = [i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Person)]
+    assert people[0].full_name == "Jana Dvořáková"
     assert people[0].counterparty_id == "9912003101"
-    assert people[1].full_name == "ops@cobalt.example"  # type: ignore[union-attr]
+    assert people[1].full_name == "ops@cobalt.example"
     assert len([i for i in items if isinstance(i, Reject)]) == 1
 
 
@@ -156,9 +181,7 @@ def test_odoo_sale_order_continuation_rows(
     data_dir: Path, count_csv_records: Callable[[Path], int]
 ) -> None:
     path = data_dir / "odoo" / "sale.order.csv"
-    report = check_adapter(
-        OdooSaleOrderAdapter(), path, expected_records=count_csv_records(path)
-    )
+    report = check_adapter(OdooSaleOrderAdapter(), path, expected_records=count_csv_records(path))
     assert report.rejects == ()
     rows = _odoo_rows(path)
     orders = [f.data for f in report.facts if isinstance(f.data, Order)]
@@ -197,9 +220,11 @@ def test_odoo_continuation_of_a_rejected_order_is_rejected_with_reason(tmp_path:
     items = list(OdooSaleOrderAdapter().read(path))
     reasons = [(i.provenance.line, i.reason) for i in items if isinstance(i, Reject)]
     assert reasons[0] == (2, "a continuation row (no id, no name) before any order")
-    assert reasons[1][0] == 3 and "date_order" in reasons[1][1]
+    assert reasons[1][0] == 3
+    assert "date_order" in reasons[1][1]
     assert reasons[2] == (4, "continues the order on line 3, which was rejected")
-    assert reasons[3][0] == 5 and "more decimals than EUR allows" in reasons[3][1]
+    assert reasons[3][0] == 5
+    assert "more decimals than EUR allows" in reasons[3][1]
     assert reasons[4] == (6, "continues the order on line 5, which was rejected")
     assert not [i for i in items if isinstance(i, Fact)]
 
@@ -217,11 +242,14 @@ def test_odoo_labels_header(tmp_path: Path) -> None:
     order = next(f.data for f in report.facts if isinstance(f.data, Order))
     assert (order.id, order.counterparty_id, order.customer_po_ref) == ("SO7", "Acme", "PO-9")
     lines = [f.data for f in report.facts if isinstance(f.data, OrderLine)]
-    assert [(line.line_no, line.quantity) for line in lines] == [("1", 2), ("2", 1)]
+    assert [(line.line_no, line.quantity) for line in lines] == [
+        ("1", Decimal(2)),
+        ("2", Decimal(1)),
+    ]
 
 
 def test_sniffing_tells_the_formats_apart(data_dir: Path) -> None:
-    adapters = [SalesforceCsvAdapter(), HubSpotCsvAdapter(), OdooSaleOrderAdapter()]
+    adapters: list[Adapter] = [SalesforceCsvAdapter(), HubSpotCsvAdapter(), OdooSaleOrderAdapter()]
     expected = {
         data_dir / "prodly-style" / "Opportunity.csv": "salesforce-csv",
         data_dir / "hubspot" / "hubspot-crm-exports-all-deals-2024-08-27.csv": "hubspot-csv",
@@ -239,4 +267,3 @@ def test_a_file_that_is_no_export_is_an_adapter_error(tmp_path: Path) -> None:
         assert adapter.sniff(Sample.of(path)) is None
         with pytest.raises(AdapterError, match=r"notes\.csv"):
             list(adapter.read(path))
-

@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter, SalesforceTreeAdapter
 
 from handoff_rules.adapters import Fact, Reject
 from handoff_rules.model import Counterparty, Derived, Money, Opportunity, Person
 from handoff_rules.testing import check_adapter
-from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter, SalesforceTreeAdapter
 
 DEMO_FILES = [
     "Account.csv",
@@ -45,9 +45,7 @@ def test_demo_org_every_row_is_a_fact(
     assert report.format == "salesforce-csv"
 
 
-def test_demo_org_opportunities_map_to_the_model(
-    demo_org: Path, excel_options: CrmOptions
-) -> None:
+def test_demo_org_opportunities_map_to_the_model(demo_org: Path, excel_options: CrmOptions) -> None:
     path = demo_org / "Opportunity.csv"
     rows = {row["Id"]: row for row in _rows(path)}
     facts = [i for i in SalesforceCsvAdapter(excel_options).read(path) if isinstance(i, Fact)]
@@ -93,16 +91,21 @@ def test_demo_org_history_and_leads_become_derived_facts(
     demo_org: Path, excel_options: CrmOptions
 ) -> None:
     adapter = SalesforceCsvAdapter(excel_options)
-    history = [i for i in adapter.read(demo_org / "OpportunityHistory.csv")]
+    history = list(adapter.read(demo_org / "OpportunityHistory.csv"))
     first = history[0]
-    assert isinstance(first, Fact) and isinstance(first.data, Derived)
+    assert isinstance(first, Fact)
+    assert isinstance(first.data, Derived)
     assert first.data.name == "opportunity_stage_change"
     assert first.data.get("opportunity_id") == "006bm00000LKJNNAA5"
     assert first.data.get("close_date") == date(2021, 1, 27)
     assert first.data.get("amount") == Decimal("15000")
-    leads = [i for i in adapter.read(demo_org / "Lead.csv") if isinstance(i, Fact)]
+    leads = [
+        i.data
+        for i in adapter.read(demo_org / "Lead.csv")
+        if isinstance(i, Fact) and isinstance(i.data, Derived)
+    ]
     converted = [r for r in _rows(demo_org / "Lead.csv") if r["IsConverted"] == "TRUE"]
-    assert sum(1 for f in leads if f.data.get("is_converted") is True) == len(converted)  # type: ignore[union-attr]
+    assert len([d for d in leads if d.get("is_converted") is True]) == len(converted)
 
 
 def test_demo_org_accounts_and_contacts(demo_org: Path, excel_options: CrmOptions) -> None:

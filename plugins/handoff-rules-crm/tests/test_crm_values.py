@@ -7,14 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter
+from handoff_rules_crm.cells import Cells, RecordError, read_date
+from handoff_rules_crm.options import ISO, OPTIONS_FILE
 from hypothesis import given
 from hypothesis import strategies as st
 
 from handoff_rules.adapters import AdapterError, Fact, Reject
 from handoff_rules.model import Money, Opportunity
-from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter
-from handoff_rules_crm.cells import Cells, RecordError, read_date
-from handoff_rules_crm.options import ISO, OPTIONS_FILE
 
 
 @pytest.mark.parametrize(
@@ -105,9 +105,7 @@ def test_options_file_beside_the_export_configures_the_command_line(
         ('[crm]\ndefault_currency = "XXQ"\n', "not an ISO 4217"),
     ],
 )
-def test_bad_options_file_names_the_file(
-    tmp_path: Path, content: str, message: str
-) -> None:
+def test_bad_options_file_names_the_file(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / OPTIONS_FILE).write_text(content, encoding="utf-8")
     path = tmp_path / "Opportunity.csv"
     path.write_text("Id,StageName,CloseDate\n1,Prospecting,2024-01-01\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pluggy
@@ -15,6 +16,8 @@ from handoff_rules.decision import Decision, Finding, Outcome, PackRef, Result
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.model import Derived
 from handoff_rules.plugins import installed_adapters, make_plugin_manager
+from handoff_rules.policy.diff import diff_packs
+from handoff_rules.policy.discovery import pack_versions, select_version
 from handoff_rules.policy.pack import load_pack
 
 DATA = Path(__file__).parent / "data"
@@ -60,24 +63,41 @@ def test_no_order_date_no_derived_fact(cases: dict[str, Case]) -> None:
     assert lead_days(without_order) == []
 
 
-def test_pack_hook_ships_a_loadable_pack(pm: pluggy.PluginManager) -> None:
+def _our_pack_folder(pm: pluggy.PluginManager) -> Traversable:
     folders = [folder for result in pm.hook.handoff_rules_packs() for folder in result]
     (ours,) = [f for f in folders if f.name == "release-lead-time"]
-    pack = load_pack(ours)
-    assert pack.version == "1.0.0"
-    assert [r.id for r in pack.rules] == ["LOG-LEAD-001"]
+    return ours
+
+
+def test_pack_hook_ships_two_versions(pm: pluggy.PluginManager) -> None:
+    versions = [load_pack(source.folder) for source in pack_versions(_our_pack_folder(pm))]
+    assert [(p.name, p.version, str(p.effective_from)) for p in versions] == [
+        ("release-lead-time", "1.0.0", "2026-01-01"),
+        ("release-lead-time", "2.0.0", "2027-01-01"),
+    ]
+    assert [[r.id for r in p.rules] for p in versions] == [["LOG-LEAD-001"], ["LOG-LEAD-001"]]
+
+
+def test_version_in_force_is_picked_by_date(pm: pluggy.PluginManager) -> None:
+    folder = _our_pack_folder(pm)
+    assert select_version(folder, date(2026, 12, 31)).version == "1.0.0"
+    assert select_version(folder, date(2027, 1, 1)).version == "2.0.0"
+
+
+def test_tightened_limit_is_a_major_version(pm: pluggy.PluginManager) -> None:
+    folder = _our_pack_folder(pm)
+    old, new = (select_version(folder, AT, v) for v in ("1.0.0", "2.0.0"))
+    diff = diff_packs(old, new)
+    assert [str(c) for c in diff.changes] == [
+        "major  parameter max_lead_days: 10 -> 5 (tightened or direction unknown)"
+    ]
+    assert diff.ok
 
 
 def test_pack_and_derived_fact_decide_together(
     pm: pluggy.PluginManager, cases: dict[str, Case]
 ) -> None:
-    pack = next(
-        load_pack(f)
-        for result in pm.hook.handoff_rules_packs()
-        for f in result
-        if f.name == "release-lead-time"
-    )
-    evaluator = make_evaluator(pack, backend="reference", pm=pm)
+    evaluator = make_evaluator(select_version(_our_pack_folder(pm), AT), backend="reference", pm=pm)
     (on_time,) = evaluator.evaluate(cases["4711"], AT)
     (late,) = evaluator.evaluate(cases["4712"], AT)
     assert on_time.outcome is Outcome.ALLOW
@@ -87,6 +107,13 @@ def test_pack_and_derived_fact_decide_together(
         "delivery 80002 released 18 days after the order (promised at most 10)"
     )
     assert [s.location for s in finding.sources] == ["line 4"]
+
+
+def test_stricter_version_warns_on_both(pm: pluggy.PluginManager, cases: dict[str, Case]) -> None:
+    stricter = select_version(_our_pack_folder(pm), AT, "2.0.0")
+    evaluator = make_evaluator(stricter, backend="reference", pm=pm)
+    outcomes = [evaluator.evaluate(cases[c], AT)[0].outcome for c in ("4711", "4712")]
+    assert outcomes == [Outcome.WARN, Outcome.WARN]
 
 
 def _decision(case: str, outcome_rule_result: Result) -> Decision:

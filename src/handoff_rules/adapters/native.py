@@ -142,6 +142,8 @@ class NativeJsonlAdapter(_NativeAdapter):
             record = json.loads(line)
         except ValueError as exc:
             return Reject(f"not JSON: {exc}", here, raw=_excerpt(line))
+        except RecursionError:
+            return Reject("not a record: nested too deeply", here, raw=_excerpt(line))
         if not isinstance(record, dict):
             return Reject("a record must be a JSON object", here, raw=_excerpt(line))
         kind = record.get("record")
@@ -169,12 +171,23 @@ class NativeJsonlAdapter(_NativeAdapter):
 
 
 class _TextScalarLoader(yaml.SafeLoader):
-    """A safe loader that keeps every scalar but null as its text.
+    """A safe loader that keeps every scalar but null as its text, and refuses aliases.
 
     YAML 1.1 would read ``0000012345`` as an octal number, ``1234.50`` as a
     float and ``no`` as False; the model's field types decide instead (see
-    :mod:`handoff_rules.adapters.native_schema`).
+    :mod:`handoff_rules.adapters.native_schema`). Aliases (``*name``) have no
+    use in a list of facts and are how a small file expands into a huge one
+    ("billion laughs"), so they are an error.
     """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in a facts file",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _scalar_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
@@ -241,6 +254,8 @@ class NativeYamlAdapter(_NativeAdapter):
             ) from None
         except yaml.YAMLError as exc:
             raise AdapterError(str(path), f"not valid YAML/JSON: {exc}") from None
+        except RecursionError:
+            raise AdapterError(str(path), "nested too deeply to be a facts file") from None
         finally:
             loader.dispose()
         items = self._items(path, root)
@@ -292,7 +307,10 @@ class NativeYamlAdapter(_NativeAdapter):
         if duplicate is not None:
             key, line = duplicate
             return Reject(f"key {key!r} is given twice (line {line})", here, raw=raw)
-        item = loader.construct_object(node, deep=True)
+        try:
+            item = loader.construct_object(node, deep=True)
+        except RecursionError:
+            return Reject("nested too deeply to be a fact", here, raw=raw)
         if not isinstance(item, dict) or set(item) != {"type", "data"}:
             keys = sorted(map(str, item)) if isinstance(item, dict) else type(item).__name__
             return Reject(
@@ -349,7 +367,7 @@ class NativeCsvAdapter(_NativeAdapter):
         dialect = sniff_dialect(text, complete=complete)
         if dialect is None:
             return None
-        header = {cell.strip() for cell in first.rstrip("\r").split(dialect.delimiter)}
+        header = {cell.strip() for cell in first.rstrip("\r").split(dialect.delimiter)} - {""}
         # Without the marker, claim only a header every column of which is native and
         # that only one fact type fits: a foreign export must never be taken for ours.
         if len(header) >= 2 and len(types_for_header(header)) == 1:
@@ -364,10 +382,14 @@ class NativeCsvAdapter(_NativeAdapter):
         skip = 1 if fact_type is not None else 0
         with open_table(path, skip_lines=skip) as (table, _):
             header_line = f"line {table.header_line}"
-            duplicates = [n for n in table.header_notes if "repeats" in n or "no header" in n]
+            duplicates = [n for n in table.header_notes if "repeats" in n]
             if duplicates:
                 raise AdapterError(str(path), "; ".join(duplicates), header_line)
-            header = set(table.header)
+            # Spreadsheets add empty trailing columns; they are ignored while empty.
+            unnamed = [
+                n for n, raw in zip(table.header, table.raw_header, strict=True) if not raw.strip()
+            ]
+            header = set(table.header) - set(unnamed)
             fact_type = self._fact_type(path, fact_type, header, header_line)
             known = {c.name for c in csv_columns(fact_type)}
             unknown = sorted(header - known)
@@ -385,11 +407,18 @@ class NativeCsvAdapter(_NativeAdapter):
                 )
             for row in table:
                 here = self._provenance(path, row.line, row.end_line)
-                if row.problem is not None:
-                    yield Reject(row.problem, here, type=fact_type, raw=row.raw(_RAW_LIMIT))
+                stray = [n for n in unnamed if row.values.get(n, "").strip()]
+                problem = row.problem or (
+                    f"a value in {stray[0].replace('_', ' ')}, which has no header"
+                    if stray
+                    else None
+                )
+                if problem is not None:
+                    yield Reject(problem, here, type=fact_type, raw=row.raw(_RAW_LIMIT))
                     continue
                 try:
-                    data = coerce(fact_type, nest(row.values))
+                    cells = {k: v for k, v in row.values.items() if k not in unnamed}
+                    data = coerce(fact_type, nest(cells))
                     yield _build_fact(fact_type, data, here)
                 except ModelDataError as exc:
                     yield Reject(str(exc), here, type=fact_type, raw=row.raw(_RAW_LIMIT))

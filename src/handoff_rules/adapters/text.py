@@ -241,15 +241,36 @@ class TextStream:
         self._raw.close()
 
 
+def _confirm_utf8(raw: io.BufferedReader, head: bytes, found: DetectedEncoding) -> DetectedEncoding:
+    """Check the bytes after ``head`` are UTF-8 too; if not, decide on head and bad chunk."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    decoder.decode(head, final=False)  # valid, as detection just found
+    while chunk := raw.read(1024 * 1024):
+        try:
+            decoder.decode(chunk, final=False)
+        except UnicodeDecodeError:
+            redone = detect_encoding(head + chunk, complete=False)
+            reason = f"{redone.reason} (the first {len(head)} bytes were UTF-8)"
+            return attrs.evolve(redone, reason=reason)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return found  # a truncated last character: strict reading will report its offset
+    return found
+
+
 def open_text(
     path: Path, *, encoding: str | None = None, sniff_bytes: int = 64 * 1024
 ) -> tuple[TextStream, DetectedEncoding]:
     """Open ``path`` as text in its detected (or the given) encoding.
 
-    Detection looks at the first ``sniff_bytes``; reading the rest is strict, so
-    a file that turns out not to be in that encoding further down raises an
-    :class:`EncodingError` naming the byte offset instead of yielding mojibake.
-    Newlines are passed through untranslated (the ``csv`` module needs that).
+    Detection looks at the first ``sniff_bytes``. When they are UTF-8 the rest
+    of the file is checked too (one fast pass): an export that is ASCII for its
+    first thousand rows and cp1251 after them is then detected as a whole
+    instead of failing half-way. Reading is strict, so a file that is not in
+    the given encoding raises an :class:`EncodingError` naming the byte offset
+    instead of yielding mojibake. Newlines are passed through untranslated
+    (the ``csv`` module needs that).
     """
     raw = path.open("rb")
     try:
@@ -259,6 +280,8 @@ def open_text(
             head = raw.read(sniff_bytes)
             complete = len(head) < sniff_bytes
             detected = detect_encoding(head, complete=complete)
+            if detected.encoding == "utf-8" and not complete:
+                detected = _confirm_utf8(raw, head, detected)
             raw.seek(0)
     except BaseException:
         raw.close()

@@ -32,6 +32,7 @@ from typing import IO, Any, Final, Protocol
 
 import attrs
 
+from handoff_rules import __version__
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision, canonical_json
 from handoff_rules.errors import HandoffError
@@ -142,6 +143,7 @@ def build_record(
         raise AuditError(f"decision is for case {decision.case}, not {case.id}")
     return {
         "schema": SCHEMA,
+        "software": f"handoff-rules {__version__}",
         "case": case.id,
         "checkpoint": decision.checkpoint.value,
         "at": decision.at.isoformat(),
@@ -228,35 +230,43 @@ class AuditLog:
         engine: str,
         problems: Iterable[ExceptionProblem] = (),
     ) -> dict[str, Any]:
-        """Write one decision as the next record; returns the record written."""
-        return self.append_record(
-            build_record(decision, case, pack, register, engine=engine, problems=problems)
-        )
+        """Write one decision as the next record; returns the record written.
+
+        Each call locks, writes, syncs to disk and updates the head file; for a
+        run of many decisions use :meth:`session`, which does that once.
+        """
+        with self.session() as writer:
+            return writer.append(decision, case, pack, register, engine=engine, problems=problems)
 
     def append_record(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self.session() as writer:
+            return writer.append_record(body)
+
+    @contextmanager
+    def session(self) -> Iterator[AuditWriter]:
+        """Hold the log for a run: records are appended in order, synced once at the end."""
         with self._locked() as handle:
             last = _last_line(handle)
             if last is None:
-                seq, prev = 1, GENESIS
+                seq, prev = 0, GENESIS
             else:
                 try:
-                    last_record = json.loads(last)
-                    seq = int(last_record["seq"]) + 1
+                    seq = int(json.loads(last)["seq"])
                 except (ValueError, KeyError, TypeError):
                     raise AuditError(
                         f"{self.path}: the last line is not an audit record; "
                         "run `handoff-rules audit verify` before appending"
                     ) from None
                 prev = line_hash(last.decode("utf-8"))
-            record = {**body, "seq": seq, "prev": prev}
-            record["hash"] = record_hash(record)
-            line = canonical_json(record)
             handle.seek(0, os.SEEK_END)
-            handle.write(line.encode("utf-8") + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-            self._write_head(seq, line_hash(line))
-        return record
+            writer = AuditWriter(handle, seq, prev)
+            try:
+                yield writer
+            finally:
+                handle.flush()
+                os.fsync(handle.fileno())
+                if writer.seq:
+                    self._write_head(writer.seq, writer.prev)
 
     def _write_head(self, seq: int, last_hash: str) -> None:
         head = _head_path(self.path)
@@ -301,6 +311,38 @@ class AuditLog:
         for _number, record in self.records():
             record_uses(ledger, record)
         return ledger
+
+
+class AuditWriter:
+    """Appends records to an open, locked log (see :meth:`AuditLog.session`)."""
+
+    def __init__(self, handle: IO[bytes], seq: int, prev: str) -> None:
+        self._handle = handle
+        self.seq = seq
+        self.prev = prev
+
+    def append(
+        self,
+        decision: Decision,
+        case: Case,
+        pack: PackIdentity,
+        register: ExceptionRegister,
+        *,
+        engine: str,
+        problems: Iterable[ExceptionProblem] = (),
+    ) -> dict[str, Any]:
+        return self.append_record(
+            build_record(decision, case, pack, register, engine=engine, problems=problems)
+        )
+
+    def append_record(self, body: dict[str, Any]) -> dict[str, Any]:
+        record = {**body, "seq": self.seq + 1, "prev": self.prev}
+        record["hash"] = record_hash(record)
+        line = canonical_json(record)
+        self._handle.write(line.encode("utf-8") + b"\n")
+        self.seq += 1
+        self.prev = line_hash(line)
+        return record
 
 
 def record_uses(ledger: UseLedger, record: dict[str, Any]) -> None:

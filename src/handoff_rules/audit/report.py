@@ -68,8 +68,49 @@ def _group_rates(latest: Iterable[dict[str, Any]], key: str) -> dict[str, dict[s
     }
 
 
-def build_report(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The report as plain data (``--format json``); the text form renders this."""
+def _watch(
+    current: list[dict[str, Any]], per_salesperson_month: int, repeat_rule_customer: int
+) -> dict[str, Any]:
+    """GOV-WVR-001's watch thresholds: too many waivers per person, or for one rule and customer."""
+    by_person_month: Counter[tuple[str, str]] = Counter()
+    by_rule_customer: Counter[tuple[str, str]] = Counter()
+    for record in current:
+        order = _order_data(record)
+        for finding in _waived(record):
+            owner = str(order.get("owner") or "(unknown)")
+            by_person_month[(owner, record["at"][:7])] += 1
+            customer = str(order.get("counterparty_id") or "(unknown)")
+            by_rule_customer[(finding["rule"], customer)] += 1
+    return {
+        "salesperson_month_over_limit": [
+            {"salesperson": who, "month": month, "waivers": n}
+            for (who, month), n in sorted(by_person_month.items())
+            if n > per_salesperson_month
+        ],
+        "rule_customer_repeats": [
+            {"rule": rule, "counterparty": who, "waivers": n}
+            for (rule, who), n in sorted(by_rule_customer.items())
+            if n > repeat_rule_customer
+        ],
+        "limits": {
+            "max_waivers_per_salesperson_per_month": per_salesperson_month,
+            "max_repeat_waivers_same_rule_customer": repeat_rule_customer,
+        },
+    }
+
+
+def build_report(
+    records: Iterable[dict[str, Any]],
+    *,
+    max_waivers_per_salesperson_per_month: int = 3,
+    max_repeat_waivers_same_rule_customer: int = 3,
+) -> dict[str, Any]:
+    """The report as plain data (``--format json``); the text form renders this.
+
+    The two limits are GOV-WVR-001's watch thresholds (defaults from the rule
+    catalogue): above them a salesperson is escalated, and a rule waived again
+    and again for one customer is a candidate for a parameter change.
+    """
     first: dict[tuple[str, str], dict[str, Any]] = {}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     total = 0
@@ -145,6 +186,9 @@ def build_report(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "share_of_orders_with_waiver": _ratio(len(cases_with_waiver), len(cases)),
             "refused_exceptions_by_kind": dict(sorted(problem_kinds.items())),
         },
+        "watch": _watch(
+            current, max_waivers_per_salesperson_per_month, max_repeat_waivers_same_rule_customer
+        ),
     }
 
 
@@ -192,5 +236,21 @@ def render_text(report: dict[str, Any]) -> str:
         "  errors in order placement (blocking failures at H1/H3/H4 on first evaluation): "
         f"{canonical_json(kpis['errors_in_order_placement_per_salesperson'])}",
         f"  refused exceptions by kind: {canonical_json(kpis['refused_exceptions_by_kind'])}",
+        "",
+        "Watch (GOV-WVR-001)",
     ]
+    watch = report["watch"]
+    for item in watch["salesperson_month_over_limit"]:
+        lines.append(
+            f"  {item['salesperson']}: {item['waivers']} waivers in {item['month']} "
+            f"(limit {watch['limits']['max_waivers_per_salesperson_per_month']}): escalate"
+        )
+    for item in watch["rule_customer_repeats"]:
+        lines.append(
+            f"  {item['rule']} waived {item['waivers']} times for {item['counterparty']} "
+            f"(limit {watch['limits']['max_repeat_waivers_same_rule_customer']}): "
+            "make it a versioned parameter or change the rule"
+        )
+    if not watch["salesperson_month_over_limit"] and not watch["rule_customer_repeats"]:
+        lines.append("  nothing over the limits")
     return "\n".join(lines) + "\n"

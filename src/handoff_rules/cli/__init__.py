@@ -21,6 +21,8 @@ from handoff_rules.errors import HandoffError
 #: command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "adapters": "handoff_rules.cli.adapters_cmd:adapters",
+    "check": "handoff_rules.cli.check_cmd:check",
+    "pack": "handoff_rules.cli.pack_cmd:pack",
     "audit": "handoff_rules.cli.audit_cmd:audit",
     "exceptions": "handoff_rules.cli.exceptions_cmd:exceptions",
     "report": "handoff_rules.cli.report_cmd:report",

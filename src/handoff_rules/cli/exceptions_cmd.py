@@ -119,3 +119,31 @@ def validate(register: str, pack_spec: str, pack_version: str | None, at_text: s
     )
     if problems:
         raise SystemExit(1)
+
+
+@exceptions.command()
+@click.argument("exception_id")
+@click.argument("register")
+@click.option("--by", "by_name", required=True, help="Who revokes it.")
+@click.option("--role", required=True, help="The role they act in.")
+@click.option("--reason", required=True, help="Why it is withdrawn.")
+@click.option("--on", "on_text", help="Date of revocation YYYY-MM-DD (default: today).")
+def revoke(
+    exception_id: str, register: str, by_name: str, role: str, reason: str, on_text: str | None
+) -> None:
+    """Withdraw an exception: appends a revocation revision; earlier revisions stay."""
+    import attrs
+
+    from handoff_rules.policy.exceptions import Party, Revocation, open_exception_store
+
+    store = open_exception_store(register)
+    try:
+        current = store.load().history(exception_id).current
+    except KeyError as exc:
+        raise UsageError(f"{register}: {exc.args[0]}") from None
+    if current.revoked is not None:
+        raise UsageError(f"{current.key} is already revoked ({current.revoked.reason})")
+    revocation = Revocation(parse_day(on_text), Party(by_name, role), reason)
+    revision = attrs.evolve(current, revision=current.revision + 1, revoked=revocation)
+    store.append(revision)
+    click.echo(f"{revision.key}: revoked on {revocation.on} by {revocation.by}")

@@ -1,24 +1,25 @@
 """Compile rule IR to durable_rules JSON rules, one engine rule per clause variant.
 
 The IR (:mod:`handoff_rules.engine.ir`) says "a comparison with an absent field
-is false". durable_rules agrees only for comparisons with constants. For a
-comparison with a field of *another* fact it either stops the whole evaluation
-(error 311, for ``<``, ``!=``, arithmetic, ... when the other fact lacks the
-field) or, for a field of the same fact (``$m``), treats the absent value as if
-it compared true. So every field a pattern reads from somewhere is made
-explicit here:
+is false". durable_rules agrees for comparisons with constants and for plain
+equality with another fact's field (hash-matched). It disagrees elsewhere
+(measured; see ``tests/engine/test_durable_backend.py``): any other comparison
+with another fact's field stops the evaluation when that fact lacks the field
+(error 311), and a field of the same fact (``$m``) that is absent compares as
+if it were there. So the fields those comparisons read are made explicit:
 
-* a field read through ``$m`` (the pattern's own fact) gets ``$ex`` in the same
-  pattern: equivalent, because the pattern's tests are ANDed;
+* a field read through ``$m`` gets ``$ex`` in the same pattern: equivalent,
+  because the pattern's tests are ANDed;
 * a field of an earlier fact read by a *positive* join gets ``$ex`` on that
   earlier fact's pattern: equivalent, because the join could not bind
   anything without it;
 * a field of an earlier fact read only by *negated* joins cannot get ``$ex``:
   when it is absent, the negated join's conditions cannot hold for any fact,
-  so the negation holds. Each such clause is compiled into disjoint
-  *variants*, one per presence/absence combination of those fields: the
-  variant where a field is absent tests ``$nex`` and leaves out the negated
-  joins that read it. At most :data:`MAX_VARIANT_FIELDS` such fields per clause.
+  so the negation holds. Such a clause is compiled into disjoint *variants*,
+  one per presence/absence combination of those fields: where a field is
+  absent, the variant tests ``$nex`` and leaves out the negated joins that
+  read it. At most :data:`MAX_VARIANT_FIELDS` such fields per clause; the
+  evaluation date (``at.date``) is always present and needs none.
 
 Everything else maps one to one: the subject pattern is
 ``t == subject`` AND ``applies`` AND the clause's subject conditions; each join
@@ -41,7 +42,6 @@ from typing import Any, Final
 
 import attrs
 
-from handoff_rules.engine.flatten import EVALUATION_TYPE
 from handoff_rules.engine.ir import (
     SUBJECT,
     Clause,
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: A clause whose negated joins read this many possibly-absent fields needs 2**n rules.
-MAX_VARIANT_FIELDS: Final = 3
+MAX_VARIANT_FIELDS: Final = 4
 #: One fact passing more sibling alpha tests than this stops the engine (error 303);
 #: counting distinct patterns per fact type is a safe upper bound of those tests.
 MAX_PATTERNS_PER_FACT_TYPE: Final = 64
@@ -179,14 +179,32 @@ def _patterns(rule: RuleIR, clause: Clause) -> list[_Pattern]:
     return [subject, *joins]
 
 
+def _guarded_references(conditions: Iterable[Condition]) -> list[tuple[str, str]]:
+    """The references the engine mis-evaluates when the field is absent.
+
+    A plain equality with *another* fact's field is hash-matched and does not
+    match an absent field, on either side, as the IR wants; every other
+    comparison with another fact, and any offset, needs the field to exist.
+    """
+    return [
+        (c.value.alias, c.value.key)
+        for c in conditions
+        if isinstance(c, Compare)
+        and isinstance(c.value, Ref)
+        and (c.op is not Op.EQ or c.value.offset != 0)
+    ]
+
+
 def _own_guards(pattern: _Pattern) -> set[str]:
+    # ``$m`` compares an absent field of the fact itself as if it were there (even
+    # for equality), so every field read through it gets ``$ex``.
     return {key for alias, key in _references(pattern.conditions) if alias == pattern.alias}
 
 
 def _other_references(pattern: _Pattern) -> set[tuple[str, str]]:
     return {
         (alias, key)
-        for alias, key in _references(pattern.conditions)
+        for alias, key in _guarded_references(pattern.conditions)
         if alias != pattern.alias and (alias, key) not in _ALWAYS_PRESENT
     }
 
@@ -286,10 +304,6 @@ def compile_program(ruleset: str, rules: Sequence[RuleIR]) -> DurableProgram:
     for rule_number, rule in enumerate(rules):
         for clause_number, clause in enumerate(rule.violations):
             patterns = _patterns(rule, clause)
-            if any(p.fact_type == EVALUATION_TYPE and p.negated for p in patterns):
-                raise DurableCompileError(
-                    ruleset, rule.id, "a negated join over the evaluation row"
-                )
             required, variants = _variants(patterns)
             if len(variants) > 2**MAX_VARIANT_FIELDS:
                 raise DurableCompileError(

@@ -9,6 +9,8 @@ The evaluation date ``at`` is always passed in; nothing here reads the clock.
 
 from __future__ import annotations
 
+import itertools
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -18,7 +20,14 @@ import attrs
 import pluggy
 
 from handoff_rules.cases import Case
-from handoff_rules.decision import Action, Checkpoint, Decision, Finding, Result
+from handoff_rules.decision import (
+    Action,
+    Checkpoint,
+    Decision,
+    Finding,
+    Result,
+    canonical_json,
+)
 from handoff_rules.engine.base import Match, MatchBackend
 from handoff_rules.engine.derive import run_builtin
 from handoff_rules.engine.flatten import (
@@ -32,8 +41,8 @@ from handoff_rules.engine.flatten import (
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met
 from handoff_rules.errors import HandoffError
-from handoff_rules.facts import Fact, Provenance
-from handoff_rules.model import Money
+from handoff_rules.facts import Fact, Provenance, fact_sort_key
+from handoff_rules.model import Money, to_dict
 from handoff_rules.policy.pack import Pack, Rule, Template
 
 __all__ = [
@@ -65,7 +74,7 @@ def ruleset_name(pack: Pack) -> str:
 def _show(field: FlatField, row: Row) -> str:
     if field.kind is FieldKind.MONEY:
         minor, currency = row.get(field.key + "__minor"), row.get(field.key + "__currency")
-        if not isinstance(minor, int) or not isinstance(currency, str):
+        if not isinstance(minor, int) or not isinstance(currency, str):  # absent
             return "(missing)"
         return str(Money.from_minor(minor, currency))
     value = row.get(field.key)
@@ -89,6 +98,7 @@ def render(
 ) -> str:
     """Fill a checked template from flat rows: no attribute access, no code, no format specs."""
     values: dict[str, str] = {}
+    name: str | None
     for name, root, field in template.fields:
         if root == "at":
             values[name] = at.isoformat()
@@ -101,8 +111,6 @@ def render(
         else:
             values[name] = "(n/a)"
     out: list[str] = []
-    import string
-
     for literal, name, _spec, _conv in string.Formatter().parse(template.text):
         out.append(literal)
         if name is not None:
@@ -159,6 +167,15 @@ def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
     return missing
 
 
+def _canonical(case: Case) -> Case:
+    keyed = sorted(((fact_sort_key(f), f) for f in case.facts), key=lambda pair: pair[0])
+    if any(a[0] == b[0] for a, b in itertools.pairwise(keyed)):
+        # two facts from the same place: order them by content too
+        keyed.sort(key=lambda pair: (pair[0], canonical_json(to_dict(pair[1].data))))
+    ordered = tuple(f for _, f in keyed)
+    return case if ordered == case.facts else Case(case.id, ordered)
+
+
 def _positive_aliases(clause: Clause) -> list[str]:
     return [j.alias for j in clause.joins if not j.negated]
 
@@ -182,7 +199,13 @@ class PackEvaluator:
         self._derivers = pack.builtin_derivers
 
     def derived_facts(self, case: Case, at: date) -> list[Fact]:
-        """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins."""
+        """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins.
+
+        Derivers see the case's facts in the canonical order, so that when two
+        facts disagree (the same invoice from two exports) the choice does not
+        depend on arrival order.
+        """
+        case = _canonical(case)
         facts = run_builtin(self._derivers, case, at, self._params)
         if self.pm is not None:
             for result in self.pm.hook.handoff_rules_derive_facts(case=case, at=at):

@@ -18,7 +18,8 @@ model value                flat value
 ``Decimal`` (percent,      ``int`` scaled by :data:`DECIMAL_SCALE` (10**4), rounded half-even:
 quantity)                  ``12.5`` -> ``125000``
 ``Money`` field ``f``      ``f__minor`` (``int`` minor units) and ``f__currency`` (``str``)
-``None``                   key absent (so ``exists``/``missing`` and "absent never matches")
+``None``, blank text       key absent (so ``exists``/``missing`` and "absent never matches");
+                           a blank cell is no value, whatever the adapter kept
 nested attrs ``f.g``       ``f__g`` (PoA terms, ID document)
 tuple ``f``                ``f__count`` (``int``); items are not matched by rules
 =========================  ===============================================================
@@ -44,6 +45,7 @@ validated against the model, not against a hand-kept list.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import types
 import typing
@@ -133,8 +135,10 @@ def flatten_value(value: object) -> FlatValue | None:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, int | str):
+        return str(value.value) or None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int):
         return value
     if isinstance(value, date):
         return value.toordinal()
@@ -360,8 +364,12 @@ def flatten_case(
     from handoff_rules.facts import fact_sort_key
 
     key = sort_key or fact_sort_key
-    pairs = [(fact, flatten_fact(fact)) for fact in facts]
-    pairs.sort(key=lambda pair: (key(pair[0]), canonical_json(pair[1])))
+    keyed = [(key(fact), fact, flatten_fact(fact)) for fact in facts]
+    keyed.sort(key=lambda item: item[0])
+    if any(a[0] == b[0] for a, b in itertools.pairwise(keyed)):
+        # facts from the same place: their content decides (ties are rare, JSON is slow)
+        keyed.sort(key=lambda item: (item[0], canonical_json(item[2])))
+    pairs = [(fact, row) for _, fact, row in keyed]
     rows: list[Mapping[str, FlatValue]] = [row for _, row in pairs]
     rows.append({"t": EVALUATION_TYPE, "date": at.toordinal()})
     return FlatCase(rows=tuple(rows), facts=(*(f for f, _ in pairs), None))

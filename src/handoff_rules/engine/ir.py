@@ -218,6 +218,10 @@ class Join:
     negated: bool = False
 
 
+def _joins(items: Iterable[Join]) -> tuple[Join, ...]:
+    return tuple(items)
+
+
 @attrs.frozen(slots=True)
 class Clause:
     """One way a subject violates the rule: subject conditions plus joins, all ANDed.
@@ -227,7 +231,7 @@ class Clause:
     """
 
     subject: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
-    joins: tuple[Join, ...] = attrs.field(default=(), converter=tuple)
+    joins: tuple[Join, ...] = attrs.field(default=(), converter=_joins)
     message: str | None = None
 
 
@@ -254,6 +258,14 @@ class NeedFact:
 Requirement: TypeAlias = NeedField | NeedFact
 
 
+def _requirements(items: Iterable[Requirement]) -> tuple[Requirement, ...]:
+    return tuple(items)
+
+
+def _clauses(items: Iterable[Clause]) -> tuple[Clause, ...]:
+    return tuple(items)
+
+
 def _refs(conditions: tuple[Condition, ...]) -> set[str]:
     return {
         c.value.alias for c in conditions if isinstance(c, Compare) and isinstance(c.value, Ref)
@@ -267,8 +279,8 @@ class RuleIR:
     id: str
     subject: str
     applies: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
-    requires: tuple[Requirement, ...] = attrs.field(default=(), converter=tuple)
-    violations: tuple[Clause, ...] = attrs.field(default=(), converter=tuple)
+    requires: tuple[Requirement, ...] = attrs.field(default=(), converter=_requirements)
+    violations: tuple[Clause, ...] = attrs.field(default=(), converter=_clauses)
     subject_required: bool = False
 
     def __attrs_post_init__(self) -> None:

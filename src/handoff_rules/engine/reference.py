@@ -54,9 +54,7 @@ def _operand(compare: Compare, own: Row, own_alias: str, bound: Mapping[str, Row
     return found
 
 
-def holds(
-    condition: Condition, own: Row, own_alias: str, bound: Mapping[str, Row]
-) -> bool:
+def holds(condition: Condition, own: Row, own_alias: str, bound: Mapping[str, Row]) -> bool:
     """One condition on ``own`` (bound as ``own_alias``); absent values never match."""
     if not isinstance(condition, Compare):
         return (condition.key in own) is condition.present
@@ -79,8 +77,7 @@ def need_fact_met(need: NeedFact, rows: Sequence[Row], subject: Row) -> bool:
     """Whether a required fact exists for ``subject`` (shared by both backends' callers)."""
     bound = {SUBJECT: subject}
     return any(
-        row["t"] == need.fact_type and _all(need.conditions, row, "need", bound)
-        for row in rows
+        row["t"] == need.fact_type and _all(need.conditions, row, "need", bound) for row in rows
     )
 
 

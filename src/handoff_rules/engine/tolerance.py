@@ -83,7 +83,9 @@ class ToleranceTable:
         ]
         return cls(tuple(sorted(rows, key=lambda r: (r[0], r[1].value, r[2]))))
 
-    def limits(self, direction: Direction, currency: str, group: str | None) -> list[ToleranceLimit]:
+    def limits(
+        self, direction: Direction, currency: str, group: str | None
+    ) -> list[ToleranceLimit]:
         """The limits that apply: the company default and the customer's group, if any."""
         wanted = {"", group} if group else {""}
         return [

@@ -162,14 +162,12 @@ def _operand_value(node: Y, scope: Scope, field: FlatField, text: str) -> object
         return _literal(text)
     except ValueError:
         raise node.error(
-            f"cannot read {text!r}: expected a literal (\"text\", 12, 1.5, 2024-01-31, true), "
+            f'cannot read {text!r}: expected a literal ("text", 12, 1.5, 2024-01-31, true), '
             "params.<name>, at, or <alias>.<field>"
         ) from None
 
 
-def _comparisons(
-    node: Y, field: FlatField, op: Op, value: object
-) -> list[Condition]:
+def _comparisons(node: Y, field: FlatField, op: Op, value: object) -> list[Condition]:
     if field.kind in (FieldKind.TEXT, FieldKind.BOOL) and op.is_ordering:
         raise node.error(
             f"{field.path} is {field.kind.value}: only == and != apply (text and flags "
@@ -178,7 +176,9 @@ def _comparisons(
     result: list[Condition] = []
     for suffix, const in _const(node, field, value):
         is_text = isinstance(const.value, str)
-        result.append(Compare(field.key + suffix, Op.EQ if suffix == "__currency" else op, const, is_text))
+        result.append(
+            Compare(field.key + suffix, Op.EQ if suffix == "__currency" else op, const, is_text)
+        )
     return result
 
 

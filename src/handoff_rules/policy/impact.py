@@ -3,7 +3,9 @@
 A diff says what changed in the rules; the impact says what that does to the
 business: "these 14 orders that pass today would block at H3". Both versions
 evaluate the same cases on the same date; decisions are compared without the
-pack reference (which always differs) and findings by rule and subject.
+pack reference (which always differs) and findings by rule and subject, on
+result and, for findings that do not pass, severity (a reworded message is
+not an impact).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import attrs
 
 from handoff_rules.cases import Case
-from handoff_rules.decision import Decision, Finding
+from handoff_rules.decision import Decision, Finding, Result
 
 #: (case, pack, evaluation date) -> decisions before exceptions.
 Evaluate = Callable[[Case, Any, date], Iterable[Decision]]
@@ -56,8 +58,12 @@ def _by_key(findings: Iterable[Finding]) -> dict[tuple[str, str | None], Finding
     return {(f.rule, f.subject): f for f in findings}
 
 
-def _comparable(finding: Finding) -> tuple[str, str, str]:
-    return (finding.result.value, finding.severity.value, finding.message)
+def _comparable(finding: Finding) -> tuple[str, str | None]:
+    # Messages quote parameter values ("over 8000.00 EUR"), so they change with
+    # every parameter change; what matters to the business is the result, and
+    # the severity of a finding that does not pass.
+    passing = finding.result in (Result.PASS, Result.WAIVED)
+    return (finding.result.value, None if passing else finding.severity.value)
 
 
 def compare(old: Decision | None, new: Decision | None) -> DecisionChange | None:

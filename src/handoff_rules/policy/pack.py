@@ -22,7 +22,7 @@ import hashlib
 import itertools
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -45,6 +45,7 @@ from handoff_rules.engine.ir import (
     Clause,
     Compare,
     Condition,
+    Const,
     Join,
     NeedFact,
     NeedField,
@@ -92,7 +93,14 @@ _RULE_KEYS: Final = {
     "action",
     "description",
 }
-_REVERSED: Final = {Op.LT: Op.GT, Op.LE: Op.GE, Op.GT: Op.LT, Op.GE: Op.LE, Op.EQ: Op.EQ, Op.NE: Op.NE}
+_REVERSED: Final = {
+    Op.LT: Op.GT,
+    Op.LE: Op.GE,
+    Op.GT: Op.LT,
+    Op.GE: Op.LE,
+    Op.EQ: Op.EQ,
+    Op.NE: Op.NE,
+}
 
 
 @attrs.frozen(slots=True)
@@ -324,7 +332,9 @@ def load_pack(folder: Path | Traversable) -> Pack:
     )
 
 
-def _check_deriver_params(rules: Sequence[Rule], params: Mapping[str, Parameter], header: Y) -> None:
+def _check_deriver_params(
+    rules: Sequence[Rule], params: Mapping[str, Parameter], header: Y
+) -> None:
     for rule in rules:
         for fact_type in sorted(rule.ir.fact_types):
             spec = BUILTIN_DERIVERS.get(fact_type[len(DERIVED_PREFIX) :])
@@ -344,15 +354,14 @@ def _check_deriver_params(rules: Sequence[Rule], params: Mapping[str, Parameter]
 
 def _reverse(cond: Condition, at_key: str = "date") -> Condition:
     """``subject.x <op> at + k``  ->  ``at.date <rev op> subject.x - k`` (for the at join)."""
-    assert isinstance(cond, Compare) and isinstance(cond.value, Ref)
+    assert isinstance(cond, Compare)
+    assert isinstance(cond.value, Ref)
     return Compare(at_key, _REVERSED[cond.op], Ref(SUBJECT, cond.key, -cond.value.offset))
 
 
 def _product(groups: Sequence[list[list[Condition]]]) -> list[list[Condition]]:
     """All combinations of alternatives: one conjunction per combination."""
-    return [
-        [c for part in combo for c in part] for combo in itertools.product(*groups)
-    ] or [[]]
+    return [[c for part in combo for c in part] for combo in itertools.product(*groups)] or [[]]
 
 
 @attrs.define
@@ -386,11 +395,9 @@ class _RuleCompiler:
             raise items["owner"].error(f"owner {owner!r}: expected one of {', '.join(OWNERS)}")
         checkpoints = self._checkpoints(items["checkpoints"])
         severity, by_cp = self._severity(items["severity"], checkpoints)
-        waivable = ()
+        waivable: tuple[str, ...] = ()
         if "waivable_by" in items:
-            waivable = tuple(
-                self._role(n) for n in items["waivable_by"].sequence("waivable_by")
-            )
+            waivable = tuple(self._role(n) for n in items["waivable_by"].sequence("waivable_by"))
         max_waiver_days = None
         if "max_waiver_days" in items:
             max_waiver_days = items["max_waiver_days"].integer("max_waiver_days", minimum=1)
@@ -456,7 +463,9 @@ class _RuleCompiler:
             try:
                 result.append(Checkpoint(text))
             except ValueError:
-                raise item.error(f"checkpoint {text!r}: expected one of H1, H2, H3, H4, H5") from None
+                raise item.error(
+                    f"checkpoint {text!r}: expected one of H1, H2, H3, H4, H5"
+                ) from None
         if not result:
             raise node.error("a rule guards at least one checkpoint")
         return tuple(sorted(set(result), key=list(Checkpoint).index))
@@ -528,10 +537,13 @@ class _RuleCompiler:
             raise entry.error(
                 "'in' in 'applies' works on enum fields only (use a rule per value otherwise)"
             )
-        chosen = {c.value.value for alt in alternatives for c in alt if isinstance(c, Compare)}
+        chosen = {
+            c.value.value
+            for alt in alternatives
+            for c in alt
+            if isinstance(c, Compare) and isinstance(c.value, Const)
+        }
         others = [v for v in field.choices if v not in chosen]
-        from handoff_rules.engine.ir import Const
-
         return [
             Present(field.key),
             *(Compare(field.key, Op.NE, Const(v), True) for v in others),
@@ -566,7 +578,11 @@ class _RuleCompiler:
         return result
 
     def _violations(
-        self, rule_node: Y, items: Mapping[str, Y], subject_type: str, schema: Mapping[str, FlatField]
+        self,
+        rule_node: Y,
+        items: Mapping[str, Y],
+        subject_type: str,
+        schema: Mapping[str, FlatField],
     ) -> tuple[list[Clause], list[Y | None], dict[str, Mapping[str, FlatField]]]:
         has_when, has_unless = "fail_when" in items, "fail_unless_exists" in items
         if has_when == has_unless:
@@ -575,7 +591,9 @@ class _RuleCompiler:
         clauses: list[Clause] = []
         messages: list[Y | None] = []
         if has_unless:
-            specs = [(Y({"not_exists": items["fail_unless_exists"]}, *_pos(items["fail_unless_exists"])))]
+            specs = [
+                (Y({"not_exists": items["fail_unless_exists"]}, *_pos(items["fail_unless_exists"])))
+            ]
         else:
             node = items["fail_when"]
             specs = node.sequence("fail_when") if isinstance(node.value, list) else [node]
@@ -625,10 +643,11 @@ class _RuleCompiler:
                 join_items = entry.keys(f"an {kind} entry", {"fact", "where", "as"}, {"fact"})
                 fact_type = join_items["fact"].text("fact")
                 fact_schema = self.schema(join_items["fact"], fact_type)
+                prefix = "n" if kind == "not_exists" else "j"
                 alias = (
                     join_items["as"].text("as")
                     if "as" in join_items
-                    else f"{'n' if kind == 'not_exists' else 'j'}{len(positive) + len(negated)}_{number}"
+                    else f"{prefix}{len(positive) + len(negated)}_{number}"
                 )
                 if kind == "not_exists" and "as" in join_items:
                     raise join_items["as"].error("a fact that must not exist cannot be named")
@@ -646,19 +665,20 @@ class _RuleCompiler:
                     aliases[alias] = fact_schema
                 else:
                     negated.extend(
-                        Join(f"{alias}_{i}" if len(combos) > 1 else alias, fact_type, tuple(c), True)
+                        Join(
+                            f"{alias}_{i}" if len(combos) > 1 else alias, fact_type, tuple(c), True
+                        )
                         for i, c in enumerate(combos)
                     )
         at_join = [Join("at", EVALUATION_TYPE, tuple(at_conditions))] if uses_at else []
         clauses = []
+        join_choices: list[tuple[Join, ...]] = (
+            list(itertools.product(*positive)) if positive else [()]
+        )
         for subject_conditions in _product(subject_groups):
-            for joins in itertools.product(*positive) if positive else [()]:
-                clauses.append(
-                    Clause(
-                        subject=tuple(subject_conditions),
-                        joins=(*at_join, *joins, *negated),
-                    )
-                )
+            for chosen in join_choices:
+                all_joins: list[Join] = [*at_join, *chosen, *negated]
+                clauses.append(Clause(subject=tuple(subject_conditions), joins=tuple(all_joins)))
         return clauses, items.get("message")
 
     # -- templates and actions --
@@ -669,7 +689,9 @@ class _RuleCompiler:
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
-            raise node.error(f"bad message template: {exc} (write {{{{ for a literal brace)") from None
+            raise node.error(
+                f"bad message template: {exc} (write {{{{ for a literal brace)"
+            ) from None
         for _literal, name, spec, conversion in parsed:
             if name is None:
                 continue
@@ -707,9 +729,7 @@ class _RuleCompiler:
         entries = node.sequence("action") if isinstance(node.value, list) else [node]
         return tuple(self._action(entry, subject_type, schema) for entry in entries)
 
-    def _action(
-        self, node: Y, subject_type: str, schema: Mapping[str, FlatField]
-    ) -> ActionSpec:
+    def _action(self, node: Y, subject_type: str, schema: Mapping[str, FlatField]) -> ActionSpec:
         items = node.keys("action", {"kind", "when", "params"}, {"kind"})
         kind = items["kind"].text("action kind")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):

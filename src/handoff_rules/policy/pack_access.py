@@ -1,57 +1,39 @@
-"""Finding pack versions by folder or by name, for the version, audit and exception commands.
+"""Pack versions for the version, audit and exception commands.
 
-A location is either one pack version folder (it has ``pack.yaml``) or a
-folder of version folders (``o2c-standard/1.0.0/``, ``o2c-standard/1.1.0/``).
-Installed packs (the ``handoff_rules_packs`` hook) are searched by name.
-Which version: the one asked for; else the one in force at a date (latest
-``effective_from`` not after it); else the highest version.
+Resolution is :mod:`handoff_rules.policy.discovery`'s, the same as
+``check --pack``; this module adds what replay, lock and diff need on top:
+every version of every pack, a (name, version) lookup, cached evaluators, and
+telling a changed parameter from a changed rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date
-from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import attrs
 import pluggy
-from packaging.version import Version
 
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision
-from handoff_rules.errors import HandoffError
+from handoff_rules.policy.discovery import find_pack, installed_packs, pack_versions
 from handoff_rules.policy.pack import Pack
 from handoff_rules.policy.pack import load_pack as load_pack_folder
 
 
-class PackNotFound(HandoffError):
-    """No pack (or no such version) at the place or under the name given."""
-
-
 def versions_at(location: Path | Traversable) -> list[Pack]:
-    """Every pack version in a version folder or a folder of version folders."""
-    if (location / "pack.yaml").is_file():
-        return [load_pack_folder(location)]
-    if not location.is_dir():
-        raise PackNotFound(f"{location}: no such pack folder")
-    packs = [
-        load_pack_folder(entry)
-        for entry in sorted(location.iterdir(), key=lambda e: e.name)
-        if entry.is_dir() and (entry / "pack.yaml").is_file()
-    ]
-    if not packs:
-        raise PackNotFound(f"{location}: no pack.yaml here or in its sub-folders")
-    return packs
+    """Every pack version in a version folder or a folder of version folders, oldest first."""
+    return [load_pack_folder(source.folder) for source in pack_versions(location)]
 
 
-def installed_locations(pm: pluggy.PluginManager | None = None) -> list[Path | Traversable]:
+def _manager(pm: pluggy.PluginManager | None) -> pluggy.PluginManager:
     if pm is None:
         from handoff_rules.plugins import default_plugin_manager
 
-        pm = default_plugin_manager()
-    return [folder for result in pm.hook.handoff_rules_packs() for folder in result or ()]
+        return default_plugin_manager()
+    return pm
 
 
 def all_versions(
@@ -59,26 +41,9 @@ def all_versions(
 ) -> list[Pack]:
     """Every version of every installed pack plus those in ``extra`` folders."""
     packs: list[Pack] = []
-    for location in [*installed_locations(pm), *(Path(p) for p in extra)]:
+    for location in [*installed_packs(_manager(pm)).values(), *(Path(p) for p in extra)]:
         packs.extend(versions_at(location))
     return packs
-
-
-def choose_version(
-    packs: Sequence[Pack], shown: str, version: str | None = None, at: date | None = None
-) -> Pack:
-    if version is not None:
-        for pack in packs:
-            if pack.version == str(Version(version)):
-                return pack
-        known = ", ".join(p.version for p in packs)
-        raise PackNotFound(f"{shown}: no version {version} (versions: {known})")
-    if at is not None:
-        in_force = [p for p in packs if p.effective_from <= at]
-        if not in_force:
-            raise PackNotFound(f"{shown}: no version is in force on {at}")
-        return max(in_force, key=lambda p: (p.effective_from, Version(p.version)))
-    return max(packs, key=lambda p: Version(p.version))
 
 
 def load_pack(
@@ -87,16 +52,14 @@ def load_pack(
     at: date | None = None,
     pm: pluggy.PluginManager | None = None,
 ) -> Pack:
-    """A pack by folder path or installed name; ``NAME@VERSION`` pins a version."""
-    if "@" in spec and version is None:
-        spec, version = spec.rsplit("@", 1)
-    path = Path(spec)
-    if path.exists():
-        return choose_version(versions_at(path), spec, version, at)
-    named = [p for p in all_versions(pm=pm) if p.name == spec]
-    if not named:
-        raise PackNotFound(f"no pack folder or installed pack named {spec!r}")
-    return choose_version(named, spec, version, at)
+    """``NAME[@VERSION]`` or ``PATH[@VERSION]``; unpinned, the version in force at ``at``.
+
+    The same resolution as ``check --pack`` (:func:`~handoff_rules.policy.discovery.find_pack`);
+    ``at`` defaults to today.
+    """
+    if version is not None:
+        spec = f"{spec.partition('@')[0]}@{version}"
+    return find_pack(spec, at or date.today(), _manager(pm))
 
 
 def pack_finder(
@@ -107,11 +70,16 @@ def pack_finder(
     return lambda name, version: packs.get((name, version))
 
 
-@cache
+_EVALUATORS: dict[tuple[str, str, str, str | None], object] = {}
+
+
 def _evaluator(pack: Pack, engine: str | None) -> object:
     from handoff_rules.engine.evaluate import make_evaluator
 
-    return make_evaluator(pack, engine)
+    key = (pack.name, pack.version, pack.digest, engine)
+    if key not in _EVALUATORS:
+        _EVALUATORS[key] = make_evaluator(pack, engine, _manager(None))
+    return _EVALUATORS[key]
 
 
 def evaluate_case(case: Case, pack: Pack, at: date, engine: str | None) -> list[Decision]:

@@ -22,7 +22,7 @@ import attrs
 
 from handoff_rules.engine.tolerance import ToleranceLimit, ToleranceTable
 from handoff_rules.model import Money, MoneyError
-from handoff_rules.policy.yamlsrc import PackError, Y
+from handoff_rules.policy.yamlsrc import Y
 
 __all__ = ["PARAM_TYPES", "Parameter", "parse_money", "parse_parameters"]
 
@@ -129,9 +129,7 @@ def _tolerance(node: Y, what: str) -> ToleranceTable:
     if "groups" in items:
         for group, group_node in items["groups"].mapping(f"{what}.groups").items():
             sides = group_node.keys(f"{what}.groups.{group}", {"loss", "gain"})
-            levels[group] = {
-                d: side(sides[d], f"{what}.groups.{group}.{d}") for d in sides
-            }
+            levels[group] = {d: side(sides[d], f"{what}.groups.{group}.{d}") for d in sides}
     return ToleranceTable.from_levels(levels)
 
 

@@ -38,7 +38,7 @@ import attrs
 
 from handoff_rules.adapters.native_schema import coerce
 from handoff_rules.cases import Case, build_cases
-from handoff_rules.decision import Checkpoint, Decision, Outcome, Result
+from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict
 from handoff_rules.policy.pack import Pack, load_pack
@@ -112,7 +112,9 @@ def _fact(node: Y, file: str) -> Fact:
         )
     provenance = Provenance(ADAPTER, file, f"line {node.line}", line=node.line)
     try:
-        data = cast(FactData, from_dict(FACT_TYPES[fact_type], coerce(fact_type, items["data"].plain())))
+        data = cast(
+            FactData, from_dict(FACT_TYPES[fact_type], coerce(fact_type, items["data"].plain()))
+        )
     except ModelDataError as exc:
         raise node.error(str(exc)) from None
     return Fact(data=data, provenance=provenance)
@@ -292,12 +294,7 @@ def _check(exp: Expectation, decisions: Sequence[Decision]) -> list[str]:
         problems.append(f"{where}: no message contains {exp.message_contains!r} ({messages})")
     if exp.actions is not None:
         kinds = sorted(
-            {
-                (a.kind, tuple(a.params))
-                for d in chosen
-                for a in d.actions
-                if a.rule == exp.rule
-            }
+            {(a.kind, tuple(a.params)) for d in chosen for a in d.actions if a.rule == exp.rule}
         )
         got = sorted(kind for kind, _ in kinds)
         if got != sorted(exp.actions):
@@ -323,13 +320,25 @@ def run_scenario(pack: Pack, scenario: Scenario, engine: str = "reference") -> l
 
 @attrs.frozen(slots=True)
 class Coverage:
-    """Which kinds of expectation each rule of a pack has (pass, fail, indeterminate, boundary)."""
+    """Which kinds of expectation each rule has, against the kinds it needs.
+
+    Full coverage is pass, fail and a boundary scenario, plus indeterminate for
+    every rule that can be indeterminate (one with ``requires`` or
+    ``subject_required``); a rule that cannot lack a fact need not test it.
+    """
 
     kinds: Mapping[str, frozenset[str]]
+    needed: Mapping[str, frozenset[str]]
 
     @classmethod
     def of(cls, pack: Pack, scenarios: Iterable[Scenario]) -> Coverage:
         kinds: dict[str, set[str]] = {rule.id: set() for rule in pack.rules}
+        needed: dict[str, frozenset[str]] = {}
+        for rule in pack.rules:
+            can_lack = bool(rule.ir.requires) or rule.ir.subject_required
+            needed[rule.id] = frozenset(
+                k for k in COVERAGE_KINDS if k != "indeterminate" or can_lack
+            )
         for scenario in scenarios:
             for exp in scenario.expectations:
                 seen = kinds.setdefault(exp.rule, set())
@@ -337,23 +346,27 @@ class Coverage:
                     seen.add(exp.result)
                 if scenario.boundary:
                     seen.add("boundary")
-        return cls({rule: frozenset(v) for rule, v in kinds.items()})
+        return cls({rule: frozenset(v) for rule, v in kinds.items()}, needed)
+
+    def expected(self, rule: str) -> frozenset[str]:
+        return self.needed.get(rule, frozenset(COVERAGE_KINDS))
 
     def complete(self, rule: str) -> bool:
-        return set(COVERAGE_KINDS) <= self.kinds.get(rule, frozenset())
+        return self.expected(rule) <= self.kinds.get(rule, frozenset())
 
 
-def coverage_line(rule: str, kinds: frozenset[str]) -> str:
+def coverage_line(rule: str, kinds: frozenset[str], expected: frozenset[str]) -> str:
+    """One line: the kinds a rule's scenarios cover and what that amounts to."""
     if not kinds:
         status = "never exercised"
-    elif set(COVERAGE_KINDS) <= kinds:
+    elif expected <= kinds:
         status = "complete"
     elif kinds == {"pass"}:
         status = "only passing"
     elif kinds == {"fail"}:
         status = "only failing"
     else:
-        missing = [k for k in COVERAGE_KINDS if k not in kinds]
+        missing = [k for k in COVERAGE_KINDS if k in expected and k not in kinds]
         status = "missing " + ", ".join(missing)
     shown = ", ".join(k for k in COVERAGE_KINDS if k in kinds) or "-"
     return f"{rule:<14} {shown:<36} {status}"

@@ -84,7 +84,9 @@ def apply_exceptions(
 
     Only ``fail`` findings can be waived: an ``indeterminate`` finding lacks a
     fact, and an exception cannot stand in for missing data. When several valid
-    exceptions cover one finding, the one with the smallest id is used. Each
+    exceptions cover one finding, the one with the smallest id is used; every
+    exception that targets a failing finding is checked, so an invalid one is
+    reported even when a valid one covers the finding. Each
     applied exception's use is recorded in ``register.ledger`` so use and value
     bounds hold across the cases of a run (and across runs, when the ledger
     was seeded from the audit log).
@@ -107,9 +109,11 @@ def apply_exceptions(
                 continue
             if revision.key not in checked:
                 checked[revision.key] = _problems_for(revision, case, pack, register, at)
-            if not checked[revision.key]:
+                register.ledger.matched.add(revision.key)
+            # keep looking after a valid one: every invalid exception that targets
+            # the finding is reported, even when another one covers it
+            if waiver is None and not checked[revision.key]:
                 waiver = revision
-                break
         if waiver is None:
             findings.append(finding)
             continue
@@ -128,9 +132,13 @@ def apply_exceptions(
 def unused_exceptions(
     register: ExceptionRegister, used: set[str] | Iterable[str], at: date
 ) -> list[ExceptionRevision]:
-    """Exceptions in force at ``at`` (not revoked, inside their window) that waived nothing."""
-    used_keys = set(used)
-    return [r for r in register if r.in_force(at) and r.key not in used_keys]
+    """Exceptions in force at ``at`` (not revoked, inside their window) that matched nothing.
+
+    One that targeted a failing finding but was refused is not "unused": it
+    is reported with its problems instead (``register.ledger.matched``).
+    """
+    skip = set(used) | register.ledger.matched
+    return [r for r in register if r.in_force(at) and r.key not in skip]
 
 
 def unwaived(decision: Decision) -> Decision:

@@ -72,7 +72,9 @@ class Y:
             return [v.plain() for v in self.value]
         return self.value
 
-    def keys(self, what: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Y]:
+    def keys(
+        self, what: str, allowed: set[str], required: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Y]:
         """The mapping, after checking for unknown and missing keys."""
         items = self.mapping(what)
         for key, node in items.items():

@@ -214,14 +214,18 @@ def _revision_of(register: ExceptionRegister | None, key: str) -> ExceptionRevis
 
 
 def _source_rows(finding: Finding, case: Case | None) -> tuple[SourceRow, ...]:
-    by_provenance: dict[Provenance, list[Fact]] = defaultdict(list)
+    # Matched by file and location only: a derived fact's provenance names the
+    # deriving plugin as adapter but points at the row it was computed from.
+    by_row: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     if case is not None:
         for fact in case.facts:
-            by_provenance[fact.provenance].append(fact)
+            by_row[fact.provenance.source, fact.provenance.location].append(fact)
     return tuple(
         SourceRow(
             where=where,
-            facts=tuple((f.type, _fact_summary(f)) for f in by_provenance.get(where, ())),
+            facts=tuple(
+                (f.type, _fact_summary(f)) for f in by_row.get((where.source, where.location), ())
+            ),
         )
         for where in finding.sources
     )

@@ -58,9 +58,7 @@ class PackScenarioItem(pytest.Item):
         if problems:
             raise ScenarioFailed(problems)
 
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return "\n".join(excinfo.value.problems)
         return str(super().repr_failure(excinfo, style=style))

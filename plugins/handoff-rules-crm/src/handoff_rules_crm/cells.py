@@ -19,7 +19,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Final
 
-from handoff_rules.adapters.values import ValueParseError, parse_bool, parse_date, parse_decimal
+from handoff_rules.adapters.values import (
+    ValueParseError,
+    is_null,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+)
 from handoff_rules.model import Money, MoneyError
 from handoff_rules_crm.options import ISO, CrmOptions
 
@@ -113,12 +119,14 @@ class Cells:
 
     def _typed(self, names: tuple[str, ...]) -> tuple[str, str | None]:
         name, value = self._raw(names)
-        if value is None or not value.strip() or value.strip() in self.options.nulls:
-            return name, None
-        return name, value
+        return name, None if is_null(value, self.options.nulls) else value
 
     def text(self, *names: str) -> str | None:
-        """The text as written; None only for ``''`` or a configured null."""
+        """The text as written; None only for ``''`` or a configured null.
+
+        Not :func:`~handoff_rules.adapters.values.is_null`: a blank or ``"null"``
+        description is what someone wrote, and it must reach the fact unchanged.
+        """
         _name, value = self._raw(names)
         if value is None or value == "" or value.strip() in self.options.nulls:
             return None

@@ -8,8 +8,8 @@ name both sources' rows (``opportunity_source``, ``order_source``).
 
 The values (``Derived.values``):
 
-``opportunity_id``, ``order_id``, ``opportunity_source``, ``order_source``
-    the two records, as "file location".
+``opportunity_id``, ``opportunity_source``, ``order_source``
+    the deal and both records, as "file location" (the order id is the fact's ``order_id``).
 ``customer_match`` (``crm_customer``, ``erp_customer``)
     the link's counterparty (the CRM account mapped to the ERP customer) equals
     the order's; None when either is unknown.
@@ -110,7 +110,6 @@ def _compare(link: Fact, opp: Fact, order: Fact, at: date) -> Fact:
     assert isinstance(order.data, Order)
     values: dict[str, object] = {
         "opportunity_id": opp.data.id,
-        "order_id": order.data.id,
         "opportunity_source": _where(opp),
         "order_source": _where(order),
         "crm_customer": link.data.counterparty_id,

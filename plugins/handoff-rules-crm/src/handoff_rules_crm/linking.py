@@ -153,9 +153,15 @@ class _Linker:
         self.status: dict[str, tuple[str, str, Fact | None]] = {}
         self.unmatched_opps: list[Unmatched] = []
         self.unmatched_orders: list[Unmatched] = []
+        #: normalised reference -> the first spelling seen, for messages
+        self.shown: dict[str, str] = {}
 
     def ref_of(self, fact: Fact, field: str) -> str | None:
-        return normalise_reference(getattr(fact.data, field))
+        raw = getattr(fact.data, field)
+        ref = normalise_reference(raw)
+        if ref is not None:
+            self.shown.setdefault(ref, str(raw).strip())
+        return ref
 
     def opp_missing(self, fact: Fact, reason: str) -> None:
         self.unmatched_opps.append(Unmatched("opportunity", fact.data.id, reason, fact.provenance))
@@ -207,33 +213,36 @@ class _Linker:
         if len(opps) == 1 and len(orders) == 1:
             self.link(opps[0], orders[0])
             return
+        shown = self.shown.get(ref, ref)
         opp_ids = ", ".join(f.data.id for f in opps)
         order_ids = ", ".join(f.data.id for f in orders)
         for opp in opps:
             if not orders:
-                reason = f"won, but no ERP order has {via.order_field} {ref!r}"
+                reason = f"won, but no ERP order has {via.order_field} {shown!r}"
             elif len(opps) > 1:
-                reason = f"{via.opportunity_field} {ref!r} is shared by won opportunities {opp_ids}"
+                reason = (
+                    f"{via.opportunity_field} {shown!r} is shared by won opportunities {opp_ids}"
+                )
             else:
-                reason = f"{via.opportunity_field} {ref!r} matches several orders: {order_ids}"
+                reason = f"{via.opportunity_field} {shown!r} matches several orders: {order_ids}"
             self.opp_missing(opp, reason)
         for order in orders:
             if opps:
                 status = "ambiguous"
-                reason = f"{via.order_field} {ref!r} matches won opportunities {opp_ids}"
+                reason = f"{via.order_field} {shown!r} matches won opportunities {opp_ids}"
                 if len(opps) == 1:
-                    reason = f"{via.order_field} {ref!r} is shared by orders {order_ids}"
+                    reason = f"{via.order_field} {shown!r} is shared by orders {order_ids}"
             elif other_by_ref.get(ref):
                 status = "not_won"
                 other = other_by_ref[ref][0].data
                 assert isinstance(other, Opportunity)
                 reason = (
-                    f"opportunity {other.id} has {via.opportunity_field} {ref!r} but is not won "
+                    f"opportunity {other.id} has {via.opportunity_field} {shown!r} but is not won "
                     f"(stage {other.stage!r})"
                 )
             else:
                 status = "no_opportunity"
-                reason = f"no won opportunity has {via.opportunity_field} {ref!r}"
+                reason = f"no won opportunity has {via.opportunity_field} {shown!r}"
             self.order_missing(order, status, reason)
 
     def link(self, opp: Fact, order: Fact) -> None:

@@ -9,6 +9,7 @@ read from an IDoc, a table and a CRM export has one id.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -41,9 +42,22 @@ def text(raw: str) -> str | None:
     return stripped or None
 
 
+#: What IDocs and most extracts write: digits, a point, maybe a leading minus.
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+#: SAP list output in a decimal-comma locale: ``1.234,56-``, ``265,44``.
+_SAP_COMMA_NUMBER = re.compile(r"(-?)(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(-?)")
+
+
 def number(raw: str, field: str) -> Decimal | None:
     """A quantity or amount: ``1234.56``, ``1.234,56``, ``1234.56-``; blank is None."""
-    if is_null(raw):
+    stripped = raw.strip()
+    if _PLAIN_NUMBER.fullmatch(stripped):
+        return Decimal(stripped)  # the common case, read the way parse_decimal reads it
+    comma = _SAP_COMMA_NUMBER.fullmatch(stripped)
+    if comma is not None and not (comma[1] and comma[4]):
+        value = Decimal(f"{comma[2].replace('.', '')}.{comma[3]}")
+        return -value if comma[1] or comma[4] else value
+    if is_null(stripped):
         return None
     try:
         return parse_decimal(raw)

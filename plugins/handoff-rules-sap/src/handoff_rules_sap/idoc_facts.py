@@ -101,7 +101,9 @@ class Context:
         self, idoc: IDoc, segment: Segment | None, reason: str, fact_type: str | None
     ) -> Reject:
         raw = " ".join(
-            f"{k}={v.strip()}" for k, v in (segment.fields if segment else {}).items() if v.strip()
+            f"{k}={v.strip()}"
+            for k, v in (segment.fields if segment else {}).items()
+            if v and v.strip()
         )
         return Reject(
             reason=reason,

@@ -56,83 +56,74 @@ def refuse_dtd(path: Path, head: bytes) -> None:
         )
 
 
-class _Builder:
-    """Turns one ``<IDOC>`` element into segments, in document order."""
+#: Segments: elements marked SEGMENT="1" or holding elements (some middleware drops the
+#: attribute). Selected in C, in document order, so a parent always comes before its children.
+_SEGMENTS: Final = etree.XPath("descendant::*[@SEGMENT or *]")
 
-    __slots__ = ("custom", "segments")
 
-    def __init__(self) -> None:
-        self.segments: list[Segment] = []
-        self.custom = 0
-
-    def walk(self, element: etree._Element, parent: int | None) -> None:
-        segments = self.segments
-        for child in element:
-            tag: object = child.tag
-            if not isinstance(tag, str):
-                continue  # an entity or other non-element node
-            if tag[0] == "{":
-                tag = _local(tag)
-            if child.get("SEGMENT") is None and len(child) == 0:
-                continue  # a field of the enclosing element, read by the caller
-            if is_custom_segment(tag):
-                self.custom += 1 + sum(
-                    1 for e in child.iterdescendants() if e.get("SEGMENT") is not None
-                )
-                continue
-            fields: dict[str, str] = {}
-            has_segments = False
-            for field in child:
-                if field.get("SEGMENT") is not None or len(field):
-                    has_segments = True
-                    continue
-                name = field.tag
-                if isinstance(name, str):
-                    fields[_local(name)] = field.text or ""
-            index = len(segments)
-            segments.append(
-                Segment(
-                    name=tag,
-                    raw_name=tag,
-                    number=f"{index + 1:06d}",
-                    parent=parent,
-                    fields=fields,
-                    line=_line(child),
-                )
-            )
-            if has_segments:
-                self.walk(child, index)
+def _has_namespace(element: etree._Element) -> bool:
+    """Whether the IDoc's elements carry a namespace (SOAP and Azure wrappers)."""
+    tag: object = element.tag
+    return isinstance(tag, str) and tag.startswith("{")
 
 
 def _idoc_of(element: etree._Element, source: str) -> IDoc:
+    """One ``<IDOC>`` element as control record plus segments in document order."""
     control: dict[str, str] = {}
-    builder = _Builder()
-    for child in element:
-        tag = child.tag
-        if isinstance(tag, str) and _local(tag) == CONTROL_TAG:
-            control = {_local(f.tag): f.text or "" for f in child if isinstance(f.tag, str)}
-            break
+    segments: list[Segment] = []
+    index_of: dict[etree._Element, int | None] = {element: None}
+    skipped: set[etree._Element] = set()
+    custom = 0
+    namespaced = _has_namespace(element)
+    found = _SEGMENTS(element)
+    assert isinstance(found, list)
+    for node in found:
+        if not isinstance(node, etree._Element):  # pragma: no cover - XPath returns elements
+            continue
+        tag: object = node.tag
+        if not isinstance(tag, str):
+            continue  # an entity or other non-element node
+        if tag[0] == "{":
+            tag = _local(tag)
+        parent = node.getparent()
+        if parent in skipped:
+            skipped.add(node)
+            custom += 1
+            continue
+        # Every child goes in: fields by name, nested segments too (under their own
+        # name, with blank text), which no mapping asks for. Two C calls a field.
+        fields: dict[str, str | None] = {f.tag: f.text for f in node}
+        if namespaced:
+            fields = {_local(k): v for k, v in fields.items() if isinstance(k, str)}
+        if tag == CONTROL_TAG:
+            control = {k: v or "" for k, v in fields.items()}
+            skipped.add(node)
+            continue
+        if parent not in index_of:
+            skipped.add(node)
+            continue
+        if is_custom_segment(tag):
+            custom += 1
+            skipped.add(node)
+            continue
+        index_of[node] = len(segments)
+        segments.append(
+            Segment(
+                name=tag,
+                raw_name=tag,
+                number=f"{len(segments) + 1:06d}",
+                parent=index_of[parent],
+                fields=fields,
+                line=_line(node),
+            )
+        )
     if not control:
         raise AdapterError(
             source, "an IDOC element without a control record EDI_DC40", f"line {_line(element)}"
         )
-    # The control record is skipped by the walk: it has no SEGMENT attribute
-    # in most files, but may have one in others.
-    builder.walk(_without_control(element), None)
     return IDoc(
-        control=control,
-        segments=tuple(builder.segments),
-        line=_line(element),
-        custom_segments=builder.custom,
+        control=control, segments=tuple(segments), line=_line(element), custom_segments=custom
     )
-
-
-def _without_control(element: etree._Element) -> etree._Element:
-    for child in element:
-        if isinstance(child.tag, str) and _local(child.tag) == CONTROL_TAG:
-            element.remove(child)
-            break
-    return element
 
 
 def iter_idocs(path: Path) -> Iterator[IDoc]:

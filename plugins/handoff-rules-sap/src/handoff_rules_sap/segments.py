@@ -53,7 +53,7 @@ class Segment:
     name: str
     number: str
     parent: int | None
-    fields: Mapping[str, str]
+    fields: Mapping[str, str | None]
     raw_name: str = ""
     line: int | None = None
 

@@ -246,6 +246,8 @@ class UseLedger:
         self._uses: dict[str, dict[str, Money | None]] = {
             exc_id: dict(cases) for exc_id, cases in (uses or {}).items()
         }
+        #: revisions (``id@rev``) that targeted a failing finding in this run, applied or not
+        self.matched: set[str] = set()
 
     def cases(self, exception_id: str) -> Mapping[str, Money | None]:
         return dict(self._uses.get(exception_id, {}))
@@ -254,6 +256,7 @@ class UseLedger:
         self._uses.setdefault(exception_id, {}).setdefault(case, value)
 
     def copy(self) -> UseLedger:
+        """The recorded uses (not the per-run ``matched`` set)."""
         return UseLedger(self._uses)
 
     def __eq__(self, other: object) -> bool:

@@ -1,0 +1,71 @@
+"""``handoff-rules-crm link``: the CRM-ERP links as facts the core command line can read.
+
+The core reads each file on its own, but a link needs the CRM export and the
+ERP export together. This command reads them all, links won opportunities to
+orders, and writes the links (and each order's ``crm_link`` status) as JSON
+Lines fact records, the ``read --format jsonl`` layout the ``native-jsonl``
+adapter reads back. Give that file to ``handoff-rules`` with the exports::
+
+    handoff-rules-crm link --via customer_po crm/*.csv erp/*.xml > links.jsonl
+
+What stayed unmatched is listed on standard error, one line each.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from handoff_rules.adapters import read_files
+from handoff_rules.errors import HandoffError
+from handoff_rules.plugins import installed_adapters
+from handoff_rules_crm.linking import VIA, link_opportunities
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """CRM-to-ERP linking for handoff-rules."""
+
+
+@cli.command()
+@click.option(
+    "--via",
+    type=click.Choice(sorted(VIA)),
+    default="customer_po",
+    show_default=True,
+    help="Which reference links a won opportunity to its ERP order.",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def link(via: str, files: tuple[Path, ...]) -> None:
+    """Read CRM and ERP exports and print the links between them as JSON Lines facts."""
+    read = read_files(files, installed_adapters())
+    result = link_opportunities(read.facts, via=via)
+    for fact in result.facts():
+        click.echo(json.dumps(fact.to_record(), ensure_ascii=False, sort_keys=True))
+    for unmatched in (*result.unmatched_opportunities, *result.unmatched_orders):
+        click.echo(f"unmatched: {unmatched}", err=True)
+    summary: dict[str, Any] = {
+        "links": len(result.links),
+        "unmatched_opportunities": len(result.unmatched_opportunities),
+        "unmatched_orders": len(result.unmatched_orders),
+        "rejects_while_reading": len(read.rejects),
+    }
+    click.echo(json.dumps(summary, sort_keys=True), err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: a user mistake is one ``error:`` line and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="handoff-rules-crm", standalone_mode=False)
+    except HandoffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(1)

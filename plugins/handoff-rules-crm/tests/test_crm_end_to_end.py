@@ -1,0 +1,125 @@
+"""CRM export + ERP export -> linked cases -> H1 decisions under the default pack."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from handoff_rules_crm import LinkResult, link_opportunities
+
+from handoff_rules.adapters import read_files
+from handoff_rules.cases import build_cases
+from handoff_rules.decision import Checkpoint, Decision, Finding, Outcome, Result
+from handoff_rules.engine.evaluate import make_evaluator
+from handoff_rules.model import Derived, OpportunityLink
+from handoff_rules.plugins import installed_adapters, make_plugin_manager
+from handoff_rules.policy.pack_access import load_pack
+
+AT = date(2024, 5, 6)
+
+
+def _decisions(e2e: Path, engine: str) -> tuple[dict[str, Decision], LinkResult]:
+    pm = make_plugin_manager()
+    files = [e2e / "Account.csv", e2e / "Opportunity.csv", e2e / "erp-orders.yaml"]
+    read = read_files(files, installed_adapters(pm))
+    assert read.rejects == ()
+    linked = link_opportunities(read.facts, via="customer_po")
+    cases = build_cases([*read.facts, *linked.facts()])
+    evaluator = make_evaluator(load_pack("o2c-standard", pm=pm), engine, pm)
+    result = {}
+    for case in cases.cases:
+        (decision,) = evaluator.evaluate(case, AT, [Checkpoint.H1])
+        result[case.id] = decision
+    return result, linked
+
+
+def _crm_findings(decision: Decision) -> dict[str, list[Finding]]:
+    found: dict[str, list[Finding]] = {}
+    for finding in decision.findings:
+        if finding.rule.startswith(("SAL-CRM", "SAL-QUO")):
+            found.setdefault(finding.rule, []).append(finding)
+    return found
+
+
+@pytest.mark.parametrize("engine", ["reference", "durable"])
+def test_orders_that_differ_from_the_won_opportunity_are_blocked_at_h1(
+    e2e: Path, engine: str
+) -> None:
+    if engine == "durable":
+        from handoff_rules.engine.evaluate import durable_available
+
+        if durable_available() is not None:
+            pytest.skip("durable_rules does not run here")
+    decisions, linked = _decisions(e2e, engine)
+    opportunity_csv = str(e2e / "Opportunity.csv")
+    orders_yaml = str(e2e / "erp-orders.yaml")
+
+    def failed(order_id: str) -> dict[str, list[Finding]]:
+        crm = _crm_findings(decisions[order_id])
+        return {rule: fs for rule, fs in crm.items() if any(f.result is Result.FAIL for f in fs)}
+
+    # The order entered as won: every CRM rule passes.
+    assert failed("5000001") == {}
+    assert {f.result for fs in _crm_findings(decisions["5000001"]).values() for f in fs} == {
+        Result.PASS
+    }
+
+    # A different amount: blocked, naming the ERP order and the CRM deal and both rows.
+    amount = failed("5000002")
+    assert set(amount) == {"SAL-CRM-002"}
+    (finding,) = amount["SAL-CRM-002"]
+    assert "ERP order 5000002 has net value 4400.00 EUR" in finding.message
+    assert (
+        "won opportunity 006A00000000002AAA (Cobalt seals) was won at 4000.00 EUR"
+        in finding.message
+    )
+    places = {(p.source, p.line) for p in finding.sources}
+    assert (opportunity_csv, 3) in places  # the opportunity's CSV row
+    assert any(source == orders_yaml for source, _line in places)  # the order's YAML record
+    link_source = next(p for p in finding.sources if p.adapter == "crm-link")
+    assert "line 3 <-> " in link_source.location
+    assert "erp-orders.yaml" in link_source.location
+    assert decisions["5000002"].outcome is Outcome.BLOCK
+
+    # The wrong customer (the CRM account's AccountNumber is C200).
+    customer = failed("5000003")
+    assert set(customer) == {"SAL-CRM-001"}
+    assert (
+        "ERP order 5000003 is for customer C100, but won opportunity 006A00000000003AAA is for "
+        "customer C200" in customer["SAL-CRM-001"][0].message
+    )
+
+    # Non-standard terms without an operations sign-off.
+    assert set(failed("5000004")) == {"SAL-QUO-002"}
+    assert decisions["5000004"].outcome is Outcome.BLOCK
+
+    # An order whose deal is not won gets no CRM finding, and is reported as unmatched.
+    assert _crm_findings(decisions["5000006"]) == {}
+    unmatched_orders = {u.id: u.reason for u in linked.unmatched_orders}
+    assert "is not won" in unmatched_orders["5000006"]
+    unmatched_opps = {u.id: u.reason for u in linked.unmatched_opportunities}
+    assert unmatched_opps == {
+        "006A00000000005AAA": "won, but no ERP order has customer_po_ref 'PO-201'"
+    }
+
+
+def test_the_derive_hook_compares_the_linked_order(e2e: Path) -> None:
+    pm = make_plugin_manager()
+    files = [e2e / "Account.csv", e2e / "Opportunity.csv", e2e / "erp-orders.yaml"]
+    read = read_files(files, installed_adapters(pm))
+    linked = link_opportunities(read.facts)
+    assert len([f for f in linked.links if isinstance(f.data, OpportunityLink)]) == 4
+    case = next(c for c in build_cases([*read.facts, *linked.facts()]).cases if c.id == "5000002")
+    derived = [
+        fact.data
+        for result in pm.hook.handoff_rules_derive_facts(case=case, at=AT)
+        for fact in result
+    ]
+    (match,) = [d for d in derived if isinstance(d, Derived) and d.name == "crm_order_match"]
+    assert match.get("amount_diff") == 400
+    assert str(match.get("amount_diff_pct")) == "10.0000"
+    assert match.get("customer_match") is True
+    assert match.get("currency_match") is True
+    assert str(match.get("opportunity_source")).endswith("Opportunity.csv line 3")
+    assert "erp-orders.yaml line" in str(match.get("order_source"))

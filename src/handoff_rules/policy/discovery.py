@@ -1,0 +1,120 @@
+"""Finding the pack version to use: by name among installed packs, or by path.
+
+A pack folder is either one version (``pack.yaml`` in it) or several
+(``<folder>/<version>/pack.yaml``). Which version decides is explicit: the one
+in force at the evaluation date (the latest ``effective_from`` on or before
+it), or one pinned as ``name@version``. Installed packs come from the
+``handoff_rules_packs`` hook (the bundled ``o2c-standard`` and any plugin's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import attrs
+import pluggy
+from packaging.version import InvalidVersion, Version
+
+from handoff_rules.policy.pack import Pack, load_pack
+from handoff_rules.policy.yamlsrc import PackError
+
+__all__ = ["PackSource", "find_pack", "installed_packs", "pack_versions", "select_version"]
+
+DEFAULT_PACK = "o2c-standard"
+
+
+@attrs.frozen(slots=True)
+class PackSource:
+    """One pack version folder, not loaded yet."""
+
+    folder: Path | Traversable
+    version: str
+
+
+def _is_version_folder(entry: Path | Traversable) -> bool:
+    return entry.is_dir() and (entry / "pack.yaml").is_file()
+
+
+def pack_versions(folder: Path | Traversable) -> list[PackSource]:
+    """The versions in a pack folder, oldest first (a single version if ``pack.yaml`` is there)."""
+    if _is_version_folder(folder):
+        return [PackSource(folder, "")]
+    if not folder.is_dir():
+        raise PackError(f"{folder}: not a pack folder (no such directory)")
+    found: list[tuple[Version, PackSource]] = []
+    for entry in folder.iterdir():
+        if not _is_version_folder(entry):
+            continue
+        try:
+            found.append((Version(entry.name), PackSource(entry, entry.name)))
+        except InvalidVersion:
+            raise PackError(
+                f"{folder}/{entry.name}: version folders must be named by version (e.g. 1.2.0)"
+            ) from None
+    if not found:
+        raise PackError(f"{folder}: no pack.yaml and no <version>/pack.yaml below it")
+    return [source for _, source in sorted(found, key=lambda item: item[0])]
+
+
+def select_version(folder: Path | Traversable, at: date, pinned: str | None = None) -> Pack:
+    """Load the version pinned, or the one in force at ``at``."""
+    sources = pack_versions(folder)
+    packs = [load_pack(s.folder) for s in sources]
+    for source, pack in zip(sources, packs, strict=True):
+        if source.version and source.version != pack.version:
+            raise PackError(
+                f"{source.folder}/pack.yaml: version {pack.version} in a folder named "
+                f"{source.version}"
+            )
+    if pinned is not None:
+        for pack in packs:
+            if pack.version == pinned:
+                return pack
+        known = ", ".join(p.version for p in packs)
+        raise PackError(f"{folder}: no version {pinned} (available: {known})")
+    in_force = [p for p in packs if p.effective_from <= at]
+    if not in_force:
+        first = min(p.effective_from for p in packs)
+        raise PackError(
+            f"{folder}: no version is in force on {at.isoformat()} (the first takes effect "
+            f"{first.isoformat()})"
+        )
+    return max(in_force, key=lambda p: (p.effective_from, Version(p.version)))
+
+
+def installed_packs(pm: pluggy.PluginManager) -> dict[str, Path | Traversable]:
+    """Pack folders from every plugin's ``handoff_rules_packs`` hook, by pack name."""
+    found: dict[str, Path | Traversable] = {}
+    for result in pm.hook.handoff_rules_packs():
+        for folder in _as_iterable(result):
+            name = _pack_name(folder)
+            if name in found and str(found[name]) != str(folder):
+                raise PackError(f"two installed packs are named {name!r}: {found[name]}, {folder}")
+            found[name] = folder
+    return dict(sorted(found.items()))
+
+
+def _as_iterable(result: object) -> Iterable[Path | Traversable]:
+    return result if isinstance(result, list | tuple) else list(result)  # type: ignore[call-overload]
+
+
+def _pack_name(folder: Path | Traversable) -> str:
+    sources = pack_versions(folder)
+    return load_pack(sources[-1].folder).name
+
+
+def find_pack(spec: str | None, at: date, pm: pluggy.PluginManager) -> Pack:
+    """Resolve ``--pack``: None (the default pack), ``NAME[@VERSION]`` or ``PATH[@VERSION]``."""
+    spec = spec or DEFAULT_PACK
+    name, _, pinned = spec.partition("@")
+    path = Path(name)
+    if path.exists() or "/" in name or name.startswith("."):
+        return select_version(path, at, pinned or None)
+    packs = installed_packs(pm)
+    if name not in packs:
+        known = ", ".join(packs) or "none"
+        raise PackError(f"no pack named {name!r} (installed: {known}); or give a pack folder path")
+    return select_version(packs[name], at, pinned or None)
