@@ -199,6 +199,11 @@ def test_commands_over_a_real_run(setup):
     assert data["per_rule"]["ACC-CRD-001"]["waived"] == 2
     assert data["per_approver"]["Carl (credit_controller)"]["waivers"] == 2
     assert data["kpis"]["first_pass_yield_h1"] == 1.0
+    assert data["kpis"]["refused_exceptions_by_kind"] == {
+        "self_approved": 1,
+        "use_bound": 1,
+        "value_bound": 1,
+    }
     text = runner.invoke(cli, ["report", str(log_path)])
     assert "Exception rate per rule" in text.output
 

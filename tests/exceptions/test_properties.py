@@ -83,7 +83,7 @@ def _failing(decision: Decision) -> list[int]:
     return [i for i, f in enumerate(decision.findings) if f.result is Result.FAIL]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     case=cases,
     found=findings,
@@ -108,7 +108,7 @@ def test_adding_an_exception_never_adds_a_failing_finding(
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(case=cases, found=findings, checkpoint=st.sampled_from(["H3", "H5"]), revisions=registers())
 def test_removing_all_exceptions_gives_the_unwaived_decision(case, found, checkpoint, revisions):
     decision = Decision(case=case.id, checkpoint=checkpoint, at=AT, pack=PACK.ref, findings=found)
@@ -129,7 +129,7 @@ texts = st.text(
 ).filter(lambda t: t.strip() == t and t.strip())
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     revision=exceptions(1),
     reason=texts,

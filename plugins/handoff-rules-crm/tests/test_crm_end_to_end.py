@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +124,40 @@ def test_the_derive_hook_compares_the_linked_order(e2e: Path) -> None:
     assert match.get("currency_match") is True
     assert str(match.get("opportunity_source")).endswith("Opportunity.csv line 3")
     assert "erp-orders.yaml line" in str(match.get("order_source"))
+
+
+@pytest.mark.parametrize("engine", ["reference", "durable"])
+def test_hostile_deal_text_reaches_the_decision_verbatim(apex_recipes: Path, engine: str) -> None:
+    from handoff_rules.adapters import Fact, Provenance
+    from handoff_rules.engine.evaluate import durable_available
+    from handoff_rules.model import Money, Opportunity, Order
+
+    if engine == "durable" and durable_available() is not None:
+        pytest.skip("durable_rules does not run here")
+    raw = json.loads((apex_recipes / "Opportunities.json").read_text(encoding="utf-8"))
+    texts = sorted({r["description"] for r in raw["records"]})
+    pm = make_plugin_manager()
+    evaluator = make_evaluator(load_pack("o2c-standard", pm=pm), engine, pm)
+    here = Provenance("test", "hostile", "line 1", line=1)
+    for number, text in enumerate(texts):
+        opp = Opportunity(
+            id=f"O{number}",
+            name=text,
+            account_id="C1",
+            is_won=True,
+            amount=Money("10.00", "EUR"),
+            order_ref=f"PO-{number}",
+            nonstandard_terms=text,
+        )
+        order = Order(
+            id=f"S{number}",
+            counterparty_id="C1",
+            net_value=Money("10.00", "EUR"),
+            customer_po_ref=f"PO-{number}",
+        )
+        facts = [Fact(opp, here), Fact(order, here)]
+        (case,) = build_cases([*facts, *link_opportunities(facts).facts()]).cases
+        (decision,) = evaluator.evaluate(case, AT, [Checkpoint.H1])
+        (finding,) = [f for f in decision.findings if f.rule == "SAL-QUO-002"]
+        assert finding.result is Result.FAIL
+        assert f'({text}) promises non-standard terms "{text}"' in finding.message

@@ -63,7 +63,7 @@ _TEXT = st.text(
 @given(name=_TEXT, description=_TEXT)
 @example(name="null", description="   ")
 @example(name="None", description="N/A")
-@example(name="=HYPERLINK(\"http://x\")", description="line one\r\nline \"two\"\n")
+@example(name='=HYPERLINK("http://x")', description='line one\r\nline "two"\n')
 def test_any_text_in_a_csv_cell_is_kept_exactly(
     tmp_path_factory: object, name: str, description: str
 ) -> None:

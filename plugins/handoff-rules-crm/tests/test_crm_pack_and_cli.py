@@ -98,3 +98,64 @@ def test_link_command_names_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert "nope.csv" in err
     assert "no such file" in err
     assert "Traceback" not in err
+
+
+TOLERANCE_RULE = """rules:
+  - id: SAL-CRM-004
+    title: ERP order value within tolerance of the won amount
+    owner: SUP
+    checkpoints: [H1]
+    severity: block
+    subject: derived.crm_order_match
+    message: "order {subject.order_id}: {subject.amount_diff_pct} % off the won amount"
+    fail_when:
+      - where: [amount_diff_pct > params.crm_amount_tolerance_pct]
+"""
+
+
+@pytest.mark.parametrize("engine", ["reference", "durable"])
+def test_a_percentage_tolerance_once_pack_yaml_declares_it(
+    e2e: Path, tmp_path: Path, engine: str
+) -> None:
+    """The README's proposal: declare crm_order_match and a percent parameter in pack.yaml."""
+    import shutil
+    from datetime import date
+
+    import yaml
+    from handoff_rules_crm import link_opportunities
+
+    from handoff_rules.adapters import read_files
+    from handoff_rules.cases import build_cases
+    from handoff_rules.decision import Checkpoint, Result
+    from handoff_rules.engine.evaluate import durable_available, make_evaluator
+    from handoff_rules.plugins import installed_adapters, make_plugin_manager
+
+    if engine == "durable" and durable_available() is not None:
+        pytest.skip("durable_rules does not run here")
+    folder = tmp_path / "pack"
+    shutil.copytree(str(PACK), folder)
+    header = yaml.safe_load((folder / "pack.yaml").read_text(encoding="utf-8"))
+    header.setdefault("derived_facts", {})["crm_order_match"] = {"amount_diff_pct": "decimal"}
+    header["parameters"]["crm_amount_tolerance_pct"] = {
+        "type": "percent",
+        "value": "0.5",
+        "description": "Largest difference between ERP order value and won amount.",
+    }
+    (folder / "pack.yaml").write_text(yaml.safe_dump(header), encoding="utf-8")
+    (folder / "rules" / "h1-crm-tolerance.yaml").write_text(TOLERANCE_RULE, encoding="utf-8")
+    pm = make_plugin_manager()
+    exports = [e2e / n for n in ("Account.csv", "Opportunity.csv", "erp-orders.yaml")]
+    read = read_files(exports, installed_adapters(pm))
+    cases = build_cases([*read.facts, *link_opportunities(read.facts).facts()])
+    evaluator = make_evaluator(load_pack(folder), engine, pm)
+    results = {}
+    for case in cases.cases:
+        (decision,) = evaluator.evaluate(case, date(2024, 5, 6), [Checkpoint.H1])
+        results[case.id] = [f.result for f in decision.findings if f.rule == "SAL-CRM-004"]
+    assert results == {
+        "5000001": [Result.PASS],
+        "5000002": [Result.FAIL],  # 4400.00 against 4000.00: 10 % off
+        "5000003": [Result.PASS],
+        "5000004": [Result.PASS],
+        "5000006": [],  # not linked
+    }

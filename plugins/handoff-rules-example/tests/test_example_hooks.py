@@ -16,7 +16,7 @@ from handoff_rules.decision import Decision, Finding, Outcome, PackRef, Result
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.model import Derived
 from handoff_rules.plugins import installed_adapters, make_plugin_manager
-from handoff_rules.policy.diff import diff_packs
+from handoff_rules.policy.diff import Level, diff_packs
 from handoff_rules.policy.discovery import pack_versions, select_version
 from handoff_rules.policy.pack import load_pack
 
@@ -66,6 +66,7 @@ def test_no_order_date_no_derived_fact(cases: dict[str, Case]) -> None:
 def _our_pack_folder(pm: pluggy.PluginManager) -> Traversable:
     folders = [folder for result in pm.hook.handoff_rules_packs() for folder in result]
     (ours,) = [f for f in folders if f.name == "release-lead-time"]
+    assert isinstance(ours, Traversable)
     return ours
 
 
@@ -88,9 +89,9 @@ def test_tightened_limit_is_a_major_version(pm: pluggy.PluginManager) -> None:
     folder = _our_pack_folder(pm)
     old, new = (select_version(folder, AT, v) for v in ("1.0.0", "2.0.0"))
     diff = diff_packs(old, new)
-    assert [str(c) for c in diff.changes] == [
-        "major  parameter max_lead_days: 10 -> 5 (tightened or direction unknown)"
-    ]
+    changes = [str(c) for c in diff.changes]
+    assert "major  parameter max_lead_days: 10 -> 5 (tightened or direction unknown)" in changes
+    assert diff.level == diff.bump == Level.MAJOR
     assert diff.ok
 
 

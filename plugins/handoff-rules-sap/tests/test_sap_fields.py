@@ -10,6 +10,7 @@ from handoff_rules.adapters.values import ValueParseError, parse_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handoff_rules_sap.idoc_facts import company_ids
 from handoff_rules_sap.fields import FieldProblem, money, number, sap_date, sap_id
 
 
@@ -78,3 +79,20 @@ def test_money_needs_a_currency_unless_zero():
         money(Decimal("1.00"), "", "NETWR")
     with pytest.raises(FieldProblem, match="NETWR"):
         money(Decimal("1.001"), "EUR", "NETWR")
+
+
+def test_company_ids_take_the_first_value_that_passes_the_checksum():
+    (ident,) = company_ids("RU", "7707083894", "7707083893")
+    assert (ident.scheme, ident.value, ident.is_valid) == ("RU-INN", "7707083893", True)
+    (kept,) = company_ids("RU", "7707083894")
+    assert not kept.is_valid
+
+
+def test_a_french_siret_also_gives_its_siren():
+    siret, siren = company_ids("FR", "73282932000074")
+    assert (siret.scheme, siren.scheme, siren.value) == ("FR-SIRET", "FR-SIREN", "732829320")
+    assert siret.is_valid and siren.is_valid
+
+
+def test_no_company_id_for_countries_without_a_scheme():
+    assert company_ids("DE", "DE123456789") == ()

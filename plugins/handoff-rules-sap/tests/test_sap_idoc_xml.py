@@ -183,6 +183,17 @@ def test_namespaced_wrapper_is_read(idoc_adapter, tmp_path, facts_of):
 MATERIAL_BODY = '<E1MARAM SEGMENT="1"><MATNR>1</MATNR></E1MARAM>'
 
 
+def test_idoc_in_a_default_namespace_is_read(idoc_adapter, tmp_path, facts_of):
+    path = tmp_path / "ns.xml"
+    path.write_text(
+        "<ORDERS05 xmlns='urn:sap-com:document:sap:idoc:soap:messages'>"
+        f"{_idoc('ORDERS05', ORDER_BODY)}</ORDERS05>"
+    )
+    items = _read(idoc_adapter, path)
+    assert [o.id for o in facts_of(items, "order")] == ["42"]
+    assert [line.line_no for line in facts_of(items, "order_line")] == ["10"]
+
+
 def test_unsupported_idoc_type_is_a_reject_and_the_rest_is_read(idoc_adapter, tmp_path):
     path = tmp_path / "mixed.xml"
     path.write_text(

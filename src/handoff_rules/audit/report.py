@@ -114,13 +114,15 @@ def build_report(
     first: dict[tuple[str, str], dict[str, Any]] = {}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     total = 0
-    problem_kinds: Counter[str] = Counter()
+    refused: set[tuple[str, str]] = set()
     for record in records:
         total += 1
         key = (record["case"], record["checkpoint"])
         first.setdefault(key, record)
         latest[key] = record
-        problem_kinds.update(p["kind"] for p in record.get("problems", ()))
+        refused.update((p["exception"], p["kind"]) for p in record.get("problems", ()))
+    # one exception refused at two checkpoints is one refusal
+    problem_kinds = Counter(kind for _exception, kind in refused)
     current = [latest[k] for k in sorted(latest)]
 
     per_rule: dict[str, Counter[str]] = defaultdict(Counter)
@@ -184,7 +186,7 @@ def build_report(
                 cp: dict(sorted(c.items())) for cp, c in sorted(outcomes.items())
             },
             "share_of_orders_with_waiver": _ratio(len(cases_with_waiver), len(cases)),
-            "refused_exceptions_by_kind": dict(sorted(problem_kinds.items())),
+            "refused_exceptions_by_kind": dict(sorted(problem_kinds.items())),  # distinct
         },
         "watch": _watch(
             current, max_waivers_per_salesperson_per_month, max_repeat_waivers_same_rule_customer

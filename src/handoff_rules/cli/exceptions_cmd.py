@@ -17,6 +17,7 @@ import yaml
 
 from handoff_rules.errors import HandoffError
 from handoff_rules.policy.exceptions import register_problems
+from handoff_rules.policy.exceptions.yaml_format import revision_document
 from handoff_rules.policy.waivers import load_register
 
 DEFAULT_REGISTER = "exceptions.yaml"
@@ -88,7 +89,8 @@ def show(exception_id: str, register: str, revision: int | None) -> None:
         shown = history.current if revision is None else history.revision(revision)
     except KeyError as exc:
         raise UsageError(f"{register}: {exc.args[0]}") from None
-    click.echo(yaml.safe_dump(shown.to_dict(), sort_keys=False, allow_unicode=True).rstrip())
+    document = revision_document(shown)
+    click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True).rstrip())
     click.echo("revisions:")
     for item in history.revisions:
         state = "revoked" if item.revoked else f"{item.valid_from} to {item.valid_until}"

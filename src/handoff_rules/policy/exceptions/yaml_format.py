@@ -384,8 +384,14 @@ def revision_yaml(revision: ExceptionRevision, previous: ExceptionRevision | Non
             "revoked": revision.revoked.to_dict(),
         }
     else:
-        data = revision.to_dict()
-        if "limits" in data and "value" in data["limits"]:
-            value = data["limits"]["value"]
-            data["limits"]["value"] = f"{value['amount']} {value['currency']}"
+        data = revision_document(revision)
     return yaml.safe_dump([data], sort_keys=False, allow_unicode=True, width=100)
+
+
+def revision_document(revision: ExceptionRevision) -> dict[str, Any]:
+    """A revision as written in a register file (money as ``"2000.00 EUR"``)."""
+    data = revision.to_dict()
+    if "limits" in data and "value" in data["limits"]:
+        value = data["limits"]["value"]
+        data["limits"]["value"] = f"{value['amount']} {value['currency']}"
+    return data
