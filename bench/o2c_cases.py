@@ -70,7 +70,9 @@ class _Builder:
 
     def add(self, data: object) -> None:
         line = len(self.facts) + 1
-        provenance = Provenance("bench", f"generated/{self.number}.jsonl", f"line {line}", None, line)
+        provenance = Provenance(
+            "bench", f"generated/{self.number}.jsonl", f"line {line}", None, line
+        )
         self.facts.append(Fact(data=data, provenance=provenance))  # type: ignore[arg-type]
 
     def chance(self, p: float) -> bool:

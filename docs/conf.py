@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "plugins" / "handoff-rules-example" / "src"))
 
 project = "handoff-rules"
 author = "handoff-rules contributors"
-copyright = "handoff-rules contributors"  # noqa: A001
+copyright = "handoff-rules contributors"
 
 try:
     from handoff_rules import __version__ as release

@@ -12,8 +12,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from handoff_rules.cases import Case
 from handoff_rules.cli import main
 from handoff_rules.cli.check_cmd import run_check
+from handoff_rules.decision import Decision
+from handoff_rules.hooks import hookimpl
+from handoff_rules.plugins import default_plugin_manager
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = ROOT / "examples" / "exports"
@@ -194,3 +198,26 @@ def test_a_broken_pack_is_exit_two_with_file_and_line(
     assert code == 2
     assert "h2-h3-release.yaml:" in err
     assert "unknown fact type 'derived.goods'" in err
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+
+    @hookimpl
+    def handoff_rules_decision(self, decision: Decision, case: Case) -> None:
+        self.seen.append((case.id, decision.checkpoint.value, decision.outcome.value))
+
+
+def test_every_final_decision_reaches_the_sinks() -> None:
+    pm = default_plugin_manager()
+    sink = _Sink()
+    pm.register(sink, name="test-sink")
+    try:
+        result = run_check(
+            [EXPORTS], at=date(2024, 6, 4), exceptions=EXCEPTIONS, engine="reference"
+        )
+    finally:
+        pm.unregister(name="test-sink")
+    assert sink.seen == [(d.case, d.checkpoint.value, d.outcome.value) for d in result.decisions]
+    assert ("4715", "H5", "allow") in sink.seen  # after the exception was applied

@@ -179,3 +179,12 @@ def test_verify_names_every_single_edit_deletion_and_swap(tmp_path_factory, data
     result = _verify(tampered, head)
     assert not result.ok
     assert result.problem.line == expected, (kind, str(result.problem))
+
+
+def test_without_the_head_file_the_end_is_not_anchored(tmp_path):
+    log, _ = _log_with(tmp_path, count=2)
+    assert log.verify().anchored
+    (tmp_path / "audit.jsonl.head").unlink()
+    result = log.verify()
+    assert result.ok
+    assert not result.anchored

@@ -7,6 +7,7 @@ are random subsets of it in random order.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -99,3 +100,22 @@ def test_a_rule_whose_subject_fact_is_required_is_indeterminate_without_it(
     decisions = EVALUATORS["reference"].evaluate(Case("4711", (*without_party,)), at)
     results = {f.result for d in decisions for f in d.findings if f.rule == "ACC-ID-001"}
     assert results == {Result.INDETERMINATE}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("HANDOFF_RULES_SLOW"), reason="thorough run: set HANDOFF_RULES_SLOW=1"
+)
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases)
+def test_fact_order_never_changes_the_decision_thoroughly(
+    engine: str,
+    case: tuple,  # type: ignore[type-arg]
+) -> None:
+    order, others, at, rnd = case
+    shuffled = [order, *others]
+    rnd.shuffle(shuffled)
+    evaluator = EVALUATORS[engine]
+    expected = _json(evaluator, Case("4711", (order, *others)), at)
+    assert _json(evaluator, Case("4711", tuple(shuffled)), at) == expected

@@ -62,5 +62,6 @@ def test_missing_marker_is_an_error_naming_the_line(tmp_path: Path) -> None:
 def test_not_utf8_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "latin.slip"
     path.write_bytes(b"# release slips v1\n80001;4711;Jos\xe9;2026-11-12\n")
-    with pytest.raises(AdapterError, match="not UTF-8 text"):
+    with pytest.raises(AdapterError) as caught:
         list(SlipAdapter().read(path))
+    assert str(caught.value) == f"{path}:line 2: not UTF-8 text (invalid continuation byte)"

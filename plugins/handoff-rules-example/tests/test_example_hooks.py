@@ -9,6 +9,7 @@ from pathlib import Path
 import pluggy
 import pytest
 from handoff_rules_example import plugin
+from handoff_rules_example.lead_time import lead_days
 
 from handoff_rules.adapters import read_files
 from handoff_rules.cases import Case, build_cases
@@ -19,6 +20,7 @@ from handoff_rules.plugins import installed_adapters, make_plugin_manager
 from handoff_rules.policy.diff import Level, diff_packs
 from handoff_rules.policy.discovery import pack_versions, select_version
 from handoff_rules.policy.pack import load_pack
+from handoff_rules.policy.scenarios import run_pack_tests
 
 DATA = Path(__file__).parent / "data"
 AT = date(2026, 11, 23)
@@ -54,13 +56,13 @@ def test_derive_hook(pm: pluggy.PluginManager, cases: dict[str, Case]) -> None:
     assert derived[0].provenance.location == "line 4"  # the slip line it was computed from
 
 
-def test_no_order_date_no_derived_fact(cases: dict[str, Case]) -> None:
-    from handoff_rules_example.lead_time import lead_days
-
+def test_no_order_date_gives_a_lead_time_without_days(cases: dict[str, Case]) -> None:
     without_order = Case(
         id="4712", facts=tuple(f for f in cases["4712"].facts if f.type != "order")
     )
-    assert lead_days(without_order) == []
+    (fact,) = lead_days(without_order)
+    assert fact.data == Derived("release_lead_days", "80002", {}, order_id="4712")
+    assert fact.data.get("days") is None  # so the rule is indeterminate, not passed
 
 
 def _our_pack_folder(pm: pluggy.PluginManager) -> Traversable:
@@ -150,3 +152,14 @@ def test_decision_hook_is_off_without_a_target(
     monkeypatch.chdir(tmp_path)
     pm.hook.handoff_rules_decision(decision=_decision("4711", Result.FAIL), case=cases["4711"])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "2.0.0"])
+def test_pack_scenarios_pass_with_full_coverage(pm: pluggy.PluginManager, version: str) -> None:
+    """The scenarios shipped beside each version (``handoff-rules pack test``) pass."""
+    source = next(s for s in pack_versions(_our_pack_folder(pm)) if s.version == version)
+    pack = load_pack(source.folder)
+    results, coverage = run_pack_tests(pack, source.folder)
+    assert len(results) == 4
+    assert [r for r in results if not r.ok] == []
+    assert coverage.complete("LOG-LEAD-001")

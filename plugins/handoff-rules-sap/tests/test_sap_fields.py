@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from handoff_rules.adapters.values import ValueParseError, parse_decimal
+from handoff_rules_sap.fields import FieldProblem, money, number, sap_date, sap_id
+from handoff_rules_sap.idoc_facts import company_ids
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handoff_rules_sap.idoc_facts import company_ids
-from handoff_rules_sap.fields import FieldProblem, money, number, sap_date, sap_id
+from handoff_rules.adapters.values import ValueParseError, parse_decimal
 
 
 def _sap_text(value: Decimal, comma: bool, grouped: bool, trailing: bool) -> str:
@@ -91,7 +91,8 @@ def test_company_ids_take_the_first_value_that_passes_the_checksum():
 def test_a_french_siret_also_gives_its_siren():
     siret, siren = company_ids("FR", "73282932000074")
     assert (siret.scheme, siren.scheme, siren.value) == ("FR-SIRET", "FR-SIREN", "732829320")
-    assert siret.is_valid and siren.is_valid
+    assert siret.is_valid
+    assert siren.is_valid
 
 
 def test_no_company_id_for_countries_without_a_scheme():

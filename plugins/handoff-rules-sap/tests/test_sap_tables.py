@@ -194,13 +194,26 @@ def test_amount_without_currency_is_a_reject(table_adapter, tmp_path):
     assert second.data.net_value is None
 
 
-def test_invalid_utf8_later_in_the_file_is_an_adapter_error(table_adapter, tmp_path):
+def _late_latin1(path):
+    good = "KUNNR;NAME1;LAND1\n" + "".join(f"{n:010d};Name;PL\n" for n in range(20000))
+    return good.encode() + "0000099999;Gr\u00fcn;DE\n".encode("latin-1")
+
+
+def test_a_late_latin1_byte_is_read_as_latin1_not_mojibake(table_adapter, tmp_path, facts_of):
     path = tmp_path / "KNA1.csv"
-    good = "KUNNR;NAME1;LAND1\n" + "".join(f"{n:010d};Name;PL\n" for n in range(5000))
-    path.write_bytes(good.encode() + "0000099999;Gr\u00fcn;DE\n".encode("latin-1"))
-    received = []
-    with pytest.raises(AdapterError, match="byte offset"):
+    path.write_bytes(_late_latin1(path))
+    parties = facts_of(_items(table_adapter, path), "counterparty")
+    assert len(parties) == 20001
+    assert parties[-1].name == "Gr\u00fcn"
+
+
+def test_bytes_contradicting_a_utf8_bom_are_an_adapter_error(table_adapter, tmp_path):
+    path = tmp_path / "KNA1.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _late_latin1(path))
+    received: list[Fact | Reject] = []
+    with pytest.raises(AdapterError, match="byte offset") as caught:
         received.extend(table_adapter.read(path))  # keeps what came before the error
+    assert str(path) in str(caught.value)
     assert len(received) > 1000
 
 

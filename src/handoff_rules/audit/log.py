@@ -172,6 +172,8 @@ class AuditProblem:
 class VerifyResult:
     records: int
     problem: AuditProblem | None = None
+    #: whether a head file was there to check the end of the log against
+    anchored: bool = True
 
     @property
     def ok(self) -> bool:
@@ -427,4 +429,4 @@ def verify_lines(lines: Iterable[tuple[int, str]], head: dict[str, Any] | None) 
             return VerifyResult(
                 count, AuditProblem(last_line, "edited: the last line does not match the head file")
             )
-    return VerifyResult(count)
+    return VerifyResult(count, anchored=head is not None)

@@ -25,6 +25,11 @@ def verify(log: str) -> None:
         click.echo(f"{result.records} record(s) verified before the break")
         raise SystemExit(1)
     click.echo(f"{log}: {result.records} record(s), chain intact")
+    if not result.anchored:
+        click.echo(
+            f"warning: {log}.head is missing, so records cut off the end cannot be detected",
+            err=True,
+        )
 
 
 @audit.command()

@@ -13,7 +13,7 @@ message templates may only name fields the model has. Every mistake is a
 :class:`PackError` ``file:line: what was wrong, what was expected``.
 
 The language reference with an example of every construct is
-``docs/reference/pack-language.md``.
+``docs/reference/pack-language.rst``.
 """
 
 from __future__ import annotations

@@ -262,7 +262,11 @@ def evaluate_scenario(pack: Pack, scenario: Scenario, engine: str = "reference")
 
     key = (pack.name, pack.digest, engine)
     if key not in _EVALUATORS:
-        _EVALUATORS[key] = make_evaluator(pack, engine)
+        from handoff_rules.plugins import default_plugin_manager
+
+        # With the installed plugins, as ``check`` evaluates: a pack's rules may
+        # use facts a plugin derives (its handoff_rules_derive_facts hook).
+        _EVALUATORS[key] = make_evaluator(pack, engine, default_plugin_manager())
     return _EVALUATORS[key].evaluate(_case(scenario), scenario.at)
 
 

@@ -17,12 +17,14 @@ NAME = "release_lead_days"
 
 
 def lead_days(case: Case) -> list[Fact]:
-    """One ``release_lead_days`` fact per released delivery of the case's order."""
+    """One ``release_lead_days`` fact per released delivery of the case's order.
+
+    Without exactly one order date (none given, or two sources disagree) the
+    fact has no ``days``: the rule requires it, so the finding is
+    ``indeterminate`` rather than a silent pass.
+    """
     ordered = {f.data.order_date for f in case.facts if isinstance(f.data, Order)} - {None}
-    if len(ordered) != 1:
-        return []  # no order date, or two sources disagree: leave it to the rule
-    (order_date,) = ordered
-    assert order_date is not None
+    order_date = next(iter(ordered)) if len(ordered) == 1 else None
     facts = []
     for fact in case.facts:
         delivery = fact.data
@@ -30,8 +32,10 @@ def lead_days(case: Case) -> list[Fact]:
             continue
         if delivery.order_id != case.id:
             continue
-        days = (delivery.release_date - order_date).days
-        derived = Derived(NAME, delivery.id, {"days": days}, order_id=case.id)
+        values = {}
+        if order_date is not None:
+            values["days"] = (delivery.release_date - order_date).days
+        derived = Derived(NAME, delivery.id, values, order_id=case.id)
         where = Provenance(ADAPTER, fact.provenance.source, fact.provenance.location)
         facts.append(Fact(derived, where))
     return facts

@@ -46,10 +46,13 @@ class SlipAdapter:
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
         source = str(path)
+        data = path.read_bytes()
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = data.decode("utf-8").splitlines()
         except UnicodeDecodeError as exc:
-            raise AdapterError(source, f"not UTF-8 text ({exc.reason})") from None
+            bad_line = data[: exc.start].count(b"\n") + 1
+            reason = f"not UTF-8 text ({exc.reason})"
+            raise AdapterError(source, reason, f"line {bad_line}") from None
         if not lines or lines[0].strip() != MARKER:
             raise AdapterError(source, f"expected {MARKER!r} as the first line", "line 1")
         for number, line in enumerate(lines[1:], start=2):

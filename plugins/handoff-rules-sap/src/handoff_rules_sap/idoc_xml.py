@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, cast
 
 from lxml import etree
 
 from handoff_rules.adapters import AdapterError
-from handoff_rules_sap.segments import IDoc, Segment, is_custom_segment
+from handoff_rules_sap.segments import CUSTOM_PREFIXES, IDoc, Segment
 
 CONTROL_TAG: Final = "EDI_DC40"
 
@@ -68,30 +68,39 @@ def _has_namespace(element: etree._Element) -> bool:
 
 
 def _idoc_of(element: etree._Element, source: str) -> IDoc:
-    """One ``<IDOC>`` element as control record plus segments in document order."""
+    """One ``<IDOC>`` element as control record plus segments in document order.
+
+    The hot loop of the reader: one pass over the segments lxml's XPath picked
+    in C, two attribute reads per field, nothing else per field.
+    """
     control: dict[str, str] = {}
     segments: list[Segment] = []
+    append = segments.append
+    # Segment elements -> their index; None for the IDOC itself. lxml returns the
+    # same proxy for an element while a reference to it is alive, which this keeps.
     index_of: dict[etree._Element, int | None] = {element: None}
     skipped: set[etree._Element] = set()
     custom = 0
     namespaced = _has_namespace(element)
-    found = _SEGMENTS(element)
-    assert isinstance(found, list)
-    for node in found:
-        if not isinstance(node, etree._Element):  # pragma: no cover - XPath returns elements
-            continue
+    for node in cast("list[etree._Element]", _SEGMENTS(element)):
         tag: object = node.tag
         if not isinstance(tag, str):
             continue  # an entity or other non-element node
-        if tag[0] == "{":
+        if namespaced:
             tag = _local(tag)
         parent = node.getparent()
-        if parent in skipped:
+        if parent not in index_of:
+            # Inside a skipped customer segment (counted), or under no segment at all.
+            if parent in skipped and tag != CONTROL_TAG:
+                custom += 1
             skipped.add(node)
+            continue
+        if tag.startswith(CUSTOM_PREFIXES):
             custom += 1
+            skipped.add(node)
             continue
         # Every child goes in: fields by name, nested segments too (under their own
-        # name, with blank text), which no mapping asks for. Two C calls a field.
+        # name, with blank text), which no mapping asks for.
         fields: dict[str, str | None] = {f.tag: f.text for f in node}
         if namespaced:
             fields = {_local(k): v for k, v in fields.items() if isinstance(k, str)}
@@ -99,22 +108,16 @@ def _idoc_of(element: etree._Element, source: str) -> IDoc:
             control = {k: v or "" for k, v in fields.items()}
             skipped.add(node)
             continue
-        if parent not in index_of:
-            skipped.add(node)
-            continue
-        if is_custom_segment(tag):
-            custom += 1
-            skipped.add(node)
-            continue
-        index_of[node] = len(segments)
-        segments.append(
+        index = len(segments)
+        index_of[node] = index
+        append(
             Segment(
                 name=tag,
                 raw_name=tag,
-                number=f"{len(segments) + 1:06d}",
+                number=f"{index + 1:06d}",
                 parent=index_of[parent],
                 fields=fields,
-                line=_line(node),
+                line=node.sourceline,  # type: ignore[arg-type]  # lxml-stubs: int | None
             )
         )
     if not control:
@@ -157,7 +160,8 @@ def _parse(stream: BinaryIO, source: str) -> Iterator[IDoc]:
             remove_pis=True,
         )
         for _event, element in context:
-            if element.getroottree().docinfo.doctype:
+            if count == 0 and element.getroottree().docinfo.doctype:
+                # A DOCTYPE the prolog check could not see (beyond its first 64 KiB).
                 raise AdapterError(source, "refused: the XML has a DOCTYPE", "line 1")
             idoc = _idoc_of(element, source)
             count += 1

@@ -10,6 +10,7 @@ needs to know which form the file had.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 import attrs
 
@@ -41,13 +42,15 @@ def segment_type(name: str, known: Mapping[str, object] | frozenset[str] = froze
     return candidate
 
 
-@attrs.frozen(slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One data segment with its fields as written (not stripped).
 
     ``number`` is the SEGNUM (six digits): the number the file gives, or for
     XML the running number in document order. ``parent`` is the index of the
     enclosing segment in :attr:`IDoc.segments`, None for top-level segments.
+
+    A named tuple rather than an attrs class: readers build one per segment,
+    and that construction is the largest cost of reading after the parser.
     """
 
     name: str

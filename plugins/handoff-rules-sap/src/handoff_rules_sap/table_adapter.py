@@ -96,20 +96,11 @@ class SapTableAdapter:
         return SniffResult(table.lower(), confidence) if table else None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        source = str(path)
         try:
-            opened = open_table(path)
-            table_cm = opened.__enter__()
+            with open_table(path) as (reader, _encoding):
+                yield from self._rows(path, reader)
         except OSError as exc:
-            raise AdapterError(source, f"cannot be read: {exc.strerror or exc}") from None
-        try:
-            reader, _encoding = table_cm
-            yield from self._rows(path, reader)
-        except BaseException as exc:
-            if not opened.__exit__(type(exc), exc, exc.__traceback__):
-                raise
-        else:
-            opened.__exit__(None, None, None)
+            raise AdapterError(str(path), f"cannot be read: {exc.strerror or exc}") from None
 
     def _rows(self, path: Path, reader: TableReader) -> Iterator[Fact | Reject]:
         source = str(path)
