@@ -44,25 +44,25 @@ def _load_strategies() -> ModuleType:
 
 
 S = _load_strategies()
-CASES_PER_PACK = 40
+CASES_PER_PACK = 50
 #: Counted across the run, so the test can show how many cases it compared.
 compared = {"cases": 0, "matches": 0}
 
 
 @settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(pack=S.packs(), drawn=st.lists(S.cases(), max_size=3), rng=st.randoms(use_true_random=False))
-def test_durable_and_reference_find_the_same_matches(pack, drawn, rng) -> None:
+@given(pack=S.packs(), rng=st.randoms(use_true_random=False))
+def test_durable_and_reference_find_the_same_matches(pack, rng) -> None:
     from handoff_rules.engine.durable_backend import DurableBackend
 
     name = S.ruleset_name(pack)
     durable = DurableBackend(name, pack)
     reference = ReferenceBackend(name, pack)
-    batch = drawn + [S.random_case(rng) for _ in range(CASES_PER_PACK)]
-    for rows in batch:
+    for _ in range(CASES_PER_PACK):
+        rows = S.random_case(rng)
         expected = canonical_matches(reference.matches(rows))
         assert canonical_matches(durable.matches(rows)) == expected, rows
         compared["cases"] += 1

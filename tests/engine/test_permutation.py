@@ -61,11 +61,15 @@ def _unpermuted(matches: list[Match], order: list[int]) -> list[Match]:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(pack=S.packs(), rng=st.randoms(use_true_random=False))
 def test_permuting_rows_never_changes_the_matches(pack, rng) -> None:
     for backend in _backends(pack):
-        for _ in range(15):
+        for _ in range(10):
             rows = S.random_case(rng)
             expected = canonical_matches(backend.matches(rows))
             for _ in range(3):

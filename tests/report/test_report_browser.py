@@ -172,3 +172,31 @@ def test_report_of_the_bundled_examples(chromium: str, tmp_path: Path) -> None:
     )
     assert shot.returncode == 0
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+APEX = Path("/work/shared/domain/samples/salesforce-apex-recipes")
+
+
+def test_apex_sample_strings_stay_text_in_the_browser(chromium: str, tmp_path: Path) -> None:
+    """``check`` over the real CRM sample: its hostile cells reach the report only as text."""
+    pytest.importorskip("handoff_rules_crm", reason="reads the sample with the CRM plugin")
+    from handoff_rules.cli.check_cmd import run_check, write_report
+
+    if not APEX.is_dir():
+        pytest.skip(f"the apex-recipes sample is not at {APEX}")
+    files = [APEX / name for name in ("Accounts.csv", "Contacts.csv", "Opportunities.csv")]
+    run = run_check(files, at=date(2024, 6, 10), engine="reference")
+    report = tmp_path / "apex.html"
+    with report.open("w", encoding="utf-8") as handle:
+        write_report(run, "html", handle)
+    html = report.read_text(encoding="utf-8")
+    assert "<img" not in html
+    result = _run(chromium, tmp_path / "profile", "--dump-dom", report.as_uri())
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    dom = lxml.html.document_fromstring(result.stdout.decode("utf-8"))
+    assert dom.xpath("//img | //script") == []
+    (count,) = dom.xpath('//*[@id="total-rejects"]')
+    assert count.text_content() == str(len(run.reject_list))
+    raw = [r.text_content() for r in dom.xpath('//tr[@class="reject"]/td[@class="raw"]')]
+    evil = "<img src=x onerror=alert('hi') />"
+    assert sum(evil in text for text in raw) == 2  # Opportunities.csv lines 9 and 28

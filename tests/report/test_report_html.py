@@ -287,3 +287,25 @@ def test_small_markup_is_escaped(value: str) -> None:
     )
     html = render_html([decision])
     assert f'<td class="message">{markupsafe.escape(value)}</td>' in html
+
+
+def test_rejects_are_listed_when_given(sample_run: Any) -> None:
+    from handoff_rules.facts import Reject
+
+    where = Provenance("sf-csv", "Opportunities.csv", "line 9", line=9)
+    reject = Reject("Amount has no currency", where, "opportunity", raw=sample_run.evil)
+    later = Reject("bad date", Provenance("sf-csv", "Opportunities.csv", "line 28", line=28))
+    html = render_html(sample_run.decisions, rejects=[later, reject])
+    doc = _doc(html)
+    assert _text(doc, "total-rejects") == "2"
+    rows = [[c.text_content() for c in r.xpath("./td")] for r in doc.xpath('//tr[@class="reject"]')]
+    assert rows == [
+        ["Opportunities.csv: line 9", "opportunity", "Amount has no currency", sample_run.evil],
+        ["Opportunities.csv: line 28", "", "bad date", ""],
+    ]
+    assert "<img" not in html
+
+
+def test_no_rejects_section_without_rejects(sample_run: Any) -> None:
+    doc = _doc(render_html(sample_run.decisions))
+    assert doc.xpath('//*[@id="rejects"] | //*[@id="total-rejects"]') == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import entry_points
 
 from handoff_rules.plugins import installed_adapters, make_plugin_manager
@@ -18,3 +19,16 @@ def test_found_by_the_default_plugin_manager() -> None:
     pm = make_plugin_manager()
     assert pm.get_plugin("example") is not None
     assert "example-slips" in [a.name for a in installed_adapters(pm)]
+
+
+def test_listed_by_the_adapters_command() -> None:
+    from click.testing import CliRunner
+
+    from handoff_rules.cli import cli
+
+    result = CliRunner().invoke(cli, ["adapters", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {entry["adapter"]: entry for entry in json.loads(result.output)}
+    slips = listed["example-slips"]
+    assert slips["plugin"] == "example (handoff-rules-example 0.1.0)"
+    assert [f["name"] for f in slips["formats"]] == ["release-slips"]

@@ -30,6 +30,7 @@ from handoff_rules.cases import Case, build_cases
 from handoff_rules.decision import Checkpoint, Decision, Outcome, Result, decisions_document
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.errors import HandoffError
+from handoff_rules.facts import Reject
 from handoff_rules.plugins import default_plugin_manager, installed_adapters
 from handoff_rules.policy.discovery import find_pack
 from handoff_rules.policy.pack import Pack
@@ -76,6 +77,7 @@ class CheckRun:
     exception_problems: tuple[dict[str, Any], ...] = ()
     notice: str | None = None
     case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
+    reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
     register: Any = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -168,6 +170,7 @@ def run_check(
         exception_problems=tuple(_unique(problems)),
         notice=evaluator.notice,
         case_list=caseset.cases,
+        reject_list=read.rejects,
         register=register,
     )
 
@@ -303,7 +306,12 @@ def write_report(run: CheckRun, fmt: str, out: TextIO) -> None:
         title = f"handoff-rules: {run.pack.name} {run.pack.version} at {run.at.isoformat()}"
         out.write(
             render_html(
-                run.decisions, cases=run.case_list, exceptions=run.register, title=title, at=run.at
+                run.decisions,
+                cases=run.case_list,
+                exceptions=run.register,
+                rejects=run.reject_list,
+                title=title,
+                at=run.at,
             )
         )
     else:

@@ -27,7 +27,7 @@ import jinja2
 
 from handoff_rules.cases import Case, CaseSet
 from handoff_rules.decision import Checkpoint, Decision, Finding, Outcome, Result
-from handoff_rules.facts import Fact, Provenance
+from handoff_rules.facts import Fact, Provenance, Reject
 from handoff_rules.model import Order, to_dict
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision
 
@@ -163,6 +163,8 @@ class ReportView:
     has_register: bool
     expiring_within: int
     charts: tuple[Chart, ...]
+    rejects: tuple[Reject, ...] | None
+    """Input records that became no fact, when the caller passed them."""
 
 
 def _format_value(value: object) -> str:
@@ -305,11 +307,17 @@ def _sort_key(view: DecisionView) -> tuple[str, str]:
     return (view.decision.case, view.decision.checkpoint.value)
 
 
+def _reject_key(reject: Reject) -> tuple[str, int, str]:
+    where = reject.provenance
+    return (where.source, where.line or 0, where.location)
+
+
 def build_view(
     decisions: Iterable[Decision],
     *,
     cases: Iterable[Case] | CaseSet | None = None,
     exceptions: ExceptionRegister | None = None,
+    rejects: Iterable[Reject] | None = None,
     title: str = DEFAULT_TITLE,
     at: date | None = None,
     expiring_within: int = EXPIRING_WITHIN_DAYS,
@@ -368,6 +376,7 @@ def build_view(
             bar_chart("chart-salespeople", "Waivers per salesperson", per_salesperson),
             bar_chart("chart-approvers", "Waivers per approver", per_approver),
         ),
+        rejects=None if rejects is None else tuple(sorted(rejects, key=_reject_key)),
     )
 
 
@@ -389,6 +398,7 @@ def render_html(
     *,
     cases: Iterable[Case] | CaseSet | None = None,
     exceptions: ExceptionRegister | None = None,
+    rejects: Iterable[Reject] | None = None,
     title: str = DEFAULT_TITLE,
     at: date | None = None,
     expiring_within: int = EXPIRING_WITHIN_DAYS,
@@ -400,6 +410,8 @@ def render_html(
         each source row's content and the salesperson (the order's owner)
     :param exceptions: the exception register the run used; with it the report
         lists approvers and the exceptions used, unused and expiring
+    :param rejects: the input records that became no fact; with them the report
+        lists each one with its file, line and reason
     :param title: the page heading
     :param at: the date "unused" and "expiring" are judged on (default: the
         latest decision date)
@@ -409,6 +421,7 @@ def render_html(
         decisions,
         cases=cases,
         exceptions=exceptions,
+        rejects=rejects,
         title=title,
         at=at,
         expiring_within=expiring_within,
