@@ -231,3 +231,13 @@ def test_positive_joins_bind_distinct_rows_in_clause_order() -> None:
         Match("PAIR-1", 0, 0, (1, 2)),
         Match("PAIR-1", 0, 1, (0, 2)),
     ]
+
+
+def test_a_rule_the_driver_refuses_is_reported_with_the_pack_rule_id() -> None:
+    from handoff_rules.engine.compile_durable import DurableCompileError
+    from handoff_rules.engine.durable_backend import DurableBackend
+
+    joins = tuple(Join(f"j{i}", "b") for i in range(durable_driver.MAX_CONDITIONS_PER_RULE))
+    rule = RuleIR(id="LONG-1", subject="a", violations=(Clause(joins=joins),))
+    with pytest.raises(DurableCompileError, match=r"rule 'LONG-1'.*at most"):
+        DurableBackend(_name("long"), [rule])

@@ -52,7 +52,8 @@ class DurableBackend:
         try:
             self._ruleset = CompiledRuleset(ruleset_name, self.program.rules)
         except RulesetShapeError as error:
-            rule = self.program.clauses[error.rule].rule if error.rule else None
+            clause = self.program.clauses.get(error.rule or "")
+            rule = clause.rule if clause is not None else None
             raise DurableCompileError(ruleset_name, rule, error.reason) from error
         self._projection: dict[FlatValue, tuple[str, ...]] = {
             fact_type: keys for fact_type, keys in self.program.projection.items()
