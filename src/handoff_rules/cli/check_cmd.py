@@ -15,6 +15,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -124,8 +125,14 @@ def run_check(
     exceptions: Path | None = None,
     engine: str | None = None,
     today: date | None = None,
+    audit_log: Path | None = None,
 ) -> CheckRun:
-    """Read, build cases, evaluate, apply exceptions and call decision sinks."""
+    """Read, build cases, evaluate, apply exceptions, log and call decision sinks.
+
+    With ``audit_log`` every final decision is appended to that hash-chained
+    log, and exception use bounds count the uses the log already records, so a
+    single-use exception stays used up across runs.
+    """
     at_given = at is not None
     when = at if at is not None else (today or date.today())
     pm = default_plugin_manager()
@@ -141,16 +148,35 @@ def run_check(
     decisions: list[Decision] = []
     used: set[str] = set()
     problems: list[dict[str, Any]] = []
-    for case in caseset.cases:
-        for decision in evaluator.evaluate(case, when, wanted):
-            final = decision
-            if waivers is not None:
-                outcome = waivers.apply_exceptions(decision, case, pack, register, when)
-                final = outcome.decision
-                used.update(outcome.used)
-                problems.extend(_problem(p) for p in outcome.problems)
-            _sink(pm, final, case)
-            decisions.append(final)
+    with ExitStack() as stack:
+        writer = None
+        if audit_log is not None:
+            from handoff_rules.audit import AuditLog
+            from handoff_rules.policy.exceptions import ExceptionRegister
+
+            log = AuditLog(audit_log)
+            register = (register or ExceptionRegister()).with_ledger(log.use_ledger())
+            writer = stack.enter_context(log.session())
+        for case in caseset.cases:
+            for decision in evaluator.evaluate(case, when, wanted):
+                final, case_problems = decision, ()
+                if waivers is not None:
+                    outcome = waivers.apply_exceptions(decision, case, pack, register, when)
+                    final, case_problems = outcome.decision, outcome.problems
+                    used.update(outcome.used)
+                    problems.extend(_problem(p) for p in outcome.problems)
+                if writer is not None:
+                    assert register is not None  # set together with the writer above
+                    writer.append(
+                        final,
+                        case,
+                        pack,
+                        register,
+                        engine=evaluator.backend,
+                        problems=case_problems,
+                    )
+                _sink(pm, final, case)
+                decisions.append(final)
     unused: list[str] = []
     if waivers is not None:
         unused = sorted(_key(r) for r in waivers.unused_exceptions(register, used, when))
@@ -354,6 +380,11 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     help="Rule engine (default: durable where it runs, else reference).",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option(
+    "--audit-log",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append every decision to this hash-chained audit log (created if missing).",
+)
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
@@ -363,6 +394,7 @@ def check(
     fmt: str,
     engine: str | None,
     output: Path | None,
+    audit_log: Path | None,
 ) -> None:
     """Evaluate a policy pack over export INPUTs (files or directories).
 
@@ -375,6 +407,7 @@ def check(
         at=at,
         exceptions=exceptions,
         engine=engine,
+        audit_log=audit_log,
     )
     if run.notice:
         click.echo(f"note: {run.notice}", err=True)
