@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,23 +45,6 @@ def documented_commands(page: Path) -> list[list[str]]:
     return commands
 
 
-def _write_audit_log(path: Path) -> None:
-    """The log the compliance guide's doctest writes, for the commands that read it."""
-    from handoff_rules.audit import AuditLog
-    from handoff_rules.cli.check_cmd import run_check
-
-    run = run_check(
-        [ROOT / "examples" / "exports"],
-        exceptions=ROOT / "examples" / "exceptions.yaml",
-        at=date(2024, 6, 10),
-        engine="reference",
-    )
-    cases = {case.id: case for case in run.case_list}
-    with AuditLog(path).session() as writer:
-        for decision in run.decisions:
-            writer.append(decision, cases[decision.case], run.pack, run.register, engine=run.engine)
-
-
 @pytest.mark.parametrize("page", [p for p in PAGES if documented_commands(p)], ids=lambda p: p.name)
 def test_documented_commands_run(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -71,8 +53,6 @@ def test_documented_commands_run(
     for name in ("examples", "plugins"):
         (tmp_path / name).symlink_to(ROOT / name)
     commands = documented_commands(page)
-    if any("decisions.jsonl" in args for args in commands):
-        _write_audit_log(tmp_path / "decisions.jsonl")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     for args in commands:

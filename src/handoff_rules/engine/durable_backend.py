@@ -55,9 +55,8 @@ class DurableBackend:
             clause = self.program.clauses.get(error.rule or "")
             rule = clause.rule if clause is not None else None
             raise DurableCompileError(ruleset_name, rule, error.reason) from error
-        self._projection: dict[FlatValue, tuple[str, ...]] = {
-            fact_type: keys for fact_type, keys in self.program.projection.items()
-        }
+        # Keyed by the row's "t" value as it comes (typed int | str in flat rows).
+        self._projection: dict[FlatValue, tuple[str, ...]] = dict(self.program.projection.items())
         self._clauses = self.program.clauses
 
     def matches(self, rows: Sequence[Mapping[str, FlatValue]]) -> list[Match]:
