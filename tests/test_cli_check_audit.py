@@ -9,24 +9,27 @@ import pytest
 
 from handoff_rules.audit import AuditLog
 from handoff_rules.cli import main
+from handoff_rules.decision import Decision
+from handoff_rules.hooks import hookimpl
+from handoff_rules.plugins import default_plugin_manager
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = ROOT / "examples" / "exports"
 EXCEPTIONS = ROOT / "examples" / "exceptions.yaml"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     try:
         main([*args])
         code = 0
     except SystemExit as exit_:
         code = int(exit_.code or 0)
-    out, _err = capsys.readouterr()
-    return code, out
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def check(capsys: pytest.CaptureFixture[str], log: Path) -> dict[str, object]:
-    code, out = run(
+    code, out, _err = run(
         capsys,
         "check",
         str(EXPORTS),
@@ -65,7 +68,7 @@ def test_two_runs_append_every_decision_to_one_intact_chain(
     # the waiver of order 4715 holds in the second run too.
     assert first["exceptions"] == second["exceptions"]
 
-    code, out = run(capsys, "audit", "replay", str(log_path))
+    code, out, _err = run(capsys, "audit", "replay", str(log_path))
     assert code == 0, out
     assert f"{len(records)} of {len(records)}" in out
 
@@ -80,6 +83,30 @@ def test_an_edited_logged_decision_is_named_by_verify(
     assert '"outcome":"block"' in lines[2]
     log_path.write_text("".join(lines), "utf-8")
 
-    code, out = run(capsys, "audit", "verify", str(log_path))
+    code, out, _err = run(capsys, "audit", "verify", str(log_path))
     assert code == 1
     assert ":3:" in out or "line 3" in out
+
+
+class _FailingSink:
+    """A decision sink whose backend is down."""
+
+    @hookimpl
+    def handoff_rules_decision(self, decision: Decision) -> None:
+        raise ConnectionError(f"ticket system unreachable for case {decision.case}")
+
+
+def test_a_failing_decision_sink_stops_the_run_naming_its_plugin(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sink = _FailingSink()
+    pm = default_plugin_manager()
+    pm.register(sink, name="ticket-sink")
+    try:
+        code, _out, err = run(capsys, "check", str(EXPORTS), "--at", "2024-06-04")
+    finally:
+        pm.unregister(sink)
+    assert code == 2
+    assert "ticket-sink" in err
+    assert "ticket system unreachable" in err
+    assert "Traceback" not in err

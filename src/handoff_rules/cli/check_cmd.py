@@ -28,6 +28,7 @@ from rich.table import Table
 
 from handoff_rules.adapters.registry import read_files
 from handoff_rules.cases import Case, build_cases
+from handoff_rules.cli.progress import track
 from handoff_rules.decision import Checkpoint, Decision, Outcome, Result, decisions_document
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.errors import HandoffError
@@ -157,7 +158,7 @@ def run_check(
             log = AuditLog(audit_log)
             register = (register or ExceptionRegister()).with_ledger(log.use_ledger())
             writer = stack.enter_context(log.session())
-        for case in caseset.cases:
+        for case in track(caseset.cases, "Evaluating"):
             for decision in evaluator.evaluate(case, when, wanted):
                 final, case_problems = decision, ()
                 if waivers is not None:
@@ -201,8 +202,21 @@ def run_check(
     )
 
 
+class DecisionSinkError(HandoffError):
+    """A plugin's decision sink failed: the run stops rather than lose decisions."""
+
+
 def _sink(pm: Any, decision: Decision, case: Case) -> None:
-    pm.hook.handoff_rules_decision(decision=decision, case=case)
+    """Hand the decision to every sink, one by one, so a failure names its plugin."""
+    arguments = {"decision": decision, "case": case}
+    for impl in reversed(pm.hook.handoff_rules_decision.get_hookimpls()):
+        try:
+            impl.function(**{name: arguments[name] for name in impl.argnames})
+        except Exception as exc:
+            raise DecisionSinkError(
+                f"decision sink of plugin {impl.plugin_name!r} failed on case {decision.case} "
+                f"at {decision.checkpoint.value}: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def _key(item: object) -> str:
