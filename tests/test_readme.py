@@ -1,0 +1,43 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from handoff_rules.cli import main
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    (code,) = _blocks("python")
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+
+
+def test_quickstart_main_job_blocks_and_waives(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install_and_check = _blocks("console")[0].strip()
+    _install, check = install_and_check.split(" && ")
+    argv = shlex.split(check)
+    assert argv[0] == "handoff-rules"
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv[1:])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1
+    for claim in ("block", "warn", "allow", "waived by EX-2024-007@1", "write_off"):
+        assert claim in out
+    assert "EX-2024-005@1 expired" in out
+    assert "approved by its own requester" in out
+    assert "unused EX-2024-010@1" in out
