@@ -301,7 +301,7 @@ def _opportunity(
             name="Deal",
             account_id=party_id,
             is_won=True,
-            amount=Money.from_minor(amount, currency),
+            amount=Money.from_minor(amount, currency if b.chance(0.9) else "EUR"),
             payment_terms=b.rng.choice(("NT30", "NT30", "NT60", None)),
             payment_days=b.rng.choice((30, 30, 60, None)),
             discount_pct=Decimal(b.rng.choice((0, 2, 5))),

@@ -66,15 +66,17 @@ def test_orders_that_differ_from_the_won_opportunity_are_blocked_at_h1(
         Result.PASS
     }
 
-    # A different amount: blocked, naming the ERP order and the CRM deal and both rows.
+    # An amount 10 % off the won one (the pack allows 1.0 %): blocked by SAL-CRM-004, naming
+    # the ERP order and the CRM deal and both rows; the currency check (SAL-CRM-002) passes.
     amount = failed("5000002")
-    assert set(amount) == {"SAL-CRM-002"}
-    (finding,) = amount["SAL-CRM-002"]
-    assert "ERP order 5000002 has net value 4400.00 EUR" in finding.message
-    assert (
-        "won opportunity 006A00000000002AAA (Cobalt seals) was won at 4000.00 EUR"
-        in finding.message
+    assert set(amount) == {"SAL-CRM-004"}
+    (finding,) = amount["SAL-CRM-004"]
+    assert finding.message == (
+        f"ERP order 5000002 ({orders_yaml} lines 7-9) has net value 4400 EUR, 10 % off the "
+        f"4000 EUR of won opportunity 006A00000000002AAA ({opportunity_csv} line 3); at most "
+        "1.0 % is allowed"
     )
+    assert finding.subject == "006A00000000002AAA->5000002"
     places = {(p.source, p.line) for p in finding.sources}
     assert (opportunity_csv, 3) in places  # the opportunity's CSV row
     assert any(source == orders_yaml for source, _line in places)  # the order's YAML record

@@ -85,7 +85,8 @@ def _show(field: FlatField, row: Row) -> str:
     if field.kind is FieldKind.BOOL:
         return "yes" if value else "no"
     if field.kind is FieldKind.DECIMAL and isinstance(value, int):
-        return str((Decimal(value) / DECIMAL_SCALE).normalize())
+        # trailing zeros go (12.5, not 12.5000), but never into exponent form (10, not 1E+1)
+        return format((Decimal(value) / DECIMAL_SCALE).normalize(), "f")
     return str(value)
 
 

@@ -24,7 +24,9 @@ nested attrs ``f.g``       ``f__g`` (PoA terms, ID document)
 tuple ``f``                ``f__count`` (``int``); items are not matched by rules
 =========================  ===============================================================
 
-Special keys: the model field ``id`` becomes ``id_`` (the driver owns ``id``);
+Special keys: the model field ``id`` becomes ``id_`` (the driver owns ``id``), and so
+does a computed ``id`` property (an order line's ``4711/1``, a link's ``OPP-1->4711``,
+a template's ``T1@2``), so that findings about such facts name them;
 a counterparty also gets ``legal_id__scheme``, ``legal_id__value`` (normalised
 when valid, else as written), ``legal_id__valid`` (1/0) and
 ``legal_id__expected_scheme`` (the scheme its country requires, when known).
@@ -186,8 +188,16 @@ def _choices(hint: Any) -> tuple[str, ...]:
     return ()
 
 
+def _has_id_property(cls: type) -> bool:
+    """Whether ``cls`` computes its ``id`` (a property) instead of storing it in a field."""
+    return isinstance(getattr(cls, "id", None), property)
+
+
 def _schema_of(cls: type, prefix: tuple[str, ...]) -> list[FlatField]:
     result: list[FlatField] = []
+    if _has_id_property(cls):
+        path = (*prefix, "id")
+        result.append(FlatField(".".join(path), FieldKind.TEXT, flat_key(path)))
     hints = typing.get_type_hints(cls)
     for field in attrs.fields(cls):
         path = (*prefix, field.name)
@@ -261,6 +271,8 @@ class _Nested:
 @cache
 def _plan(cls: type) -> _Plan:
     plan: _Plan = []
+    if _has_id_property(cls):
+        plan.append(("id", flat_key(("id",)), FieldKind.TEXT))
     hints = typing.get_type_hints(cls)
     for field in attrs.fields(cls):
         kind = _kind_of(hints[field.name])
