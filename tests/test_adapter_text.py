@@ -6,7 +6,7 @@ import codecs
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from handoff_rules.adapters.text import (
@@ -110,6 +110,9 @@ def test_utf8_text_always_reads_back(text: str) -> None:
 @given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГД ,.;0123456789", min_size=1))
 def test_cyrillic_cp1251_text_is_read_as_cp1251(text: str) -> None:
     data = text.encode("cp1251")
+    # "юя" in cp1251 is FE FF, byte for byte the UTF-16 BE byte-order mark, and
+    # a byte-order mark wins (documented); such texts are not cp1251 evidence.
+    assume(not data.startswith((codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)))
     decoded, _ = decode(data)
     try:
         data.decode("utf-8")
