@@ -330,7 +330,7 @@ def test_sentinel_closes_every_pattern_that_computes_across_facts() -> None:
     }
     ruleset = CompiledRuleset(unique(), rules)
     conditions = json.loads(ruleset.engine_json)["r"]["all"]
-    sentinel = {"$neq": {"id": {"$eval": "id"}}}
+    sentinel = {"$neq": {"t": {"$eval": "t"}}}
     assert conditions[0] == {"$eval": {"t": "$eval"}}
     assert conditions[1] == rules["r"]["all"][0]
     for condition in conditions[2:]:

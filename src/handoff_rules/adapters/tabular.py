@@ -225,46 +225,78 @@ class TableReader:
             raise AdapterError(source, "empty file: no header line")
 
     def _rows(self) -> Iterator[Row]:
-        """Raw records with line numbers; quoting errors become rows with a problem."""
+        """Raw records with line numbers; quoting errors become rows with a problem.
+
+        ``csv`` counts the physical lines it consumed (``line_num``), so a record
+        starts one line after the previous record ended; nothing is re-scanned.
+        """
+        reader = self._reader
+        offset = self._offset
         while True:
-            start = self._offset + self._previous_end + 1
+            start = offset + self._previous_end + 1
             try:
-                cells = next(self._reader)
+                cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                end = self._offset + self._reader.line_num
-                self._previous_end = self._reader.line_num
-                message = str(exc)
-                if message == "unexpected end of data":
-                    message = "a quoted field is never closed (it runs to the end of the file)"
-                yield Row(line=start, end_line=end, values={}, cells=(), problem=message)
+                self._previous_end = reader.line_num
+                yield _broken_row(start, offset + reader.line_num, exc)
                 continue
-            end = self._offset + self._reader.line_num
-            self._previous_end = self._reader.line_num
-            if not cells:
-                continue  # a blank line
-            yield Row(line=start, end_line=end, values={}, cells=tuple(cells))
+            self._previous_end = reader.line_num
+            if cells:  # a blank line is no record
+                yield Row(
+                    line=start, end_line=offset + reader.line_num, values={}, cells=tuple(cells)
+                )
 
     def __iter__(self) -> Iterator[Row]:
-        width = len(self.header)
-        for row in self._rows():
-            if row.problem is not None:
-                yield row
+        # One loop, one Row per record: this runs once per line of every tabular
+        # export, so the shape checks are inlined rather than layered on _rows.
+        header = self.header
+        width = len(header)
+        reader = self._reader
+        offset = self._offset
+        while True:
+            start = offset + self._previous_end + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                self._previous_end = reader.line_num
+                yield _broken_row(start, offset + reader.line_num, exc)
                 continue
-            cells = row.cells
-            values = dict(zip(self.header, cells, strict=False))
-            problem = None
-            extra: tuple[str, ...] = ()
-            if len(cells) < width:
-                for name in self.header[len(cells) :]:
-                    values[name] = ""
-                problem = f"{len(cells)} cells, the header has {width}"
-            elif len(cells) > width:
-                extra = cells[width:]
-                if any(cell.strip() for cell in extra):
-                    problem = f"{len(cells)} cells, the header has {width}"
-            yield attrs.evolve(row, values=values, extra=extra, problem=problem)
+            end = self._previous_end = reader.line_num
+            if not cells:
+                continue  # a blank line is no record
+            if len(cells) == width:
+                yield Row(start, offset + end, dict(zip(header, cells, strict=False)), tuple(cells))
+            else:
+                yield _misshapen_row(header, start, offset + end, tuple(cells))
+
+
+def _broken_row(start: int, end: int, exc: csv.Error) -> Row:
+    """A record ``csv`` could not parse (broken quoting), as a row with a problem."""
+    message = str(exc)
+    if message == "unexpected end of data":
+        message = "a quoted field is never closed (it runs to the end of the file)"
+    return Row(line=start, end_line=end, values={}, cells=(), problem=message)
+
+
+def _misshapen_row(header: tuple[str, ...], start: int, end: int, cells: tuple[str, ...]) -> Row:
+    """A record with fewer or more cells than the header: short rows are padded with ''."""
+    width = len(header)
+    values = dict(zip(header, cells, strict=False))
+    problem = None
+    extra: tuple[str, ...] = ()
+    if len(cells) < width:
+        for name in header[len(cells) :]:
+            values[name] = ""
+        problem = f"{len(cells)} cells, the header has {width}"
+    else:
+        extra = cells[width:]
+        if any(cell.strip() for cell in extra):
+            problem = f"{len(cells)} cells, the header has {width}"
+    return Row(start, end, values, cells, extra, problem)
 
 
 @contextmanager

@@ -49,9 +49,16 @@ DEFAULT_DATE_FORMATS: Final = ("%Y-%m-%d",)
 # Spaces used as thousands separators: plain, no-break, narrow no-break, thin.
 _GROUP_SPACES: Final = " \u00a0\u202f\u2009"
 _APOSTROPHES: Final = "'\u2019"
+_GROUP_MARKS: Final = _GROUP_SPACES + _APOSTROPHES
 _SCIENTIFIC: Final = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)[eE][+-]?\d+")
 _LITERAL: Final = re.compile(r"\d+(\.\d*)?|\.\d+")
 _GROUPED: Final = re.compile(r"\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*")
+# For an ASCII body the character checks of parse_decimal reduce to these two patterns
+# (str.isdigit also admits non-ASCII digits, so other bodies take the general checks).
+_ASCII_NUMBER_CHARS: Final = re.compile(r"[0-9.,' ]*")
+_ASCII_DIGIT: Final = re.compile(r"[0-9]")
+#: What most cells hold: unsigned ASCII digits, maybe a point and decimals. Read directly.
+_PLAIN_UNSIGNED: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def is_null(value: str | None, nulls: Iterable[str] = DEFAULT_NULLS) -> bool:
@@ -79,7 +86,7 @@ def _split_sign(text: str) -> tuple[bool, str]:
 
 def _normalise_separators(body: str, decimal_sep: str | None) -> str:
     """Turn the digits-and-separators ``body`` into a Decimal literal with a ``.`` point."""
-    for space in _GROUP_SPACES + _APOSTROPHES:
+    for space in _GROUP_MARKS:
         if space in body:
             groups = body.split(space)
             head, *rest = groups
@@ -138,6 +145,8 @@ def parse_decimal(text: str, *, decimal_sep: str | None = None) -> Decimal:
     stripped = text.strip(" \t\r\n" + _GROUP_SPACES)
     if not stripped:
         raise ValueParseError("expected a number, got an empty cell")
+    if _PLAIN_UNSIGNED.fullmatch(stripped) and (decimal_sep != "," or "." not in stripped):
+        return Decimal(stripped)  # what the general path below makes of it, without the checks
     try:
         negative, body = _split_sign(stripped)
         if not body:
@@ -145,10 +154,16 @@ def parse_decimal(text: str, *, decimal_sep: str | None = None) -> Decimal:
         if _SCIENTIFIC.fullmatch(body):
             literal = body.replace(",", ".")
         else:
-            if not all(ch.isdigit() or ch in ".," + _GROUP_SPACES + _APOSTROPHES for ch in body):
-                raise ValueParseError("unexpected characters")
-            if not any(ch.isdigit() for ch in body):
-                raise ValueParseError("no digits")
+            if body.isascii():
+                if not _ASCII_NUMBER_CHARS.fullmatch(body):
+                    raise ValueParseError("unexpected characters")
+                if not _ASCII_DIGIT.search(body):
+                    raise ValueParseError("no digits")
+            else:
+                if not all(ch.isdigit() or ch in ".," + _GROUP_MARKS for ch in body):
+                    raise ValueParseError("unexpected characters")
+                if not any(ch.isdigit() for ch in body):
+                    raise ValueParseError("no digits")
             literal = _normalise_separators(body, decimal_sep)
             if not _LITERAL.fullmatch(literal):
                 raise ValueParseError("unexpected characters")

@@ -42,7 +42,7 @@ SIGSEGV: float written with an exponent        :class:`FactValueError` for float
 (``1e-05``) in a fact; error 204 in a rule     has an exponent; :class:`RulesetShapeError` for
                                                such rule constants
 SIGSEGV (heap-layout dependent): last          an always-true join to the trigger,
-non-equality join of an ``$and`` is false      ``{"$neq": {"id": {"$eval": "id"}}}``, closes
+non-equality join of an ``$and`` is false      ``{"$neq": {"t": {"$eval": "t"}}}``, closes
                                                every pattern that reads another fact or
                                                computes (joins, ``$m``, arithmetic); such
                                                a pattern is wrapped in ``$and`` if needed
@@ -62,6 +62,11 @@ when one fact matches nothing                  a type no pattern names are not s
 negative ``pri`` wraps; ``count`` drops the    refused
 last batch; top-level ``any`` fires per
 alternative combination
+wrong result, depending on heap history: a     no join reads ``id`` or ``sid``: rules may not
+stored fact's ``id`` and ``sid`` point into    name them, and the sentinel join above compares
+the JSON text passed to ``assert_facts``,      the fact type ``t``, which the engine copies
+freed when that call returns, so a later join  with the fact
+on them reads stale memory
 ``Could not create ruleset`` after 255 rules   at most 254 rules per ruleset
 on one alpha node
 a ruleset name cannot be registered twice;     one engine ruleset per name per process; the
@@ -551,9 +556,14 @@ def _type_test(expression: object) -> str | None:
 
 
 def _with_sentinel(pattern: dict[str, Any]) -> dict[str, Any]:
-    # Trigger id -1, fact ids >= 0: always true, and a non-equality join, so the
-    # engine's short-circuit scan after a false join stops inside the group.
-    sentinel = {"$neq": {"id": {TRIGGER_ALIAS: "id"}}}
+    # Always true (fact types never start with "$", the trigger's is "$eval", so the
+    # first bytes differ) and a non-equality join, so the engine's short-circuit scan
+    # after a false join stops inside the group. It compares "t", never "id": the
+    # engine leaves "id" and "sid" of a stored fact pointing into the JSON text passed
+    # to assert_facts, freed when that call returns, so a later join on "id" reads
+    # whatever that memory holds by then (the former {"$neq": {"id": {"$eval": "id"}}}
+    # came out false, and dropped a match, once that memory happened to hold "-1").
+    sentinel = {"$neq": {"t": {TRIGGER_ALIAS: "t"}}}
     ((operator, operand),) = pattern.items()
     items = list(operand) if operator == "$and" else [pattern]
     return {"$and": [*items, sentinel]}

@@ -28,7 +28,6 @@ from handoff_rules_sap.fields import FieldProblem
 from handoff_rules_sap.tables import (
     TABLES,
     RowValues,
-    TableSpec,
     field_name,
     key_text,
     rows_to_facts,
@@ -125,35 +124,33 @@ class SapTableAdapter:
                 f"(has: {', '.join(headers[:30])})",
                 f"line {reader.header_line}",
             )
+        name, version, fact_type = self.name, self.version, spec.fact_type
         for row in reader:
+            location = row.location
+            if row.problem is None:
+                values = RowValues(columns, row.values)
+                try:
+                    facts = rows_to_facts(spec, values)
+                except (FieldProblem, ValueError, ArithmeticError) as exc:
+                    problem = f"{spec.name}: {exc}"
+                else:
+                    keyed = Provenance(
+                        adapter=name,
+                        source=source,
+                        location=f"{location} ({spec.name} {key_text(spec, values)})",
+                        adapter_version=version,
+                        line=row.line,
+                    )
+                    for data in facts:
+                        yield Fact(data, keyed)
+                    continue
+            else:
+                problem = row.problem
             provenance = Provenance(
-                adapter=self.name,
+                adapter=name,
                 source=source,
-                location=row.location,
-                adapter_version=self.version,
+                location=location,
+                adapter_version=version,
                 line=row.line,
             )
-            if row.problem is not None:
-                yield Reject(row.problem, provenance, type=spec.fact_type, raw=row.raw())
-                continue
-            values = RowValues(columns, row.values)
-            yield from _row_facts(spec, values, provenance, row.raw())
-
-
-def _row_facts(
-    spec: TableSpec, values: RowValues, provenance: Provenance, raw: str
-) -> Iterator[Fact | Reject]:
-    try:
-        facts = rows_to_facts(spec, values)
-    except (FieldProblem, ValueError, ArithmeticError) as exc:
-        yield Reject(f"{spec.name}: {exc}", provenance, type=spec.fact_type, raw=raw)
-        return
-    keyed = Provenance(
-        adapter=provenance.adapter,
-        source=provenance.source,
-        location=f"{provenance.location} ({spec.name} {key_text(spec, values)})",
-        adapter_version=provenance.adapter_version,
-        line=provenance.line,
-    )
-    for data in facts:
-        yield Fact(data, keyed)
+            yield Reject(problem, provenance, type=fact_type, raw=row.raw())

@@ -82,19 +82,19 @@ CATEGORY_NAMES: Final = {
 
 
 class RowValues:
-    """One row's cells by SAP field name, stripped; a column the file lacks reads as ''."""
+    """One row's cells by SAP field name, stripped; a column the file lacks reads as ''.
 
-    __slots__ = ("_cells", "_columns")
+    The cells are stripped once, when the row is made, because a mapper asks for
+    most fields more than once.
+    """
+
+    __slots__ = ("_values",)
 
     def __init__(self, columns: Mapping[str, str], cells: Mapping[str, str]) -> None:
-        self._columns = columns
-        self._cells = cells
+        self._values = {field: cells.get(column, "").strip() for field, column in columns.items()}
 
     def __call__(self, field: str) -> str:
-        column = self._columns.get(field)
-        if column is None:
-            return ""
-        return self._cells.get(column, "").strip()
+        return self._values.get(field, "")
 
 
 Mapper = Callable[[RowValues], list[FactData]]
