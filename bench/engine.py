@@ -27,15 +27,14 @@ Runs of 2026-11-23 on a loaded machine (load average ~5 on 2 cores from other
 test runs), so absolute rates are low; both backends ran interleaved and
 shared the load alike:
 
-* ``--cases 20000`` (both backends): durable evaluate 337 cases/s, match
-  1 156 cases/s; reference evaluate 401 cases/s, match 1 509 cases/s; ratio
-  durable/reference 0.84 (evaluate), 0.77 (match). RSS 62.9 / 62.9 / 63.1 MB
-  at 10 / 50 / 100 %, peak 62.9 MB. 100 000 decisions per backend,
-  **1 mismatch** (case 19985 of seed 20240301, after cases 0-19984 in the same
-  process: durable missed ACC-ID-001's ``legal_id.scheme !=
-  legal_id.expected_scheme``; the same rows evaluated alone give the right
-  match 20 000 times out of 20 000): a history-dependent wrong result of the
-  engine, not yet guarded.
+* ``--cases 20000`` (both backends), after the sentinel fix of the durable
+  driver: durable evaluate 386 cases/s, match 1 120 cases/s; reference
+  evaluate 430 cases/s, match 1 673 cases/s; ratio durable/reference 0.90
+  (evaluate), 0.67 (match). RSS 62.9 / 63.2 / 63.4 MB at 10 / 50 / 100 %.
+  100 000 decisions per backend, 0 mismatches. (Before that fix the same run
+  found 1 mismatch, case 19985: the driver's old sentinel join compared fact
+  ids, which the engine reads from the caller's already freed JSON text; see
+  ``tests/engine/test_durable_history.py``.)
 * ``--cases 1000000 --engines durable --match-only 20000``: 1 000 000
   evaluations, no crash, 5 311 819 matches, RSS 200.0 / 200.0 / 200.0 MB at
   10 / 50 / 100 % (peak 200.1 MB; the 20 000 flattened cases held in memory
