@@ -27,6 +27,10 @@ Runs of 2026-11-23 on a loaded machine (load average ~5 on 2 cores from other
 test runs), so absolute rates are low; both backends ran interleaved and
 shared the load alike:
 
+* ``--cases 20000`` (both backends) at load average 1.1-1.8: durable evaluate
+  560 cases/s, match 1 821 cases/s; reference evaluate 668 cases/s, match
+  2 447 cases/s; ratio 0.84 (evaluate), 0.74 (match); RSS 63.3 / 63.3 /
+  63.5 MB at 10 / 50 / 100 %; 100 000 decisions per backend, 0 mismatches.
 * ``--cases 20000`` (both backends), after the sentinel fix of the durable
   driver: durable evaluate 386 cases/s, match 1 120 cases/s; reference
   evaluate 430 cases/s, match 1 673 cases/s; ratio durable/reference 0.90

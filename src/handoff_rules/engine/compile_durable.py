@@ -324,4 +324,3 @@ def compile_program(ruleset: str, rules: Sequence[RuleIR]) -> DurableProgram:
         clauses=MappingProxyType(clauses),
         projection=MappingProxyType(_projection(rules)),
     )
-
