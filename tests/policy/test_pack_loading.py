@@ -267,3 +267,10 @@ def test_find_pack_by_name_path_and_pin(tmp_path: Path) -> None:
     assert find_pack(str(copy), date(2024, 6, 1), pm).digest == load_pack(DEFAULT).digest
     with pytest.raises(PackError, match="no pack named 'nope'"):
         find_pack("nope", date(2024, 6, 1), pm)
+
+
+def test_an_unknown_key_with_a_block_value_is_reported_on_the_key_line(tmp_path: Path) -> None:
+    # The value of "rulez" starts on the next line; the person looks for the key.
+    header = HEADER + "rulez:\n  - id: X\n"
+    key_line = header.splitlines().index("rulez:") + 1
+    assert f"pack.yaml:{key_line}: unknown key 'rulez'" in error_of(tmp_path, header=header)

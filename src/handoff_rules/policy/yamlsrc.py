@@ -30,6 +30,9 @@ class Y:
     value: Any  # dict[str, Y] | list[Y] | scalar
     file: str
     line: int
+    #: For a mapping: the line of each key, which is where a person looks for a
+    #: misspelt key (a block value starts on the line after its key).
+    key_lines: dict[str, int] = attrs.field(factory=dict, eq=False, repr=False)
 
     def where(self) -> str:
         return f"{self.file}:{self.line}"
@@ -79,8 +82,9 @@ class Y:
         items = self.mapping(what)
         for key, node in items.items():
             if key not in allowed:
+                line = self.key_lines.get(key, node.line)
                 raise PackError(
-                    f"{node.where()}: unknown key {key!r} in {what} "
+                    f"{self.file}:{line}: unknown key {key!r} in {what} "
                     f"(expected one of: {', '.join(sorted(allowed))})"
                 )
         missing = sorted(required - set(items))
@@ -117,6 +121,7 @@ def _convert(loader: _Loader, node: yaml.Node, file: str, text_only: bool) -> Y:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[str, Y] = {}
+        key_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
             if not isinstance(key, str):
@@ -124,7 +129,8 @@ def _convert(loader: _Loader, node: yaml.Node, file: str, text_only: bool) -> Y:
             if key in result:
                 raise PackError(f"{file}:{key_node.start_mark.line + 1}: {key!r} is given twice")
             result[key] = _convert(loader, value_node, file, text_only)
-        return Y(result, file, line)
+            key_lines[key] = key_node.start_mark.line + 1
+        return Y(result, file, line, key_lines)
     if isinstance(node, yaml.SequenceNode):
         return Y([_convert(loader, n, file, text_only) for n in node.value], file, line)
     assert isinstance(node, yaml.ScalarNode)
