@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -13,11 +14,13 @@ import jsonschema
 import pytest
 
 from handoff_rules.cases import Case
-from handoff_rules.cli import main
 from handoff_rules.cli.check_cmd import run_check
 from handoff_rules.decision import Decision
 from handoff_rules.hooks import hookimpl
 from handoff_rules.plugins import default_plugin_manager
+
+#: The ``cli`` fixture (tests/conftest.py): exit status, stdout, stderr.
+CliRun = Callable[..., tuple[int, str, str]]
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = ROOT / "examples" / "exports"
@@ -25,19 +28,8 @@ EXCEPTIONS = ROOT / "examples" / "exceptions.yaml"
 SCHEMA = json.loads((files("handoff_rules") / "schemas" / "decisions-1.json").read_text("utf-8"))
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main([*args])
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_examples_show_every_outcome_and_block(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
+def test_examples_show_every_outcome_and_block(cli: CliRun) -> None:
+    code, out, _ = cli(
         "check",
         str(EXPORTS),
         "--exceptions",
@@ -54,9 +46,8 @@ def test_examples_show_every_outcome_and_block(capsys: pytest.CaptureFixture[str
     assert "action write_off (ACC-PAY-001)" in out
 
 
-def test_json_output_validates_against_its_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
+def test_json_output_validates_against_its_schema(cli: CliRun) -> None:
+    code, out, _ = cli(
         "check",
         str(EXPORTS),
         "--exceptions",
@@ -97,12 +88,9 @@ def test_output_is_byte_identical_across_runs_and_engines(tmp_path: Path) -> Non
     assert texts[0] == texts[1] == texts[2]
 
 
-def test_checkpoint_filter_junit_and_output_file(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_checkpoint_filter_junit_and_output_file(cli: CliRun, tmp_path: Path) -> None:
     target = tmp_path / "report.xml"
-    code, out, _ = run(
-        capsys,
+    code, out, _ = cli(
         "check",
         str(EXPORTS),
         "--checkpoint",
@@ -125,9 +113,8 @@ def test_checkpoint_filter_junit_and_output_file(
     assert failed == ["case.4714"]
 
 
-def test_nothing_blocks_exit_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(
-        capsys,
+def test_nothing_blocks_exit_zero(cli: CliRun, tmp_path: Path) -> None:
+    code, out, _ = cli(
         "check",
         str(EXPORTS),
         "--checkpoint",
@@ -143,13 +130,13 @@ def test_nothing_blocks_exit_zero(capsys: pytest.CaptureFixture[str], tmp_path: 
     shutil.copy(EXPORTS / "master-data.yaml", only_good)
     text = (EXPORTS / "orders.yaml").read_text("utf-8").split("  # 4712")[0]
     (only_good / "orders.yaml").write_text(text, encoding="utf-8")
-    code, out, _ = run(capsys, "check", str(only_good), "--checkpoint", "H2", "--at", "2024-06-04")
+    code, out, _ = cli("check", str(only_good), "--checkpoint", "H2", "--at", "2024-06-04")
     assert code == 0
     assert "1 cases, 1 decisions: 0 block, 0 warn, 1 allow" in out
 
 
-def test_default_date_is_today_and_said_so(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", str(EXPORTS), "--checkpoint", "H1")
+def test_default_date_is_today_and_said_so(cli: CliRun) -> None:
+    code, out, _ = cli("check", str(EXPORTS), "--checkpoint", "H1")
     assert code == 1
     assert f"at {date.today().isoformat()} (today's date; pass --at to fix it)" in out
 
@@ -163,28 +150,22 @@ def test_default_date_is_today_and_said_so(capsys: pytest.CaptureFixture[str]) -
         (["check", str(EXPORTS), "--at", "2023-06-01"], "no version is in force on 2023-06-01"),
     ],
 )
-def test_usage_and_input_errors_exit_two(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
-) -> None:
-    code, _out, err = run(capsys, *args)
+def test_usage_and_input_errors_exit_two(cli: CliRun, args: list[str], message: str) -> None:
+    code, _out, err = cli(*args)
     assert code == 2
     assert message in err
     assert "Traceback" not in err
 
 
-def test_an_unreadable_input_file_is_exit_two(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_an_unreadable_input_file_is_exit_two(cli: CliRun, tmp_path: Path) -> None:
     strange = tmp_path / "notes.bin"
     strange.write_bytes(b"\x00\x01\x02 nothing any adapter knows")
-    code, _, err = run(capsys, "check", str(strange), "--at", "2024-06-04")
+    code, _, err = cli("check", str(strange), "--at", "2024-06-04")
     assert code == 2
     assert "notes.bin" in err
 
 
-def test_a_broken_pack_is_exit_two_with_file_and_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_a_broken_pack_is_exit_two_with_file_and_line(cli: CliRun, tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(ROOT / "src/handoff_rules/packs/o2c-standard/1.0.0", pack)
     rules = pack / "rules" / "h2-h3-release.yaml"
@@ -194,7 +175,7 @@ def test_a_broken_pack_is_exit_two_with_file_and_line(
         ),
         "utf-8",
     )
-    code, _, err = run(capsys, "check", str(EXPORTS), "--pack", str(pack), "--at", "2024-06-04")
+    code, _, err = cli("check", str(EXPORTS), "--pack", str(pack), "--at", "2024-06-04")
     assert code == 2
     assert "h2-h3-release.yaml:" in err
     assert "unknown fact type 'derived.goods'" in err

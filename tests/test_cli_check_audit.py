@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from handoff_rules.audit import AuditLog
-from handoff_rules.cli import main
 from handoff_rules.decision import Decision
 from handoff_rules.hooks import hookimpl
 from handoff_rules.plugins import default_plugin_manager
+
+#: The ``cli`` fixture (tests/conftest.py): exit status, stdout, stderr.
+CliRun = Callable[..., tuple[int, str, str]]
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = ROOT / "examples" / "exports"
 EXCEPTIONS = ROOT / "examples" / "exceptions.yaml"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main([*args])
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def check(capsys: pytest.CaptureFixture[str], log: Path) -> dict[str, object]:
-    code, out, _err = run(
-        capsys,
+def check(cli: CliRun, log: Path) -> dict[str, object]:
+    code, out, _err = cli(
         "check",
         str(EXPORTS),
         "--exceptions",
@@ -49,12 +39,10 @@ def check(capsys: pytest.CaptureFixture[str], log: Path) -> dict[str, object]:
     return document
 
 
-def test_two_runs_append_every_decision_to_one_intact_chain(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_two_runs_append_every_decision_to_one_intact_chain(cli: CliRun, tmp_path: Path) -> None:
     log_path = tmp_path / "decisions.log"
-    first = check(capsys, log_path)
-    second = check(capsys, log_path)
+    first = check(cli, log_path)
+    second = check(cli, log_path)
     decisions = first["decisions"]
     assert isinstance(decisions, list)
 
@@ -68,22 +56,20 @@ def test_two_runs_append_every_decision_to_one_intact_chain(
     # the waiver of order 4715 holds in the second run too.
     assert first["exceptions"] == second["exceptions"]
 
-    code, out, _err = run(capsys, "audit", "replay", str(log_path))
+    code, out, _err = cli("audit", "replay", str(log_path))
     assert code == 0, out
     assert f"{len(records)} of {len(records)}" in out
 
 
-def test_an_edited_logged_decision_is_named_by_verify(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_an_edited_logged_decision_is_named_by_verify(cli: CliRun, tmp_path: Path) -> None:
     log_path = tmp_path / "decisions.log"
-    check(capsys, log_path)
+    check(cli, log_path)
     lines = log_path.read_text("utf-8").splitlines(keepends=True)
     lines[2] = lines[2].replace('"outcome":"allow"', '"outcome":"block"', 1)
     assert '"outcome":"block"' in lines[2]
     log_path.write_text("".join(lines), "utf-8")
 
-    code, out, _err = run(capsys, "audit", "verify", str(log_path))
+    code, out, _err = cli("audit", "verify", str(log_path))
     assert code == 1
     assert ":3:" in out or "line 3" in out
 
@@ -97,13 +83,13 @@ class _FailingSink:
 
 
 def test_a_failing_decision_sink_stops_the_run_naming_its_plugin(
-    capsys: pytest.CaptureFixture[str],
+    cli: CliRun,
 ) -> None:
     sink = _FailingSink()
     pm = default_plugin_manager()
     pm.register(sink, name="ticket-sink")
     try:
-        code, _out, err = run(capsys, "check", str(EXPORTS), "--at", "2024-06-04")
+        code, _out, err = cli("check", str(EXPORTS), "--at", "2024-06-04")
     finally:
         pm.unregister(sink)
     assert code == 2
