@@ -11,7 +11,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -109,6 +109,23 @@ class Action:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Action:
         return cls(kind=data["kind"], rule=data["rule"], params=data.get("params", {}))
+
+
+class PackIdentity(Protocol):
+    """What names a pack version: enough to lock, log or replay it.
+
+    Satisfied by ``PackRef`` and by loaded packs, so the lock file, the
+    audit log and the diff accept either.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
 
 
 @attrs.frozen(slots=True)

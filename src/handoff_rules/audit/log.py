@@ -28,13 +28,13 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final
 
 import attrs
 
 from handoff_rules import __version__
 from handoff_rules.cases import Case
-from handoff_rules.decision import Decision, canonical_json
+from handoff_rules.decision import Decision, PackIdentity, canonical_json
 from handoff_rules.errors import HandoffError
 from handoff_rules.model import Money
 from handoff_rules.policy.exceptions import (
@@ -74,17 +74,6 @@ RECORD_FIELDS: Final = frozenset(
 
 class AuditError(HandoffError):
     """An audit log that cannot be read or written."""
-
-
-class PackIdentity(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def digest(self) -> str: ...
 
 
 def line_hash(line: str) -> str:

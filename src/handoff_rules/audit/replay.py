@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from handoff_rules.audit.log import AuditLog, PackIdentity, record_uses
+from handoff_rules.audit.log import AuditLog, record_uses
 from handoff_rules.cases import Case
-from handoff_rules.decision import Decision, canonical_json
+from handoff_rules.decision import Decision, PackIdentity, canonical_json
 from handoff_rules.facts import Fact
 from handoff_rules.model import ModelDataError
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision, UseLedger

@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 import attrs
 from packaging.version import InvalidVersion, Version
 
+from handoff_rules.decision import PackIdentity
 from handoff_rules.model import Money
 
 
@@ -44,16 +45,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
 
-class DiffPack(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def digest(self) -> str: ...
-
+class DiffPack(PackIdentity, Protocol):
     @property
     def max_exception_days(self) -> int | None: ...
 

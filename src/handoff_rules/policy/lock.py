@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final
 
 import attrs
 
+from handoff_rules.decision import PackIdentity
 from handoff_rules.errors import HandoffError
 
 LOCK_FILE: Final = "packs.lock"
@@ -28,17 +29,6 @@ SCHEMA: Final = "handoff-rules/packs-lock/1"
 
 class LockError(HandoffError):
     """A lock file that cannot be read or written."""
-
-
-class LockedPack(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def digest(self) -> str: ...
 
 
 Lock = dict[str, dict[str, str]]
@@ -81,7 +71,7 @@ def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]]) -> None:
     temporary.replace(path)
 
 
-def _changed(pack: LockedPack, locked: str) -> LockProblem:
+def _changed(pack: PackIdentity, locked: str) -> LockProblem:
     return LockProblem(
         pack.name,
         pack.version,
@@ -91,7 +81,7 @@ def _changed(pack: LockedPack, locked: str) -> LockProblem:
 
 
 def check_lock(
-    packs: Iterable[LockedPack], lock: Mapping[str, Mapping[str, str]]
+    packs: Iterable[PackIdentity], lock: Mapping[str, Mapping[str, str]]
 ) -> list[LockProblem]:
     """Every pack version that is not locked, or whose content differs from its lock."""
     problems = []
@@ -111,8 +101,8 @@ def check_lock(
 
 
 def update_lock(
-    packs: Iterable[LockedPack], lock: Mapping[str, Mapping[str, str]]
-) -> tuple[Lock, list[LockProblem], list[LockedPack]]:
+    packs: Iterable[PackIdentity], lock: Mapping[str, Mapping[str, str]]
+) -> tuple[Lock, list[LockProblem], list[PackIdentity]]:
     """Add the versions not yet locked; a locked version with other content is refused.
 
     Returns the new lock, the refusals, and the packs that were added.
