@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import io
 import os
 import pstats
@@ -75,21 +74,9 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-
-def _load_cases_module() -> ModuleType:
-    path = Path(__file__).with_name("o2c_cases.py")
-    spec = importlib.util.spec_from_file_location("bench_o2c_cases", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-o2c_cases = _load_cases_module()
+import o2c_cases  # bench/ is on sys.path when this file runs as a script
 
 CHUNK = 500
 SEED = 20240301

@@ -9,12 +9,10 @@ matches are the stronger claim.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
-from types import ModuleType
 
+import ir_strategies as S
+import o2c_cases
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,21 +28,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _load_strategies() -> ModuleType:
-    name = "handoff_rules_tests_ir_strategies"  # test directories are not packages
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("ir_strategies.py")
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-S = _load_strategies()
 CASES_PER_PACK = 50
 #: Counted across the run, so the test can show how many cases it compared.
 compared = {"cases": 0, "matches": 0}
@@ -114,19 +97,6 @@ def test_default_pack_gives_identical_decisions_on_both_backends(
         assert [d.to_json() for d in durable.evaluate(case, at)] == expected
 
 
-def _o2c() -> ModuleType:
-    name = "handoff_rules_bench_o2c_cases"  # bench/ is not a package either
-    if name not in sys.modules:
-        path = Path(__file__).parents[2] / "bench" / "o2c_cases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.integers(0, 10**7))
 def test_default_pack_decisions_agree_over_realistic_generated_cases(
@@ -136,7 +106,7 @@ def test_default_pack_decisions_agree_over_realistic_generated_cases(
     # in which every rule of the pack passes, fails and is indeterminate regularly.
     durable, reference = default_pack_evaluators
     for number in range(start, start + 10):
-        case, at = _o2c().case(1, number)
+        case, at = o2c_cases.case(1, number)
         expected = [d.to_json() for d in reference.evaluate(case, at)]
         assert [d.to_json() for d in durable.evaluate(case, at)] == expected, case.id
 
@@ -148,7 +118,7 @@ def test_default_pack_agrees_on_fixed_generated_cases_that_exercise_every_rule(
     durable, reference = default_pack_evaluators
     results: dict[str, set[str]] = {}
     for number in range(400):
-        case, at = _o2c().case(1, number)
+        case, at = o2c_cases.case(1, number)
         expected = reference.evaluate(case, at)
         assert [d.to_json() for d in durable.evaluate(case, at)] == [
             d.to_json() for d in expected

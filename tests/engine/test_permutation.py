@@ -9,12 +9,10 @@ decisions).
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
-from types import ModuleType
 
+import ir_strategies as S
+import o2c_cases as O2C
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,24 +23,7 @@ from handoff_rules.engine import durable_driver
 from handoff_rules.engine.base import Match, canonical_matches
 from handoff_rules.engine.reference import ReferenceBackend
 
-HERE = Path(__file__).parent
 DURABLE = durable_driver.available()
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    # Test and bench directories are not packages: load helpers by path, once.
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-S = _load("handoff_rules_tests_ir_strategies", HERE / "ir_strategies.py")
-O2C = _load("handoff_rules_bench_o2c_cases", HERE.parents[1] / "bench" / "o2c_cases.py")
 
 
 def _backends(pack):  # type: ignore[no-untyped-def]
