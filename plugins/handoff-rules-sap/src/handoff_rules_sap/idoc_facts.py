@@ -31,6 +31,7 @@ from handoff_rules.model import (
     Delivery,
     Derived,
     Invoice,
+    Money,
     Order,
     OrderLine,
     Person,
@@ -158,6 +159,15 @@ def _partner(partners: Mapping[str, Segment], role: str, field: str = "PARTN") -
     return optional_id(segment.get(field)) if segment else None
 
 
+def _total(totals: Mapping[str, Segment], qualifier: str, currency: str) -> Money | None:
+    """The E1EDS01 total of that SUMID qualifier, in its own currency or the document's."""
+    segment = totals.get(qualifier)
+    if segment is None:
+        return None
+    where = f"E1EDS01 {qualifier} SUMME"
+    return money(number(segment.get("SUMME"), where), segment.get("WAERQ") or currency, where)
+
+
 def _summary(idoc: IDoc, ctx: Context, kind: str, order_id: str | None, party: str | None) -> Fact:
     created = None
     try:
@@ -231,16 +241,7 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     order_id = sap_id(raw_number)
     currency = header.get("CURCY")
     try:
-        total = totals.get("002")
-        net = (
-            money(
-                number(total.get("SUMME"), "E1EDS01 002 SUMME"),
-                total.get("WAERQ") or currency,
-                "E1EDS01 002 SUMME",
-            )
-            if total
-            else None
-        )
+        net = _total(totals, "002", currency)
         sold_to = _partner(partners, SOLD_TO)
         order = Order(
             id=order_id,
@@ -447,16 +448,7 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     invoice_id = sap_id(raw_number)
     currency = header.get("CURCY")
     try:
-        gross = totals.get("011")
-        total = (
-            money(
-                number(gross.get("SUMME"), "E1EDS01 011 SUMME"),
-                gross.get("WAERQ") or currency,
-                "E1EDS01 011 SUMME",
-            )
-            if gross
-            else None
-        )
+        total = _total(totals, "011", currency)
         party = (
             _partner(partners, SOLD_TO) or _partner(partners, PAYER) or _partner(partners, BILL_TO)
         )
