@@ -116,8 +116,8 @@ def run(total: int, engines: list[str]) -> int:
     pack = default_pack()
     evaluators = {name: make_evaluator(pack, name) for name in engines}
     flattener = evaluators[engines[0]]
-    evaluate_time = dict.fromkeys(engines, 0.0)
-    match_time = dict.fromkeys(engines, 0.0)
+    figures = ("evaluate_many", "evaluate", "match")
+    seconds = {name: dict.fromkeys(figures, 0.0) for name in engines}
     mismatches = 0
     decisions = 0
     progress = _Progress(total)
@@ -127,12 +127,17 @@ def run(total: int, engines: list[str]) -> int:
         flat_rows = [flattener.flatten(case, at).rows for case, at in chunk]
         results: dict[str, list[list[str]]] = {}
         for name, evaluator in evaluators.items():
-            seconds, out = timed(lambda e=evaluator, c=chunk: [e.evaluate(*case) for case in c])
-            evaluate_time[name] += seconds
+            spent, out = timed(lambda e=evaluator, c=chunk: list(e.evaluate_many(c)))
+            seconds[name]["evaluate_many"] += spent
             results[name] = [[d.to_json() for d in ds] for ds in out]
-            matches = evaluator.match_backend.matches
-            seconds, _ = timed(lambda m=matches, f=flat_rows: [m(rows) for rows in f])
-            match_time[name] += seconds
+            spent, single = timed(lambda e=evaluator, c=chunk: [e.evaluate(*case) for case in c])
+            seconds[name]["evaluate"] += spent
+            if [[d.to_json() for d in ds] for ds in single] != results[name]:
+                mismatches += 1
+                print(f"{name}: evaluate and evaluate_many differ in a chunk")
+            matches_many = evaluator.match_backend.matches_many
+            spent, _ = timed(lambda m=matches_many, f=flat_rows: m(f))
+            seconds[name]["match"] += spent
         first = results[engines[0]]
         decisions += sum(len(ds) for ds in first)
         for other in engines[1:]:
@@ -141,16 +146,13 @@ def run(total: int, engines: list[str]) -> int:
     print()
     print(f"cases: {total}; decisions per backend: {decisions}; mismatches: {mismatches}")
     for name in engines:
-        print(
-            f"{name:>9}: evaluate {total / evaluate_time[name]:8.0f} cases/s   "
-            f"match {total / match_time[name]:8.0f} cases/s"
-        )
+        rates = "   ".join(f"{f} {total / seconds[name][f]:7.0f}" for f in figures)
+        print(f"{name:>9} (cases/s): {rates}")
     if "durable" in engines and "reference" in engines:
-        print(
-            "ratio durable/reference: evaluate "
-            f"{evaluate_time['reference'] / evaluate_time['durable']:.2f}   "
-            f"match {match_time['reference'] / match_time['durable']:.2f}"
+        ratios = "   ".join(
+            f"{f} {seconds['reference'][f] / seconds['durable'][f]:.2f}" for f in figures
         )
+        print(f"ratio durable/reference: {ratios}")
     progress.report()
     return 1 if mismatches else 0
 
@@ -172,8 +174,8 @@ def run_matches(total: int, engines: list[str], pool: int) -> int:
         batch = [rows_pool[n % pool] for n in range(start, min(start + CHUNK, total))]
         for name, evaluator in evaluators.items():
             matches = evaluator.match_backend.matches
-            seconds, out = timed(lambda m=matches, b=batch: [m(rows) for rows in b])
-            match_time[name] += seconds
+            spent, out = timed(lambda m=matches, b=batch: [m(rows) for rows in b])
+            match_time[name] += spent
             firings[name] += sum(len(found) for found in out)
         progress.advance(len(batch))
     print()
@@ -226,7 +228,7 @@ def profile(total: int) -> None:
         evaluator.evaluate(case, at)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "tottime")).print_stats(25)
     print(out.getvalue())
 
 

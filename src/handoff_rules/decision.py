@@ -50,6 +50,24 @@ class Checkpoint(enum.StrEnum):
     H5 = "H5"  # payment and closing
 
 
+# Converters that pass members through untouched: an engine run builds many findings,
+# and calling the enum class on one of its own members costs more than the check.
+def _result(value: str) -> Result:
+    return value if type(value) is Result else Result(value)
+
+
+def _severity(value: str) -> Severity:
+    return value if type(value) is Severity else Severity(value)
+
+
+def _checkpoint(value: str) -> Checkpoint:
+    return value if type(value) is Checkpoint else Checkpoint(value)
+
+
+def _outcome(value: str) -> Outcome:
+    return value if type(value) is Outcome else Outcome(value)
+
+
 def _provenances(items: Iterable[Provenance]) -> tuple[Provenance, ...]:
     return tuple(items)
 
@@ -64,8 +82,8 @@ class Finding:
     """One rule's result for one case (and one subject fact, for per-fact rules)."""
 
     rule: str
-    result: Result = attrs.field(converter=Result)
-    severity: Severity = attrs.field(converter=Severity)
+    result: Result = attrs.field(converter=_result)
+    severity: Severity = attrs.field(converter=_severity)
     message: str
     sources: tuple[Provenance, ...] = attrs.field(default=(), converter=_provenances)
     exception: str | None = None
@@ -168,12 +186,12 @@ class Decision:
     """The decision for one case at one checkpoint under one pack version."""
 
     case: str
-    checkpoint: Checkpoint = attrs.field(converter=Checkpoint)
+    checkpoint: Checkpoint = attrs.field(converter=_checkpoint)
     at: date
     pack: PackRef
     findings: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
     actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
-    outcome: Outcome = attrs.field(converter=Outcome)
+    outcome: Outcome = attrs.field(converter=_outcome)
 
     @outcome.default
     def _outcome_from_findings(self) -> Outcome:

@@ -310,7 +310,7 @@ def test_none_means_absent() -> None:
 # loading rulesets
 
 
-def test_sentinel_closes_every_pattern_that_computes_across_facts() -> None:
+def test_every_pattern_joins_its_case_and_ends_with_the_sentinel() -> None:
     rules = {
         "r": {
             "all": [
@@ -331,12 +331,16 @@ def test_sentinel_closes_every_pattern_that_computes_across_facts() -> None:
     ruleset = CompiledRuleset(unique(), rules)
     conditions = json.loads(ruleset.engine_json)["r"]["all"]
     sentinel = {"$neq": {"t": {"$eval": "t"}}}
+    same_case = {"_case": {"$eval": "_case"}}
     assert conditions[0] == {"$eval": {"t": "$eval"}}
-    assert conditions[1] == rules["r"]["all"][0]
-    for condition in conditions[2:]:
-        ((_alias, pattern),) = condition.items()
-        assert pattern["$and"][-1] == sentinel
-    assert json.loads(ruleset.engine_json)["__done__"] == {"all": [{"$eval": {"t": "$eval"}}]}
+    for given, condition in zip(rules["r"]["all"], conditions[1:], strict=True):
+        ((alias, pattern),) = condition.items()
+        ((given_alias, given_pattern),) = given.items()
+        assert alias == given_alias
+        assert pattern["$and"] == [*given_pattern["$and"], same_case, sentinel]
+    assert json.loads(ruleset.engine_json)["__done__"] == {
+        "all": [{"$eval": {"$and": [{"t": "$eval"}, {"_case": 0}]}}]
+    }
 
 
 def test_rules_given_are_not_modified() -> None:
@@ -453,11 +457,36 @@ def test_unsafe_ruleset_names_are_refused(name: str) -> None:
 
 
 def test_more_than_254_rules_are_refused_and_254_load() -> None:
-    rule = {"all": [JOIN_A]}
+    def rules(count: int) -> dict[str, Any]:
+        # a fact type per rule: one fact type takes at most 64 patterns (next test)
+        return {f"r{i}": {"all": [{"a": {"t": f"type{i}"}}]} for i in range(count)}
+
     with pytest.raises(RulesetShapeError, match="at most 254"):
-        CompiledRuleset(unique(), {f"r{i}": rule for i in range(255)})
-    ruleset = CompiledRuleset(unique(), {f"r{i}": rule for i in range(254)})
-    assert len(ruleset.evaluate([{"t": "order"}])) == 254
+        CompiledRuleset(unique(), rules(255))
+    ruleset = CompiledRuleset(unique(), rules(254))
+    assert len(ruleset.evaluate([{"t": f"type{i}"} for i in range(254)])) == 254
+
+
+def test_more_than_64_patterns_over_one_fact_type_are_refused_even_if_identical() -> None:
+    # Every pattern is a join (to its case's trigger), and the engine fails with
+    # error 303 once one fact reaches more than 64 joins - identical ones included.
+    rule = {"all": [JOIN_A]}
+    raw = {
+        f"r{i}": {
+            "all": [
+                {"$eval": {"t": "$eval"}},
+                {"a": {"$and": [{"t": "order"}, {"_case": {"$eval": "_case"}}]}},
+            ]
+        }
+        for i in range(65)
+    }
+    raw["__done__"] = {"all": [{"$eval": {"t": "$eval"}}]}
+    assert "303" in _raw_assert_error(raw, [{"id": 0, "t": "order", "_case": 0, "sid": "1"}])
+
+    with pytest.raises(RulesetShapeError, match="more than 64 patterns over fact type 'order'"):
+        CompiledRuleset(unique(), {f"r{i}": rule for i in range(65)})
+    ruleset = CompiledRuleset(unique(), {f"r{i}": rule for i in range(64)})
+    assert len(ruleset.evaluate([{"t": "order"}])) == 64
 
 
 def test_nested_group_after_join_is_refused_and_the_split_rule_is_correct() -> None:
@@ -529,6 +558,15 @@ def _raw_firing_count(rules: dict[str, Any], facts: list[dict[str, Any]]) -> int
     return count
 
 
+def _raw_assert_error(rules: dict[str, Any], facts: list[dict[str, Any]]) -> str:
+    handle = durable_rules_engine.create_ruleset(unique("raw"), json.dumps(rules))
+    try:
+        durable_rules_engine.assert_facts(handle, json.dumps(facts))
+    except Exception as error:  # the engine raises its own untyped error
+        return str(error)
+    return ""
+
+
 def test_several_keys_in_one_expression_mislead_raw_durable() -> None:
     rules = {"r": {"all": [{"b": {"t": "invoice", "v": 1}}]}}
     # v is ignored: the invoice with v=2 matches too.
@@ -569,13 +607,18 @@ REFUSED_VALUES = {
 @pytest.mark.parametrize("case", sorted(REFUSED_VALUES))
 def test_fact_values_that_crash_or_mislead_are_refused(case: str) -> None:
     value, reason = REFUSED_VALUES[case]
-    ruleset = _invoice_ruleset()
+    reads_v = CompiledRuleset(
+        "test-reads-v@1.0.0",
+        {"v": {"all": [{"i": {"$and": [{"t": "invoice"}, {"$ex": {"v": 1}}]}}]}},
+    )
     facts = [{"t": "invoice", "v": 1}, {"t": "invoice", "v": 2}, {"t": "invoice", "v": value}]
     with pytest.raises(FactValueError, match=reason) as caught:
-        ruleset.evaluate(facts)
+        reads_v.evaluate(facts)
     assert (caught.value.index, caught.value.key) == (2, "v")
     assert str(caught.value).startswith("fact 2, key 'v': ")
-    assert len(ruleset.evaluate(facts[:2])) == 2  # nothing reached the engine
+    assert len(reads_v.evaluate(facts[:2])) == 2  # nothing reached the engine
+    # A value no rule reads is never sent, so it cannot harm the engine: not refused.
+    assert len(_invoice_ruleset().evaluate(facts)) == 3
 
 
 @pytest.fixture(scope="module")
@@ -616,8 +659,8 @@ def test_too_many_properties_and_facts_are_refused(invoice_ruleset: CompiledRule
         invoice_ruleset.evaluate([wide])
     with pytest.raises(FactValueError, match="mapping"):
         invoice_ruleset.evaluate([["t", "invoice"]])  # type: ignore[list-item]
-    with pytest.raises(FactValueError, match="at most 40000 facts"):
-        invoice_ruleset.evaluate([{"t": "invoice"}] * 40_001)
+    with pytest.raises(FactValueError, match="at most 39999 facts per case"):
+        invoice_ruleset.evaluate([{"t": "invoice"}] * 40_000)
 
 
 def test_safe_values_are_accepted_and_compared(invoice_ruleset: CompiledRuleset) -> None:
@@ -656,18 +699,24 @@ def test_safe_values_are_accepted_and_compared(invoice_ruleset: CompiledRuleset)
 
 
 def test_engine_error_is_reraised_after_cleanup_and_the_driver_stays_usable() -> None:
-    # One fact passing more than 64 sibling tests: error 303, data-dependent.
+    # A join reading a field the other fact lacks: error 311, data-dependent.
     rules = {
-        f"over_{i}": {"all": [{"x": {"$and": [{"t": "reading"}, {"$gt": {"v": i}}]}}]}
-        for i in range(70)
+        "cheaper": {
+            "all": [
+                {"a": {"t": "order"}},
+                {"b": {"$and": [{"t": "invoice"}, {"$lt": {"cents": {"a": "cents"}}}]}},
+            ]
+        }
     }
     ruleset = CompiledRuleset(unique(), rules)
-    with pytest.raises(DurableEvaluationError, match="303"):
-        ruleset.evaluate([{"t": "reading", "v": 100}])
-    assert engine_of(ruleset).quarantined_sessions == 0
+    with pytest.raises(DurableEvaluationError, match="311"):
+        ruleset.evaluate([{"t": "order"}, {"t": "invoice", "cents": 5}])
+    # The trigger's call failed, so whether an action ran is unknown: the session is
+    # not deleted (that could crash) but retired, and a fresh session id is taken.
+    assert engine_of(ruleset).quarantined_sessions == 1
     assert not session_exists(ruleset, engine_of(ruleset).sid)
-    firings = ruleset.evaluate([{"t": "reading", "v": 30}])
-    assert [f.rule for f in firings] == [f"over_{i}" for i in range(30)]
+    firings = ruleset.evaluate([{"t": "order", "cents": 9}, {"t": "invoice", "cents": 5}])
+    assert [f.rule for f in firings] == ["cheaper"]
 
 
 def test_missing_field_read_by_a_join_is_reported_and_ex_tests_avoid_it() -> None:

@@ -67,6 +67,10 @@ class MatchBackend(Protocol):
         """Every match of every rule over ``rows`` (order irrelevant; duplicates allowed)."""
         ...
 
+    def matches_many(self, cases: Sequence[Sequence[Mapping[str, FlatValue]]]) -> list[list[Match]]:
+        """:meth:`matches` for each case in turn; a backend may share work between cases."""
+        ...
+
 
 @runtime_checkable
 class Evaluator(Protocol):

@@ -66,8 +66,8 @@ __all__ = [
 
 #: A clause whose negated joins read this many possibly-absent fields needs 2**n rules.
 MAX_VARIANT_FIELDS: Final = 4
-#: One fact passing more sibling alpha tests than this stops the engine (error 303);
-#: counting distinct patterns per fact type is a safe upper bound of those tests.
+#: One fact reaching more joins than this stops the engine (error 303); the driver joins
+#: every pattern to its case's trigger, so each pattern over a fact type counts.
 MAX_PATTERNS_PER_FACT_TYPE: Final = 64
 #: Always present: the evaluation row carries its date in every flat case.
 _ALWAYS_PRESENT: Final = frozenset({("at", "date")})
@@ -108,17 +108,10 @@ class CompiledClause:
 
 @attrs.frozen
 class DurableProgram:
-    """A pack's rules as durable_rules JSON, with what is needed to read firings back.
-
-    ``projection`` lists, per fact type, the keys the rules read (``t`` first):
-    rows are cut down to them before evaluation, because every key sent costs
-    validation, JSON encoding and C parsing, and only ``t`` and these keys can
-    change a result.
-    """
+    """A pack's rules as durable_rules JSON, with what is needed to read firings back."""
 
     rules: Mapping[str, Mapping[str, Any]]
     clauses: Mapping[str, CompiledClause]
-    projection: Mapping[str, tuple[str, ...]]
 
 
 # --------------------------------------------------------------------------------------
@@ -255,41 +248,22 @@ def _positive_aliases(clause: Clause) -> tuple[str, ...]:
     return tuple(join.alias for join in clause.joins if not join.negated)
 
 
-# --------------------------------------------------------------------------------------
-# projection
-
-
-def _projection(rules: Sequence[RuleIR]) -> dict[str, tuple[str, ...]]:
-    keys: dict[str, set[str]] = {}
-    for rule in rules:
-        for clause in rule.violations:
-            patterns = _patterns(rule, clause)
-            types = {p.alias: p.fact_type for p in patterns}
-            for pattern in patterns:
-                own = keys.setdefault(pattern.fact_type, set())
-                for condition in pattern.conditions:
-                    own.add(condition.key)
-                for alias, key in _references(pattern.conditions):
-                    keys.setdefault(types[alias], set()).add(key)
-    return {fact_type: ("t", *sorted(found)) for fact_type, found in sorted(keys.items())}
-
-
 def _check_alpha_fanout(
     ruleset: str, rules: Mapping[str, Mapping[str, Any]], clauses: Mapping[str, CompiledClause]
 ) -> None:
-    distinct: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
     for name, rule in rules.items():
         for condition in rule["all"]:
             ((_alias, pattern),) = condition.items()
             fact_type = pattern["t"] if "t" in pattern else pattern["$and"][0]["t"]
-            distinct.setdefault(fact_type, set()).add(repr(pattern))
-            if len(distinct[fact_type]) > MAX_PATTERNS_PER_FACT_TYPE:
+            counts[fact_type] = counts.get(fact_type, 0) + 1
+            if counts[fact_type] > MAX_PATTERNS_PER_FACT_TYPE:
                 raise DurableCompileError(
                     ruleset,
                     clauses[name].rule,
-                    f"more than {MAX_PATTERNS_PER_FACT_TYPE} distinct patterns over fact type "
-                    f"{fact_type!r}; the engine fails when one fact passes more than "
-                    f"{MAX_PATTERNS_PER_FACT_TYPE} sibling tests: split the pack",
+                    f"more than {MAX_PATTERNS_PER_FACT_TYPE} patterns over fact type "
+                    f"{fact_type!r} in the compiled rules; the engine fails when one fact "
+                    f"reaches more than {MAX_PATTERNS_PER_FACT_TYPE} of them: split the pack",
                 )
 
 
@@ -319,8 +293,4 @@ def compile_program(ruleset: str, rules: Sequence[RuleIR]) -> DurableProgram:
                 engine_rules[name] = {"all": _compile_variant(patterns, required, variant)}
                 clauses[name] = compiled
     _check_alpha_fanout(ruleset, engine_rules, clauses)
-    return DurableProgram(
-        rules=MappingProxyType(engine_rules),
-        clauses=MappingProxyType(clauses),
-        projection=MappingProxyType(_projection(rules)),
-    )
+    return DurableProgram(rules=MappingProxyType(engine_rules), clauses=MappingProxyType(clauses))

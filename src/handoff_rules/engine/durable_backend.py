@@ -8,8 +8,8 @@ the loaded ruleset when the same name and rules come again. All engine calls go
 through :mod:`handoff_rules.engine.durable_driver`, which guards against every
 known defect of durable_rules 2.0.28.
 
-Per case, only what can change a match is sent: rows of the fact types the
-rules name, cut down to the keys they read. Everything else of a decision
+Per case, only what can change a match is sent: the driver passes on rows of
+the fact types the rules name, cut down to the keys they read. Everything else of a decision
 (applicability, requirements, messages, outcomes) is computed by
 :mod:`handoff_rules.engine.evaluate`, the same code for both backends.
 """
@@ -55,34 +55,31 @@ class DurableBackend:
             clause = self.program.clauses.get(error.rule or "")
             rule = clause.rule if clause is not None else None
             raise DurableCompileError(ruleset_name, rule, error.reason) from error
-        # Keyed by the row's "t" value as it comes (typed int | str in flat rows).
-        self._projection: dict[FlatValue, tuple[str, ...]] = dict(self.program.projection.items())
         self._clauses = self.program.clauses
 
     def matches(self, rows: Sequence[Mapping[str, FlatValue]]) -> list[Match]:
         """Every match of every clause over ``rows``; ``Match`` indexes refer to ``rows``."""
-        projection = self._projection
-        sent: list[dict[str, FlatValue]] = []
-        origin: list[int] = []
-        for index, row in enumerate(rows):
-            keys = projection.get(row["t"])
-            if keys is None:
-                continue
-            sent.append({key: row[key] for key in keys if key in row})
-            origin.append(index)
-        result = []
-        for firing in self._ruleset.evaluate(sent):
-            clause = self._clauses[firing.rule]
-            positions = firing.positions
-            result.append(
-                Match(
-                    clause.rule,
-                    clause.clause,
-                    origin[positions[SUBJECT]],
-                    tuple(origin[positions[alias]] for alias in clause.bound),
+        return self.matches_many([rows])[0]
+
+    def matches_many(self, cases: Sequence[Sequence[Mapping[str, FlatValue]]]) -> list[list[Match]]:
+        """:meth:`matches` of each case; the cases share engine sessions (same results)."""
+        results = []
+        clauses = self._clauses
+        for firings in self._ruleset.evaluate_many(cases):
+            result = []
+            for firing in firings:
+                clause = clauses[firing.rule]
+                positions = firing.positions
+                result.append(
+                    Match(
+                        clause.rule,
+                        clause.clause,
+                        positions[SUBJECT],
+                        tuple(positions[alias] for alias in clause.bound),
+                    )
                 )
-            )
-        return result
+            results.append(result)
+        return results
 
     def __repr__(self) -> str:
         return f"DurableBackend({self.ruleset_name!r}, {len(self._clauses)} engine rules)"

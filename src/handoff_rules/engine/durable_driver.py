@@ -135,10 +135,11 @@ __all__ = [
     "available",
 ]
 
-#: Type, alias and id of the trigger fact; ``$`` keeps them apart from anything a pack names.
+#: Type and alias of the trigger fact; ``$`` keeps them apart from anything a pack names.
 TRIGGER_TYPE: Final = "$eval"
 TRIGGER_ALIAS: Final = "$eval"
-TRIGGER_ID: Final = -1
+#: The key, assigned here, that tells the cases of one session apart (0, 1, ...).
+CASE_KEY: Final = "_case"
 #: The always-firing rule whose action proves a session may be deleted.
 DONE_RULE: Final = "__done__"
 
@@ -146,12 +147,19 @@ DONE_RULE: Final = "__done__"
 MAX_RULES: Final = 254
 #: 16 message frames per rule (``MAX_MESSAGE_FRAMES``); one is the trigger.
 MAX_CONDITIONS_PER_RULE: Final = 15
-#: 32 expressions per join sequence (``MAX_SEQUENCE_EXPRESSIONS``) incl. ``$and``, end, sentinel.
-MAX_COMPARISONS_PER_PATTERN: Final = 24
+#: 32 expressions per join sequence (``MAX_SEQUENCE_EXPRESSIONS``) incl. ``$and``, end,
+#: the case join and the sentinel.
+MAX_COMPARISONS_PER_PATTERN: Final = 23
+#: One fact reaching more than 64 joins stops the engine (error 303, ``MAX_STACK_SIZE``);
+#: every pattern is a join here, so this bounds the patterns over one fact type.
+MAX_PATTERNS_PER_FACT_TYPE: Final = 64
 #: 255 properties per fact (error 302); ``id`` and ``sid`` are added here.
 MAX_FACT_PROPERTIES: Final = 250
-#: Decimal ids 0..40188 (and the trigger's -1) have distinct 32-bit FNV-1a hashes.
+#: Decimal ids 0..40188 have distinct 32-bit FNV-1a hashes: facts and triggers of a session.
 MAX_FACTS: Final = 40_000
+#: Cases share a session (and its set-up cost) up to this many facts and triggers in all;
+#: every stored fact holds about 10 KB of engine memory, so this bounds a session's size.
+MAX_SESSION_FACTS: Final = 256
 #: Sessions left open because they could not be closed safely; past this the ruleset stops.
 MAX_QUARANTINED_SESSIONS: Final = 32
 INT64_MIN: Final = -(2**63)
@@ -159,7 +167,7 @@ INT64_MAX: Final = 2**63 - 1
 
 _NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALIAS_RE: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\$not)?")
-_RESERVED_KEYS: Final = frozenset({"id", "sid"})
+_RESERVED_KEYS: Final = frozenset({"id", "sid", CASE_KEY})
 _COMPARISONS: Final = frozenset({"$eq", "$neq", "$lt", "$lte", "$gt", "$gte"})
 _REGEX_MATCHES: Final = frozenset({"$mt", "$imt"})
 _EXISTENCE: Final = frozenset({"$ex", "$nex"})
@@ -207,12 +215,22 @@ class RulesetConflictError(HandoffError, ValueError):
 class FactValueError(HandoffError, ValueError):
     """A fact, or a value in it, that must not reach the C engine."""
 
-    def __init__(self, index: int | None, key: str | None, value: object, reason: str) -> None:
+    def __init__(
+        self,
+        index: int | None,
+        key: str | None,
+        value: object,
+        reason: str,
+        case: int | None = None,
+    ) -> None:
         self.index = index
         self.key = key
         self.value = value
         self.reason = reason
+        self.case = case
         where = "facts" if index is None else f"fact {index}"
+        if case is not None:
+            where = f"case {case}, {where}"
         if key is not None:
             where += f", key {key!r}"
         shown = repr(value)
@@ -261,12 +279,8 @@ class _CEngine:
         self._module = module
         self.handle = int(module.create_ruleset(name, definition))
 
-    def assert_facts(self, facts: str) -> int:
-        code, _state = self._module.assert_facts(self.handle, facts)
-        return int(code)
-
-    def assert_fact(self, fact: str) -> tuple[int, int]:
-        code, state = self._module.assert_fact(self.handle, fact)
+    def assert_facts(self, facts: str) -> tuple[int, int]:
+        code, state = self._module.assert_facts(self.handle, facts)
         return int(code), int(state)
 
     def start_action(self, state: int) -> str | None:
@@ -322,8 +336,12 @@ class _RuleChecker:
     rule: str
     bound_aliases: list[str] = attrs.field(factory=list)
     negated_aliases: list[str] = attrs.field(factory=list)
-    fact_types: set[str] = attrs.field(factory=set)
-    fields: set[str] = attrs.field(factory=set)
+    fact_types: list[str] = attrs.field(factory=list)  # one per pattern
+    #: per fact type, the keys this rule reads of such facts (its own tests and joins to it)
+    keys: dict[str, set[str]] = attrs.field(factory=dict)
+    alias_types: dict[str, str] = attrs.field(factory=dict)
+    _own: set[str] = attrs.field(factory=set)  # keys the current pattern reads of its fact
+    _joined: list[tuple[str, str]] = attrs.field(factory=list)  # (alias, key) it reads
 
     def refuse(self, reason: str) -> RulesetShapeError:
         return RulesetShapeError(self.ruleset, self.rule, reason)
@@ -369,6 +387,7 @@ class _RuleChecker:
         ((alias, pattern),) = condition.items()
         name, negated = self._alias(alias)
         compiled = self._pattern(alias, pattern)
+        self.alias_types[name] = self.fact_types[-1]
         (self.negated_aliases if negated else self.bound_aliases).append(name)
         return {alias: compiled}
 
@@ -386,22 +405,27 @@ class _RuleChecker:
 
     def _pattern(self, alias: str, pattern: object) -> dict[str, Any]:
         traits = _PatternTraits()
+        self._own, self._joined = set(), []
         self._expression(pattern, traits, depth=0)
         if traits.comparisons > MAX_COMPARISONS_PER_PATTERN:
             raise self.refuse(
                 f"pattern {alias!r} has {traits.comparisons} comparisons; at most "
                 f"{MAX_COMPARISONS_PER_PATTERN} are allowed"
             )
-        self.fact_types.add(self._fact_type(alias, pattern))
+        fact_type = self._fact_type(alias, pattern)
+        self.fact_types.append(fact_type)
+        self.keys.setdefault(fact_type, set()).update(self._own)
+        for other, key in self._joined:
+            self.keys.setdefault(self.alias_types[other], set()).add(key)
         compiled: dict[str, Any] = json.loads(json.dumps(pattern))
-        if not traits.computed:
-            return compiled
         if traits.nested:
+            # Every pattern is a join (to its case's trigger), where nesting is unsafe.
             raise self.refuse(
-                f"pattern {alias!r} joins other traits and nests '$and'/'$or': the engine "
-                "ignores the conditions after a nested group there; split the rule instead"
+                f"pattern {alias!r} nests '$and'/'$or': every pattern joins the trigger of "
+                "its case, and the engine ignores the conditions after a nested group in a "
+                "join; split the rule instead"
             )
-        return _with_sentinel(compiled)
+        return _joined_to_case(compiled)
 
     def _fact_type(self, alias: str, pattern: object) -> str:
         assert isinstance(pattern, Mapping)
@@ -470,13 +494,16 @@ class _RuleChecker:
             raise self.refuse(f"{operator!r} is written {{field: 1}}, not {value!r}")
 
     def _field(self, field: object) -> None:
+        self._own.add(self._field_name(field))
+
+    def _field_name(self, field: object) -> str:
         if not isinstance(field, str) or _NAME_RE.fullmatch(field) is None:
             raise self.refuse(
                 f"field {field!r} must be an identifier (traits are flat; no '.' paths)"
             )
         if field in _RESERVED_KEYS:
             raise self.refuse(f"field {field!r} is assigned by the driver and cannot be tested")
-        self.fields.add(field)
+        return field
 
     def _value(self, value: object, traits: _PatternTraits) -> None:
         if isinstance(value, Mapping):
@@ -532,7 +559,7 @@ class _RuleChecker:
             raise self.refuse(
                 f"{alias!r} is not an alias bound by an earlier, non-negated condition"
             )
-        self._field(field)
+        self._joined.append((alias, self._field_name(field)))
 
 
 @attrs.define
@@ -555,8 +582,13 @@ def _type_test(expression: object) -> str | None:
     return None
 
 
-def _with_sentinel(pattern: dict[str, Any]) -> dict[str, Any]:
-    # Always true (fact types never start with "$", the trigger's is "$eval", so the
+def _joined_to_case(pattern: dict[str, Any]) -> dict[str, Any]:
+    """The pattern, restricted to facts of the trigger's case, closed by the sentinel.
+
+    The case join is an equality, which the engine matches through a hash index,
+    so cases sharing a session do not see each other at the cost of one lookup.
+    """
+    # The sentinel is always true (fact types never start with "$", the trigger's is "$eval", so the
     # first bytes differ) and a non-equality join, so the engine's short-circuit scan
     # after a false join stops inside the group. It compares "t", never "id": the
     # engine leaves "id" and "sid" of a stored fact pointing into the JSON text passed
@@ -564,9 +596,10 @@ def _with_sentinel(pattern: dict[str, Any]) -> dict[str, Any]:
     # whatever that memory holds by then (the former {"$neq": {"id": {"$eval": "id"}}}
     # came out false, and dropped a match, once that memory happened to hold "-1").
     sentinel = {"$neq": {"t": {TRIGGER_ALIAS: "t"}}}
+    same_case = {CASE_KEY: {TRIGGER_ALIAS: CASE_KEY}}
     ((operator, operand),) = pattern.items()
     items = list(operand) if operator == "$and" else [pattern]
-    return {"$and": [*items, sentinel]}
+    return {"$and": [*items, same_case, sentinel]}
 
 
 def _check_ruleset_name(name: object) -> str:
@@ -599,8 +632,9 @@ class _CompiledRule:
 class _CompiledRules:
     definition: dict[str, Any]  # what the engine loads
     rules: tuple[_CompiledRule, ...]
-    fact_types: frozenset[str]  # facts of other types cannot match: not sent
-    fields: frozenset[str]  # the only keys the engine needs to see
+    #: per fact type, the keys the rules read (``t`` first); facts of other types
+    #: cannot match and are not sent, nor are other keys
+    keys: Mapping[str, tuple[str, ...]]
 
 
 def _compile_rules(ruleset: str, rules: Mapping[str, Mapping[str, Any]]) -> _CompiledRules:
@@ -612,19 +646,31 @@ def _compile_rules(ruleset: str, rules: Mapping[str, Mapping[str, Any]]) -> _Com
         )
     definition: dict[str, Any] = {}
     compiled_rules = []
-    fact_types: set[str] = set()
-    fields: set[str] = {"t"}
+    patterns: dict[str, int] = {}
+    keys: dict[str, set[str]] = {}
     for rule_name, rule in rules.items():
         name = _check_rule_name(ruleset, rule_name)
         checker = _RuleChecker(ruleset, name)
         definition[name] = checker.compile(rule)
         compiled_rules.append(_CompiledRule(name, tuple(checker.bound_aliases)))
-        fact_types |= checker.fact_types
-        fields |= checker.fields
-    definition[DONE_RULE] = {"all": [_RuleChecker._trigger_condition()]}
-    return _CompiledRules(
-        definition, tuple(compiled_rules), frozenset(fact_types), frozenset(fields)
-    )
+        for fact_type in checker.fact_types:
+            patterns[fact_type] = patterns.get(fact_type, 0) + 1
+            if patterns[fact_type] > MAX_PATTERNS_PER_FACT_TYPE:
+                raise RulesetShapeError(
+                    ruleset,
+                    name,
+                    f"more than {MAX_PATTERNS_PER_FACT_TYPE} patterns over fact type "
+                    f"{fact_type!r}; the engine fails (error 303) when one fact reaches more "
+                    f"than {MAX_PATTERNS_PER_FACT_TYPE} joins: split the ruleset",
+                )
+        for fact_type, read in checker.keys.items():
+            keys.setdefault(fact_type, set()).update(read)
+    # Fires once per session, on the first case's trigger.
+    definition[DONE_RULE] = {
+        "all": [{TRIGGER_ALIAS: {"$and": [{"t": TRIGGER_TYPE}, {CASE_KEY: 0}]}}]
+    }
+    sent = {fact_type: ("t", *sorted(read - {"t"})) for fact_type, read in keys.items()}
+    return _CompiledRules(definition, tuple(compiled_rules), MappingProxyType(sent))
 
 
 # --------------------------------------------------------------------------------------
@@ -694,12 +740,15 @@ _CHECKED_KEYS: set[str] = set()
 _CHECKED_KEYS_LIMIT: Final = 100_000
 
 
-def _engine_fact(index: int, fact: object, fields: frozenset[str]) -> dict[str, Any]:
-    """The fact as the engine sees it (without ``sid``), after every check.
+def _engine_fact(
+    index: int, fact: object, keys: Mapping[str, tuple[str, ...]]
+) -> dict[str, Any] | None:
+    """The fact as the engine sees it (without ``sid``), after every check; None: not sent.
 
-    Every value is checked, whether the rules read it or not, so that a fact is
-    valid or not independently of the pack; only the keys the rules read are
-    passed on, which saves the engine parsing and hashing the others.
+    Every key is checked, but only the values the engine will see: those of
+    the keys the rules read of this fact type (the others cannot change a
+    result, and cost parsing and hashing in C). A value that is not sent cannot
+    crash the engine, so it is not refused either.
     """
     if not isinstance(fact, Mapping):
         raise FactValueError(index, None, fact, "a fact must be a mapping")
@@ -707,13 +756,18 @@ def _engine_fact(index: int, fact: object, fields: frozenset[str]) -> dict[str, 
         raise FactValueError(
             index, None, len(fact), f"more than {MAX_FACT_PROPERTIES} keys in one fact"
         )
+    for key in fact:
+        if key not in _CHECKED_KEYS:
+            _check_key(index, key, fact[key])
     kind = fact.get("t")
     if not isinstance(kind, str) or not kind or kind.startswith("$"):
         raise FactValueError(index, "t", kind, "every fact needs a type 't' not starting with '$'")
-    entry: dict[str, Any] = {"id": index}  # first: see _read_match
-    for key, value in fact.items():
-        if key not in _CHECKED_KEYS:
-            _check_key(index, key, value)
+    read = keys.get(kind)
+    if read is None:
+        return None
+    entry: dict[str, Any] = {"id": index}  # first: see _read_ids
+    for key in read:
+        value: Any = fact.get(key)
         # This loop runs for every value of every evaluation: common cases inline.
         value_type = type(value)
         if value_type is str:
@@ -726,24 +780,75 @@ def _engine_fact(index: int, fact: object, fields: frozenset[str]) -> dict[str, 
             continue
         elif value_type is not bool:
             _check_value(index, key, value)
-        if key in fields:
-            entry[key] = value
+        entry[key] = value
     return entry
 
 
-def _engine_facts(
-    facts: Sequence[object], fact_types: frozenset[str], fields: frozenset[str]
-) -> list[dict[str, Any]]:
-    if len(facts) > MAX_FACTS:
-        raise FactValueError(
-            None, None, len(facts), f"at most {MAX_FACTS} facts per evaluation (id hashing)"
-        )
-    wanted = []
-    for index, fact in enumerate(facts):
-        entry = _engine_fact(index, fact, fields)
-        if entry["t"] in fact_types:
-            wanted.append(entry)
-    return wanted
+@attrs.define
+class _Session:
+    """The engine facts of the cases that share one session, and where each came from.
+
+    Fact ids run over the whole session (0, 1, ...), so ``owner[id]`` and
+    ``local[id]`` give back the case and the fact's index within it.
+    """
+
+    first_case: int
+    cases: int = 0
+    facts: list[dict[str, Any]] = attrs.field(factory=list)
+    owner: list[int] = attrs.field(factory=list)
+    local: list[int] = attrs.field(factory=list)
+    size: int = 0  # facts and triggers, including facts of types no pattern names
+
+    def triggers(self, sid: str) -> list[dict[str, Any]]:
+        # Ids after every fact's: one id space, all below MAX_FACTS, so no hash collides.
+        return [
+            {"id": len(self.owner) + n, "t": TRIGGER_TYPE, CASE_KEY: n, "sid": sid}
+            for n in range(self.cases)
+        ]
+
+
+def _sessions(
+    cases: Sequence[Sequence[object]], keys: Mapping[str, tuple[str, ...]]
+) -> list[_Session]:
+    """Every case's facts checked and grouped into sessions of at most MAX_SESSION_FACTS.
+
+    A case is never split; a case larger than that limit gets a session of its
+    own, up to MAX_FACTS. Each fact is checked even when it is not sent.
+    """
+    many = len(cases) > 1
+    sessions: list[_Session] = []
+    session = _Session(first_case=0)
+    for number, facts in enumerate(cases):
+        if len(facts) + 1 > MAX_FACTS:
+            raise FactValueError(
+                None,
+                None,
+                len(facts),
+                f"at most {MAX_FACTS - 1} facts per case (id hashing)",
+                number if many else None,
+            )
+        if session.cases and session.size + len(facts) + 1 > MAX_SESSION_FACTS:
+            sessions.append(session)
+            session = _Session(first_case=number)
+        case = session.cases
+        for index, fact in enumerate(facts):
+            try:
+                entry = _engine_fact(len(session.owner), fact, keys)
+            except FactValueError as error:
+                raise FactValueError(
+                    index, error.key, error.value, error.reason, number if many else None
+                ) from None
+            if entry is not None:
+                entry[CASE_KEY] = case
+                session.facts.append(entry)
+            session.owner.append(case)
+            session.local.append(index)
+            session.size += 1
+        session.cases += 1
+        session.size += 1  # the case's trigger
+    if session.cases:
+        sessions.append(session)
+    return sessions
 
 
 # --------------------------------------------------------------------------------------
@@ -754,7 +859,8 @@ def _engine_facts(
 class _SessionProgress:
     """How far one session got, so that cleanup never does something that crashes."""
 
-    state: int | None = None  # state handle, known once the trigger is in
+    first_trigger: dict[str, Any]  # the one that fires __done__
+    state: int | None = None  # state handle, known once the triggers are in
     action_open: bool = False  # an action was started and not completed yet
     done_ran: bool = False
 
@@ -790,23 +896,23 @@ class _EngineRuleset:
     def quarantined_sessions(self) -> int:
         return len(self._quarantined)
 
-    def run(self, facts: list[dict[str, Any]]) -> list[str]:
-        """Evaluate ``facts`` in a fresh session; returns the fired actions' messages."""
+    def run(self, session: _Session) -> list[str]:
+        """Evaluate one session's cases in a fresh engine session; the fired actions' messages."""
         with self._lock:
             if len(self._quarantined) >= MAX_QUARANTINED_SESSIONS:
                 raise DurableEvaluationError(
                     f"ruleset {self.name!r}: {len(self._quarantined)} sessions could not be "
                     "closed safely; restart the process"
                 )
-            return self._run_session(self.sid, facts)
+            return self._run_session(self.sid, session)
 
-    def _run_session(self, sid: str, facts: list[dict[str, Any]]) -> list[str]:
-        progress = _SessionProgress()
+    def _run_session(self, sid: str, session: _Session) -> list[str]:
+        progress = _SessionProgress(first_trigger=session.triggers(sid)[0])
         messages: list[str] = []
         try:
-            if facts:
-                self._assert_facts(sid, facts)
-            self._assert_trigger(sid, progress)
+            if session.facts:
+                self._assert_facts(sid, session.facts)
+            self._assert_triggers(session.triggers(sid), progress)
             self._drain(progress, messages)
         except Exception as error:
             self._close(sid, progress)
@@ -824,15 +930,16 @@ class _EngineRuleset:
     def _assert_facts(self, sid: str, facts: list[dict[str, Any]]) -> None:
         for fact in facts:
             fact["sid"] = sid
-        code = self._engine.assert_facts(_to_json(facts))
+        code, _state = self._engine.assert_facts(_to_json(facts))
         # NOT_HANDLED: some fact passed no pattern; the others are stored all the same.
         if code not in (_HANDLED, _NOT_HANDLED):
             raise DurableEvaluationError(f"facts were refused with result code {code}")
 
-    def _assert_trigger(self, sid: str, progress: _SessionProgress) -> None:
-        code, state = self._engine.assert_fact(_trigger_json(sid))
+    def _assert_triggers(self, triggers: list[dict[str, Any]], progress: _SessionProgress) -> None:
+        # All in one call: the engine takes a batch fact by fact, in list order.
+        code, state = self._engine.assert_facts(_to_json(triggers))
         if code != _HANDLED:
-            raise DurableEvaluationError(f"the trigger was refused with result code {code}")
+            raise DurableEvaluationError(f"a trigger was refused with result code {code}")
         progress.state = state
 
     def _drain(self, progress: _SessionProgress, messages: list[str] | None) -> None:
@@ -863,7 +970,7 @@ class _EngineRuleset:
         if not progress.done_ran:
             # Cleanup after a failure: bring the session to run __done__ first.
             if progress.state is None:
-                self._assert_trigger(sid, progress)
+                self._assert_triggers([progress.first_trigger], progress)
             self._drain(progress, None)
         if not progress.done_ran:
             return False
@@ -892,11 +999,6 @@ def fnv1a_32(text: str) -> int:
 def _to_json(value: object) -> str:
     # Compact: the engine parses, and keeps, every byte of every fact.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-@functools.cache
-def _trigger_json(sid: str) -> str:
-    return _to_json({"id": TRIGGER_ID, "t": TRIGGER_TYPE, "sid": sid})
 
 
 _ERROR_HINTS: Final = {
@@ -956,8 +1058,8 @@ class CompiledRuleset:
         self.name = _check_ruleset_name(name)
         compiled = _compile_rules(self.name, rules)
         self.engine_json = json.dumps(compiled.definition, ensure_ascii=False, sort_keys=True)
-        self.fact_types = compiled.fact_types
-        self.fields = compiled.fields
+        #: per fact type, the keys sent to the engine (``t`` first)
+        self.keys = compiled.keys
         self._rules = {rule.name: rule for rule in compiled.rules}
         self._rank = {rule.name: rank for rank, rule in enumerate(compiled.rules)}
         self._engine = _registered(self.name, self.engine_json)
@@ -974,23 +1076,51 @@ class CompiledRuleset:
         (in the order the rules were given), then by the positions of the facts
         they matched.
         """
-        fact_list = list(facts)
-        messages = self._engine.run(_engine_facts(fact_list, self.fact_types, self.fields))
-        try:
-            firings = [self._firing(message, fact_list) for message in messages]
-        except (ValueError, KeyError, TypeError, IndexError) as error:
-            raise DurableEvaluationError(
-                f"ruleset {self.name!r}: unreadable engine result: {error}"
-            ) from error
-        firings.sort(key=self._order)
-        return firings
+        return self.evaluate_many([facts])[0]
 
-    def _firing(self, message: str, facts: list[Mapping[str, Any]]) -> Firing:
+    def evaluate_many(self, cases: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[Firing]]:
+        """:meth:`evaluate` for each case, with several cases sharing an engine session.
+
+        A session costs about as much to set up as a case costs to match, so
+        cases go in together, up to :data:`MAX_SESSION_FACTS` facts per
+        session; every pattern joins the trigger of its own case, so a case
+        never sees another's facts. The result is the same as evaluating each
+        case on its own (``tests/engine/test_durable_batches.py``).
+        """
+        fact_lists = [list(facts) for facts in cases]
+        results: list[list[Firing]] = [[] for _ in fact_lists]
+        for session in _sessions(fact_lists, self.keys):
+            messages = self._engine.run(session)
+            try:
+                for message in messages:
+                    case, firing = self._firing(message, session, fact_lists)
+                    results[case].append(firing)
+            except (ValueError, KeyError, TypeError, IndexError) as error:
+                raise DurableEvaluationError(
+                    f"ruleset {self.name!r}: unreadable engine result: {error}"
+                ) from error
+        for firings in results:
+            firings.sort(key=self._order)
+        return results
+
+    def _firing(
+        self, message: str, session: _Session, fact_lists: list[list[Mapping[str, Any]]]
+    ) -> tuple[int, Firing]:
         rule_name = message[2 : message.find('"', 2)]
         rule = self._rules[rule_name]
-        ids = _read_ids(message, rule.aliases)
-        positions = {alias: _position(ids[alias], len(facts)) for alias in rule.aliases}
-        return Firing(
+        ids = _read_ids(message, (TRIGGER_ALIAS, *rule.aliases))
+        count = len(session.owner)
+        case = _position(ids[TRIGGER_ALIAS], count + session.cases) - count
+        if case < 0:
+            raise ValueError(f"rule {rule_name!r}: {ids[TRIGGER_ALIAS]!r} is not a trigger's id")
+        positions: dict[str, int] = {}
+        for alias in rule.aliases:
+            number = _position(ids[alias], count)
+            if session.owner[number] != case:  # the case join failed: never seen, but checked
+                raise ValueError(f"rule {rule_name!r} matched facts of two cases")
+            positions[alias] = session.local[number]
+        facts = fact_lists[session.first_case + case]
+        return session.first_case + case, Firing(
             rule=rule_name,
             matches=MappingProxyType({alias: facts[i] for alias, i in positions.items()}),
             positions=MappingProxyType(positions),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -26,6 +26,7 @@ from handoff_rules.decision import (
     Decision,
     Finding,
     Result,
+    Severity,
     canonical_json,
 )
 from handoff_rules.engine.base import Match, MatchBackend
@@ -47,6 +48,7 @@ from handoff_rules.policy.pack import Pack, Rule, Template
 
 __all__ = [
     "BACKENDS",
+    "BATCH_SIZE",
     "EngineUnavailable",
     "PackEvaluator",
     "make_evaluator",
@@ -181,6 +183,28 @@ def _positive_aliases(clause: Clause) -> list[str]:
     return [j.alias for j in clause.joins if not j.negated]
 
 
+#: Cases evaluated together by :meth:`PackEvaluator.evaluate_many` (one backend call).
+BATCH_SIZE: Final = 64
+
+
+@attrs.frozen(slots=True)
+class _Plan:
+    """Which rules one set of checkpoints needs, and each rule's severity at each."""
+
+    rules: tuple[Rule, ...]
+    checkpoints: tuple[Checkpoint, ...]
+    #: per checkpoint: (index into ``rules``, severity) of the rules that guard it
+    guards: tuple[tuple[tuple[int, Severity], ...], ...]
+
+
+def _finding_order(finding: Finding) -> tuple[str, str, str, str]:
+    return (finding.rule, finding.subject or "", finding.result.value, finding.message)
+
+
+def _action_order(action: Action) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    return (action.rule, action.kind, action.params)
+
+
 class PackEvaluator:
     """Evaluates cases under one pack version with one match backend."""
 
@@ -198,6 +222,7 @@ class PackEvaluator:
         self.notice = notice
         self._params = pack.param_values()
         self._derivers = pack.builtin_derivers
+        self._plans: dict[tuple[Checkpoint, ...] | None, _Plan] = {}
 
     def derived_facts(self, case: Case, at: date) -> list[Fact]:
         """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins.
@@ -224,42 +249,87 @@ class PackEvaluator:
     def evaluate(
         self, case: Case, at: date, checkpoints: Sequence[Checkpoint] | None = None
     ) -> list[Decision]:
-        wanted = tuple(checkpoints) if checkpoints is not None else self.pack.checkpoints
-        rules = [r for r in self.pack.rules if any(cp in r.checkpoints for cp in wanted)]
+        """One decision per checkpoint (default: every checkpoint the pack's rules guard)."""
+        plan = self._plan(checkpoints)
         flat = self.flatten(case, at)
+        return self._decide(plan, case.id, at, flat, self.match_backend.matches(flat.rows))
+
+    def evaluate_many(
+        self,
+        items: Iterable[tuple[Case, date]],
+        checkpoints: Sequence[Checkpoint] | None = None,
+    ) -> Iterator[list[Decision]]:
+        """:meth:`evaluate` of each ``(case, at)``, in order, lazily.
+
+        The same decisions as one :meth:`evaluate` call per case; the cases go
+        to the backend :data:`BATCH_SIZE` at a time, which lets the durable
+        backend share engine sessions between them.
+        """
+        plan = self._plan(checkpoints)
+        pending = iter(items)
+        while chunk := list(itertools.islice(pending, BATCH_SIZE)):
+            flats = [self.flatten(case, at) for case, at in chunk]
+            found = self.match_backend.matches_many([flat.rows for flat in flats])
+            for (case, at), flat, matches in zip(chunk, flats, found, strict=True):
+                yield self._decide(plan, case.id, at, flat, matches)
+
+    def _plan(self, checkpoints: Sequence[Checkpoint] | None) -> _Plan:
+        key = tuple(checkpoints) if checkpoints is not None else None
+        plan = self._plans.get(key)
+        if plan is None:
+            wanted = key if key is not None else self.pack.checkpoints
+            rules = tuple(r for r in self.pack.rules if any(cp in r.checkpoints for cp in wanted))
+            guards = tuple(
+                tuple(
+                    (number, rule.severity_at(checkpoint))
+                    for number, rule in enumerate(rules)
+                    if checkpoint in rule.checkpoints
+                )
+                for checkpoint in wanted
+            )
+            plan = self._plans[key] = _Plan(rules, wanted, guards)
+        return plan
+
+    def _decide(
+        self, plan: _Plan, case_id: str, at: date, flat: FlatCase, matches: Iterable[Match]
+    ) -> list[Decision]:
         best: dict[tuple[str, int], Match] = {}
-        for match in self.match_backend.matches(flat.rows):
+        for match in matches:
             key = (match.rule, match.subject)
-            if key not in best or match < best[key]:
+            known = best.get(key)
+            if known is None or match < known:
                 best[key] = match
-        judged = [j for rule in rules for j in self._judge(rule, flat, best, case.id, at)]
+        by_type: dict[FlatValue, list[int]] = {}
+        for index, row in enumerate(flat.rows):
+            by_type.setdefault(row["t"], []).append(index)
+        judged = [self._judge(rule, flat, by_type, best, case_id, at) for rule in plan.rules]
         decisions = []
-        for checkpoint in wanted:
+        for checkpoint, guards in zip(plan.checkpoints, plan.guards, strict=True):
             findings: list[Finding] = []
             actions: list[Action] = []
-            for item in judged:
-                if checkpoint not in item.rule.checkpoints:
-                    continue
-                findings.append(
-                    Finding(
-                        rule=item.rule.id,
-                        result=item.result,
-                        severity=item.rule.severity_at(checkpoint),
-                        message=item.message,
-                        sources=item.sources,
-                        subject=item.subject,
+            for number, severity in guards:
+                for item in judged[number]:
+                    findings.append(
+                        Finding(
+                            rule=item.rule.id,
+                            result=item.result,
+                            severity=severity,
+                            message=item.message,
+                            sources=item.sources,
+                            subject=item.subject,
+                        )
                     )
-                )
-                actions.extend(item.actions)
-            findings.sort(key=lambda f: (f.rule, f.subject or "", f.result.value, f.message))
+                    actions.extend(item.actions)
+            findings.sort(key=_finding_order)
+            actions.sort(key=_action_order)
             decisions.append(
                 Decision(
-                    case=case.id,
+                    case=case_id,
                     checkpoint=checkpoint,
                     at=at,
                     pack=self.pack.ref,
                     findings=tuple(findings),
-                    actions=tuple(sorted(actions, key=lambda a: (a.rule, a.kind, a.params))),
+                    actions=tuple(actions),
                 )
             )
         return decisions
@@ -268,12 +338,13 @@ class PackEvaluator:
         self,
         rule: Rule,
         flat: FlatCase,
+        by_type: Mapping[FlatValue, list[int]],
         best: Mapping[tuple[str, int], Match],
         case_id: str,
         at: date,
     ) -> list[_Judged]:
         ir = rule.ir
-        subjects = flat.of_type(ir.subject)
+        subjects = by_type.get(ir.subject)
         if not subjects:
             if not ir.subject_required:
                 return []
@@ -290,10 +361,10 @@ class PackEvaluator:
         result = []
         for index in subjects:
             row = flat.rows[index]
-            if not all(holds(c, row, SUBJECT, {}) for c in ir.applies):
+            if ir.applies and not all(holds(c, row, SUBJECT, {}) for c in ir.applies):
                 continue
             subject_id = _subject_id(row)
-            missing = _missing(rule, flat, row)
+            missing = _missing(rule, flat, row) if ir.requires else None
             if missing:
                 result.append(
                     _Judged(
@@ -316,7 +387,7 @@ class PackEvaluator:
                         f"{rule.title}: satisfied for {ir.subject} {subject_id}",
                         _sources(flat, [index]),
                         subject_id,
-                        self._actions(rule, row, case_id, at),
+                        self._actions(rule, row, case_id, at) if rule.actions else (),
                     )
                 )
                 continue

@@ -90,6 +90,9 @@ class ReferenceBackend:
         self.ruleset_name = ruleset_name
         self.rules = tuple(rules)
 
+    def matches_many(self, cases: Sequence[Sequence[Row]]) -> list[list[Match]]:
+        return [self.matches(rows) for rows in cases]
+
     def matches(self, rows: Sequence[Row]) -> list[Match]:
         by_type: dict[str, list[int]] = {}
         for index, row in enumerate(rows):
