@@ -158,8 +158,10 @@ def run_check(
             log = AuditLog(audit_log)
             register = (register or ExceptionRegister()).with_ledger(log.use_ledger())
             writer = stack.enter_context(log.session())
-        for case in track(caseset.cases, "Evaluating"):
-            for decision in evaluator.evaluate(case, when, wanted):
+        pending = ((case, when) for case in track(caseset.cases, "Evaluating"))
+        evaluated = evaluator.evaluate_many(pending, wanted)
+        for case, case_decisions in zip(caseset.cases, evaluated, strict=True):
+            for decision in case_decisions:
                 final, case_problems = decision, ()
                 if waivers is not None:
                     outcome = waivers.apply_exceptions(decision, case, pack, register, when)

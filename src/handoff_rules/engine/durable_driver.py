@@ -13,20 +13,29 @@ session state after every fired rule, calls ``datetime.utcfromtimestamp``
 (a DeprecationWarning on Python 3.12) and runs about half as fast. We need none
 of its features: a rule's only effect here is to be reported.
 
-One evaluation follows a fixed protocol, chosen because it is the only one found
-to be independent of the order in which facts arrive:
+One session follows a fixed protocol, chosen because it is the only one found
+to be independent of the order in which facts arrive. A session evaluates
+several cases at once (up to :data:`MAX_SESSION_FACTS` facts), because setting
+one up costs about as much as matching a case:
 
-1. every fact gets ``id`` = its position (0..n-1) and the ruleset's current
-   session id ``sid``; all facts go in with one ``assert_facts`` call;
-2. then ONE trigger fact ``{"t": "$eval", "id": -1}`` is asserted. The trigger is
-   the FIRST condition of every rule, so no rule can (partially) match before all
-   facts are in - the engine never withdraws a partial match that passed a
-   negation when the negated fact arrives later;
+1. every fact gets ``id`` = its position in the session (0..n-1), ``_case`` = its
+   case's number in the session (0..k-1) and the ruleset's current session id
+   ``sid``; all facts go in with one ``assert_facts`` call;
+2. then one trigger fact per case, ``{"t": "$eval", "_case": c, "id": n + c}``, all
+   in one further call. The trigger is the FIRST condition of every rule, so no
+   rule can (partially) match before all facts are in - the engine never
+   withdraws a partial match that passed a negation when the negated fact
+   arrives later - and every other pattern of a rule joins its trigger on
+   ``_case`` (an equality, matched through a hash index), so a case never sees
+   the facts of another;
 3. every pending action is started and completed in turn; the actions only
-   report which facts matched;
-4. an extra rule ``__done__``, with the trigger as its only condition, must have
-   fired; only then is the session deleted (deleting a session in which no action
-   ever ran frees uninitialised pointers).
+   report which facts matched, and the trigger's id tells the case;
+4. an extra rule ``__done__``, whose only condition is the first case's trigger,
+   must have fired; only then is the session deleted (deleting a session in
+   which no action ever ran frees uninitialised pointers).
+
+``evaluate(facts)`` is a session of one case; ``evaluate_many(cases)`` gives, case
+by case, the same firings (``tests/engine/test_durable_batches.py``).
 
 Defects and the guard that avoids each (each has a test in
 ``tests/engine/test_durable_*.py``; the crashing inputs run raw in a subprocess
@@ -54,9 +63,10 @@ order
 wrong result: several keys in one expression   one key per expression object; use ``$and``
 object - all but the first ignored
 wrong result: ints beyond int64 saturate       :class:`FactValueError` / RulesetShapeError
-identity by 32-bit FNV-1a hash (content hash   ids 0..n-1 assigned here, at most 40 000 facts
-for facts without ``id``)                      per evaluation (decimal ids up to 40 188 are
-                                               collision-free); session ids "1", "2", ...
+identity by 32-bit FNV-1a hash (content hash   ids 0..n-1 assigned here to facts and
+for facts without ``id``)                      triggers, at most 40 000 per session (decimal
+                                               ids up to 40 188 are collision-free); session
+                                               ids "1", "2", ...
 ``MessageNotHandledException`` for a batch     the result code is read, not raised; facts of
 when one fact matches nothing                  a type no pattern names are not sent at all
 negative ``pri`` wraps; ``count`` drops the    refused
@@ -69,6 +79,9 @@ freed when that call returns, so a later join  with the fact
 on them reads stale memory
 ``Could not create ruleset`` after 255 rules   at most 254 rules per ruleset
 on one alpha node
+error 303 at run time when one fact reaches    at most 64 patterns per fact type in a
+more than 64 joins (or sibling alpha tests;    ruleset (:data:`MAX_PATTERNS_PER_FACT_TYPE`):
+identical patterns of different rules count)   every pattern is a join here
 a ruleset name cannot be registered twice;     one engine ruleset per name per process; the
 ``$state``/``$flow`` names are reserved        same name with the same rules is reused, with
                                                other rules refused; ``$`` refused in names
@@ -80,9 +93,6 @@ exceptions in actions are swallowed            any exception is re-raised after 
 Not guarded because it depends on data the rules cannot see, and documented
 here instead:
 
-* one fact passing more than 64 sibling alpha tests (e.g. 65 rules ``v > i`` on
-  one fact type) makes the engine fail with error 303 at run time; that is
-  reported as :class:`DurableEvaluationError` and the ruleset stays usable;
 * a join or arithmetic that reads a field the other fact (or, for ``$m``, the
   fact itself) lacks makes the engine fail with error 311 instead of not
   matching (an equality join to a missing field simply does not match); also a
@@ -95,16 +105,19 @@ here instead:
   integer minor units.
 
 Facts (checked on every evaluation, before C sees anything; a refusal is a
-:class:`FactValueError` naming the fact's index, the key and the value): flat
+:class:`FactValueError` naming the case (in a batch), the fact's index, the key
+and the value): flat
 mappings of at most 250 keys; keys are identifiers (no ``$``, no ``.``), not
-``id`` or ``sid``, which the driver assigns; ``t``, the fact type, is a
+``id``, ``sid`` or ``_case``, which the driver assigns; ``t``, the fact type, is a
 non-empty string not starting with ``$``. Values are ``str``, ``int`` within
 int64, ``bool``, finite ``float`` whose shortest repr has no exponent
 (``0.0001`` and ``123.5`` are fine, ``1e-05`` and ``1e16`` are not), or
 ``None``, which means "absent": the key is not passed to the engine, so
 ``$nex`` matches it. Everything else (``Decimal``, ``date``, nested dicts or
-lists, ...) is refused. At most 40 000 facts per evaluation. Only facts of a
-type some pattern names, and only the keys some rule reads, are sent.
+lists, ...) is refused. At most 39 999 facts per case. Only facts of a type
+some pattern names, and only the keys some rule reads of that type, are sent;
+only the values sent are checked (a value the engine never sees cannot harm
+it), but every key is.
 """
 
 from __future__ import annotations
@@ -729,7 +742,9 @@ def _check_key(index: int, key: object, value: object) -> str:
             index, str(key), value, "keys must be identifiers (no '$', '.', spaces)"
         )
     if key in _RESERVED_KEYS:
-        raise FactValueError(index, key, value, "'id' and 'sid' are assigned by the driver")
+        raise FactValueError(
+            index, key, value, "'id', 'sid' and '_case' are assigned by the driver"
+        )
     if len(_CHECKED_KEYS) < _CHECKED_KEYS_LIMIT:
         _CHECKED_KEYS.add(key)
     return key
