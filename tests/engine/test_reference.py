@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 
+import ir_strategies as S
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handoff_rules.engine.base import Match, canonical_matches
 from handoff_rules.engine.flatten import FlatValue
@@ -19,7 +23,7 @@ from handoff_rules.engine.ir import (
     RuleIR,
     RuleIRError,
 )
-from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met
+from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 
 Rows = Sequence[Mapping[str, FlatValue]]
 
@@ -130,3 +134,16 @@ def test_need_fact() -> None:
 def test_ir_refuses_what_the_engine_would_misjudge(build: object, message: str) -> None:
     with pytest.raises(RuleIRError, match=message):
         build()  # type: ignore[operator]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), fact_type=st.sampled_from(S.TYPES), seed=st.integers(0, 2**32))
+def test_own_test_decides_as_holds_does(data: st.DataObject, fact_type: str, seed: int) -> None:
+    conditions = data.draw(S.conditions("subject", fact_type, {}, max_size=4))
+    test = own_test(conditions, "subject")
+    rng = random.Random(seed)
+    rows = [row for row in S.random_case(rng, max_rows=12) if row["t"] == fact_type]
+    rows.append({"t": fact_type})  # every key absent
+    for row in rows:
+        expected = all(holds(c, row, "subject", {}) for c in conditions)
+        assert test(row) is expected, (conditions, row)

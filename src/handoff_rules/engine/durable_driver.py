@@ -771,9 +771,10 @@ def _engine_fact(
         raise FactValueError(
             index, None, len(fact), f"more than {MAX_FACT_PROPERTIES} keys in one fact"
         )
-    for key in fact:
-        if key not in _CHECKED_KEYS:
-            _check_key(index, key, fact[key])
+    if not _CHECKED_KEYS.issuperset(fact):
+        for key in fact:
+            if key not in _CHECKED_KEYS:
+                _check_key(index, key, fact[key])
     kind = fact.get("t")
     if not isinstance(kind, str) or not kind or kind.startswith("$"):
         raise FactValueError(index, "t", kind, "every fact needs a type 't' not starting with '$'")

@@ -40,7 +40,7 @@ from handoff_rules.engine.flatten import (
     flatten_case,
 )
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
-from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met
+from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Fact, Provenance, fact_sort_key
 from handoff_rules.model import Money, to_dict
@@ -223,6 +223,7 @@ class PackEvaluator:
         self._params = pack.param_values()
         self._derivers = pack.builtin_derivers
         self._plans: dict[tuple[Checkpoint, ...] | None, _Plan] = {}
+        self._applies = {rule.id: own_test(rule.ir.applies, SUBJECT) for rule in pack.rules}
 
     def derived_facts(self, case: Case, at: date) -> list[Fact]:
         """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins.
@@ -359,9 +360,10 @@ class PackEvaluator:
                 )
             ]
         result = []
+        applies = self._applies[rule.id]
         for index in subjects:
             row = flat.rows[index]
-            if ir.applies and not all(holds(c, row, SUBJECT, {}) for c in ir.applies):
+            if not applies(row):
                 continue
             subject_id = _subject_id(row)
             missing = _missing(rule, flat, row) if ir.requires else None

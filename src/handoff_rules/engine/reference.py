@@ -25,7 +25,7 @@ from handoff_rules.engine.ir import (
     RuleIR,
 )
 
-__all__ = ["ReferenceBackend", "holds", "need_fact_met"]
+__all__ = ["ReferenceBackend", "holds", "need_fact_met", "own_test"]
 
 Row = Mapping[str, FlatValue]
 
@@ -65,6 +65,47 @@ def holds(condition: Condition, own: Row, own_alias: str, bound: Mapping[str, Ro
     if isinstance(left, str) is not isinstance(right, str):
         return False  # the compiler never mixes kinds; a plugin's odd value does not match
     return _OPS[condition.op](left, right)  # type: ignore[arg-type]
+
+
+def own_test(conditions: Sequence[Condition], own_alias: str) -> Callable[[Row], bool]:
+    """:func:`holds` for every one of ``conditions`` on one row, decided once per rule.
+
+    The judge tests each subject row against a rule's ``applies`` conditions;
+    choosing the comparison per condition once, instead of per row, makes that
+    several times cheaper. Same answers as ``holds`` (a property test compares).
+    """
+    tests = tuple(_own_test(c, own_alias) for c in conditions)
+    if not tests:
+        return _always
+    if len(tests) == 1:
+        return tests[0]
+
+    def all_hold(row: Row) -> bool:
+        return all(test(row) for test in tests)
+
+    return all_hold
+
+
+def _always(row: Row) -> bool:
+    return True
+
+
+def _own_test(condition: Condition, own_alias: str) -> Callable[[Row], bool]:
+    if not isinstance(condition, Compare):
+        key, present = condition.key, condition.present
+        return lambda row: (key in row) is present
+    if not isinstance(condition.value, Const):
+        return lambda row: holds(condition, row, own_alias, {})
+    key, constant, compare = condition.key, condition.value.value, _OPS[condition.op]
+    text = isinstance(constant, str)
+
+    def test(row: Row) -> bool:
+        value = row.get(key)
+        if value is None or isinstance(value, str) is not text:
+            return False
+        return compare(value, constant)
+
+    return test
 
 
 def _all(
