@@ -110,34 +110,46 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def run(total: int, engines: list[str]) -> int:
+FIGURES = ("evaluate_many", "evaluate", "match")
+
+
+def run(total: int, engines: list[str], figures: tuple[str, ...] = FIGURES) -> int:
     from handoff_rules.engine.evaluate import make_evaluator
 
     pack = default_pack()
     evaluators = {name: make_evaluator(pack, name) for name in engines}
     flattener = evaluators[engines[0]]
-    figures = ("evaluate_many", "evaluate", "match")
     seconds = {name: dict.fromkeys(figures, 0.0) for name in engines}
     mismatches = 0
     decisions = 0
     progress = _Progress(total)
     print(f"{pack.name}@{pack.version}: {len(pack.rules)} rules; {total} cases; {engines}")
     _print_engine_rules(evaluators)
+    outcomes: dict[str, int] = {}
     for chunk in chunks(total):
-        flat_rows = [flattener.flatten(case, at).rows for case, at in chunk]
+        flat_rows = (
+            [flattener.flatten(case, at).rows for case, at in chunk] if "match" in figures else []
+        )
         results: dict[str, list[list[str]]] = {}
         for name, evaluator in evaluators.items():
             spent, out = timed(lambda e=evaluator, c=chunk: list(e.evaluate_many(c)))
             seconds[name]["evaluate_many"] += spent
             results[name] = [[d.to_json() for d in ds] for ds in out]
-            spent, single = timed(lambda e=evaluator, c=chunk: [e.evaluate(*case) for case in c])
-            seconds[name]["evaluate"] += spent
-            if [[d.to_json() for d in ds] for ds in single] != results[name]:
-                mismatches += 1
-                print(f"{name}: evaluate and evaluate_many differ in a chunk")
-            matches_many = evaluator.match_backend.matches_many
-            spent, _ = timed(lambda m=matches_many, f=flat_rows: m(f))
-            seconds[name]["match"] += spent
+            if "evaluate" in figures:
+                spent, single = timed(
+                    lambda e=evaluator, c=chunk: [e.evaluate(*case) for case in c]
+                )
+                seconds[name]["evaluate"] += spent
+                if [[d.to_json() for d in ds] for ds in single] != results[name]:
+                    mismatches += 1
+                    print(f"{name}: evaluate and evaluate_many differ in a chunk")
+            if "match" in figures:
+                matches_many = evaluator.match_backend.matches_many
+                spent, _ = timed(lambda m=matches_many, f=flat_rows: m(f))
+                seconds[name]["match"] += spent
+        for decisions_of_case in out:
+            for decision in decisions_of_case:
+                outcomes[decision.outcome.value] = outcomes.get(decision.outcome.value, 0) + 1
         first = results[engines[0]]
         decisions += sum(len(ds) for ds in first)
         for other in engines[1:]:
@@ -145,6 +157,8 @@ def run(total: int, engines: list[str]) -> int:
         progress.advance(len(chunk))
     print()
     print(f"cases: {total}; decisions per backend: {decisions}; mismatches: {mismatches}")
+    shown = ", ".join(f"{outcome} {count}" for outcome, count in sorted(outcomes.items()))
+    print(f"outcomes ({engines[-1]}): {shown}")
     for name in engines:
         rates = "   ".join(f"{f} {total / seconds[name][f]:7.0f}" for f in figures)
         print(f"{name:>9} (cases/s): {rates}")
@@ -155,34 +169,6 @@ def run(total: int, engines: list[str]) -> int:
         print(f"ratio durable/reference: {ratios}")
     progress.report()
     return 1 if mismatches else 0
-
-
-def run_matches(total: int, engines: list[str], pool: int) -> int:
-    """Only ``matches``, over a pool of distinct flattened cases used in turn: the long run."""
-    from handoff_rules.engine.evaluate import make_evaluator
-
-    pack = default_pack()
-    evaluators = {name: make_evaluator(pack, name) for name in engines}
-    flattener = evaluators[engines[0]]
-    rows_pool = [flattener.flatten(c, at).rows for chunk in chunks(pool) for c, at in chunk]
-    print(f"{pack.name}@{pack.version}: {total} match runs over {pool} distinct cases; {engines}")
-    _print_engine_rules(evaluators)
-    progress = _Progress(total)
-    match_time = dict.fromkeys(engines, 0.0)
-    firings = dict.fromkeys(engines, 0)
-    for start in range(0, total, CHUNK):
-        batch = [rows_pool[n % pool] for n in range(start, min(start + CHUNK, total))]
-        for name, evaluator in evaluators.items():
-            matches = evaluator.match_backend.matches
-            spent, out = timed(lambda m=matches, b=batch: [m(rows) for rows in b])
-            match_time[name] += spent
-            firings[name] += sum(len(found) for found in out)
-        progress.advance(len(batch))
-    print()
-    for name in engines:
-        print(f"{name:>9}: match {total / match_time[name]:8.0f} cases/s; {firings[name]} matches")
-    progress.report()
-    return 1 if len(set(firings.values())) > 1 else 0
 
 
 class _Progress:
@@ -217,18 +203,18 @@ def _print_engine_rules(evaluators: dict[str, Any]) -> None:
         print(f"durable ruleset: {engine_rules} engine rules")
 
 
-def profile(total: int) -> None:
+def profile(total: int, sort: str) -> None:
     from handoff_rules.engine.evaluate import make_evaluator
 
     evaluator = make_evaluator(default_pack(), "durable")
     cases = [case for chunk in chunks(total) for case in chunk]
     profiler = cProfile.Profile()
     profiler.enable()
-    for case, at in cases:
-        evaluator.evaluate(case, at)
+    for _decisions in evaluator.evaluate_many(cases):
+        pass
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "tottime")).print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(25)
     print(out.getvalue())
 
 
@@ -240,21 +226,22 @@ def main(argv: list[str] | None = None) -> int:
         default="durable,reference",
         help="comma-separated backends to run (durable,reference)",
     )
+    parser.add_argument(
+        "--figures",
+        default=",".join(FIGURES),
+        help=f"comma-separated figures to measure ({','.join(FIGURES)}); evaluate_many always runs",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the durable path")
     parser.add_argument(
-        "--match-only",
-        type=int,
-        metavar="POOL",
-        help="time only backend.matches, cycling over POOL distinct flattened cases",
+        "--sort", default="tottime", help="order of the --profile table (tottime, cumulative)"
     )
     args = parser.parse_args(argv)
     if args.profile:
-        profile(args.cases)
+        profile(args.cases, args.sort)
         return 0
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
-    if args.match_only:
-        return run_matches(args.cases, engines, args.match_only)
-    return run(args.cases, engines)
+    figures = tuple(f for f in FIGURES if f == "evaluate_many" or f in args.figures.split(","))
+    return run(args.cases, engines, figures)
 
 
 if __name__ == "__main__":
