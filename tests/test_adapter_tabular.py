@@ -127,3 +127,68 @@ def test_quoted_cells_round_trip(
         read = list(table)
     assert [list(r.cells) for r in read] == rows
     assert all(r.problem is None for r in read)
+
+
+def test_records_are_the_rows_without_row_objects(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        'id;text;amount\r\n1;"two\r\nlines";5\r\n\r\n2;short\r\n3;a;b;extra\r\n4;"x"y;1\r\n'
+        '5;a;b;\r\n6;"never closed\r\n',
+    )
+    with open_table(path) as (table, _):
+        records = list(table.records())
+    with open_table(path) as (table, _):
+        rows = list(table)
+    assert [(line, end, problem) for line, end, _cells, problem in records] == [
+        (r.line, r.end_line, r.problem) for r in rows
+    ]
+    assert [tuple(cells) for _line, _end, cells, _problem in records] == [r.cells for r in rows]
+    assert records[0][2] == ["1", "two\r\nlines", "5"]
+
+
+def _big_csv(rows: int) -> tuple[str, list[tuple[int, int]]]:
+    """A file with multi-line quoted cells here and there, and where each record starts and ends."""
+    parts = ["id;note;amount\r\n"]
+    spans: list[tuple[int, int]] = []
+    line = 2
+    for n in range(rows):
+        if n % 7 == 0:
+            parts.append(f'{n};"first\r\nsecond\r\nthird";{n},50\r\n')
+            spans.append((line, line + 2))
+            line += 3
+        else:
+            parts.append(f"{n};Ромашка {n};{n},00\r\n")
+            spans.append((line, line))
+            line += 1
+    return "".join(parts), spans
+
+
+def test_line_numbers_stay_exact_across_chunk_boundaries(tmp_path: Path) -> None:
+    text, spans = _big_csv(20_000)  # about 600 KB: several decoding chunks
+    path = _write(tmp_path, text)
+    with open_table(path) as (table, _):
+        records = list(table.records())
+    assert [(line, end) for line, end, _cells, _problem in records] == spans
+    assert all(problem is None for *_rest, problem in records)
+    assert records[-2][2] == ["19998", "Ромашка 19998", "19998,00"]
+    assert records[-1][2] == ["19999", "first\r\nsecond\r\nthird", "19999,50"]
+
+
+def test_a_decoding_error_mid_file_keeps_the_rows_before_and_names_its_line(
+    tmp_path: Path,
+) -> None:
+    text, spans = _big_csv(20_000)
+    data = text.encode("cp1251")
+    bad_record = 15_000
+    bad_line = spans[bad_record][0]
+    cut = 0
+    for _ in range(bad_line - 1):  # the bytes of the lines before the bad one
+        cut = data.index(b"\n", cut) + 1
+    path = tmp_path / "t.csv"
+    path.write_bytes(data[:cut] + b"x\x98;y;1,00\r\n" + data[cut:])  # 0x98 is no cp1251 letter
+    received = []
+    with open_table(path, encoding="cp1251") as (table, _), pytest.raises(AdapterError) as info:
+        received.extend(table.records())
+    assert [(line, end) for line, end, _cells, _problem in received] == spans[:bad_record]
+    assert info.value.location == f"line {bad_line}"
+    assert f"byte offset {cut + 1} " in str(info.value)

@@ -1,4 +1,5 @@
-"""Encoding detection: BOMs, UTF-8, cp1251 against cp1252, errors with byte offsets."""
+"""Encoding detection: BOMs, UTF-8, cp1251 against cp1252; chunked decoding; errors with
+line and byte offset, after the lines before them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from handoff_rules.adapters.text import (
     EncodingError,
+    TextStream,
     decode,
     detect_encoding,
     open_text,
@@ -121,3 +123,128 @@ def test_cyrillic_cp1251_text_is_read_as_cp1251(text: str) -> None:
             assert decoded == text
     else:  # "Вё" is C2 B8, valid UTF-8 for "¸": UTF-8 wins, as documented
         assert decoded == data.decode("utf-8")
+
+
+def _stream(tmp_path: Path, data: bytes, encoding: str, chunk_bytes: int) -> TextStream:
+    path = tmp_path / "chunks.csv"
+    path.write_bytes(data)
+    return TextStream(path.open("rb"), encoding, str(path), chunk_bytes=chunk_bytes)
+
+
+def _expected_lines(text: str) -> list[str]:
+    """Lines as a file opened with newline="" gives them when only "\\n" ends a line."""
+    *whole, last = text.split("\n")
+    return [line + "\n" for line in whole] + ([last] if last else [])
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 5, 7, 64])
+def test_chunks_split_crlf_multibyte_characters_and_boms(tmp_path: Path, chunk_bytes: int) -> None:
+    text = "a;б\r\n" + "ж" * 50 + "\r\n\r\nlast\rline without end"
+    for encoding, data in [
+        ("utf-8", text.encode()),
+        ("utf-8-sig", codecs.BOM_UTF8 + text.encode()),
+        ("utf-16", text.encode("utf-16")),
+        ("cp1251", text.encode("cp1251")),
+    ]:
+        with _stream(tmp_path, data, encoding, chunk_bytes) as stream:
+            assert list(stream) == _expected_lines(text), (encoding, chunk_bytes)
+
+
+def test_a_line_longer_than_many_chunks(tmp_path: Path) -> None:
+    text = "head\n" + "x" * 10_000 + "\nend\n"
+    with _stream(tmp_path, text.encode(), "utf-8", 64) as stream:
+        assert list(stream) == ["head\n", "x" * 10_000 + "\n", "end\n"]
+
+
+def test_readline_peek_then_iteration_continue_where_the_other_stopped(tmp_path: Path) -> None:
+    text = "".join(f"line {n}\n" for n in range(1, 200))
+    with _stream(tmp_path, text.encode(), "utf-8", 16) as stream:
+        assert stream.readline() == "line 1\n"
+        assert stream.peek(14) == "line 2\nline 3\n"
+        assert not stream.fully_buffered
+        assert stream.readline() == "line 2\n"
+        assert list(stream) == _expected_lines(text)[2:]
+
+
+def test_a_decoding_error_after_chunk_boundaries_names_its_line_after_the_lines_before(
+    tmp_path: Path,
+) -> None:
+    lines = [f"{n};Acme;{n},00\n" for n in range(1, 30_001)]
+    bad_line = 25_000
+    data = "".join(lines[: bad_line - 1]).encode() + b"25000;Gr\xfcn;1,00\n" + b"tail\n"
+    offset = data.index(b"\xfc")
+    path = tmp_path / "late.csv"
+    path.write_bytes(data)
+    assert offset > 3 * TextStream.CHUNK_BYTES  # the bad byte is chunks away from the start
+    stream, _ = open_text(path, encoding="utf-8")
+    received: list[str] = []
+    with stream, pytest.raises(EncodingError) as info:
+        received.extend(stream)
+    assert received == lines[: bad_line - 1]  # every line before the bad one, none after
+    assert info.value.location == f"line {bad_line}"
+    assert f"at byte offset {offset} (bytes b'\\xfcn;1')" in str(info.value)
+    assert str(info.value).startswith(f"{path}:line {bad_line}: not valid utf-8")
+
+
+def test_a_character_cut_off_by_the_end_of_the_file_is_an_error_on_the_last_line(
+    tmp_path: Path,
+) -> None:
+    data = "a\nb\nЖ".encode()[:-1]
+    received: list[str] = []
+    with _stream(tmp_path, data, "utf-8", 3) as stream, pytest.raises(EncodingError) as info:
+        received.extend(stream)
+    assert received == ["a\n", "b\n"]
+    assert info.value.location == "line 3"
+    assert "byte offset 4" in str(info.value)
+
+
+def test_error_offsets_count_the_bom(tmp_path: Path) -> None:
+    data = codecs.BOM_UTF8 + b"ab\ncd\xff\n"
+    with _stream(tmp_path, data, "utf-8-sig", 1024) as stream, pytest.raises(EncodingError) as info:
+        list(stream)
+    assert "byte offset 8" in str(info.value)
+    assert info.value.location == "line 2"
+    with pytest.raises(EncodingError, match="byte offset 8") as whole:
+        decode(data, encoding="utf-8-sig")
+    assert whole.value.location == "line 2"
+
+
+def test_peek_stops_before_bad_bytes_and_raises_only_without_a_whole_line(tmp_path: Path) -> None:
+    with _stream(tmp_path, b"a;b\n1;\x98\n", "cp1251", 4) as stream:
+        assert stream.peek(100) == "a;b\n1;"
+        assert not stream.fully_buffered
+        assert stream.readline() == "a;b\n"
+        with pytest.raises(EncodingError, match="byte offset 6"):
+            stream.readline()
+    with (
+        _stream(tmp_path, b"a;\x98\n", "cp1251", 4) as stream,
+        pytest.raises(EncodingError, match="byte offset 2"),
+    ):
+        stream.peek(100)
+
+
+_TEXT = st.text(alphabet='ab;\r\n"жЖ€ ', max_size=120)
+
+
+@settings(deadline=None, max_examples=200)
+@given(_TEXT, _TEXT, st.booleans(), st.integers(min_value=1, max_value=40))
+def test_chunked_reading_yields_exactly_the_lines_before_a_bad_byte(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: str,
+    after: str,
+    broken: bool,
+    chunk_bytes: int,
+) -> None:
+    data = before.encode() + (b"\xff" if broken else b"") + after.encode()
+    folder = tmp_path_factory.mktemp("chunks")
+    received: list[str] = []
+    with _stream(folder, data, "utf-8", chunk_bytes) as stream:
+        if not broken:
+            assert list(stream) == _expected_lines(before + after)
+            return
+        with pytest.raises(EncodingError) as info:
+            received.extend(stream)
+    good = before[: before.rfind("\n") + 1]
+    assert received == _expected_lines(good)
+    assert info.value.location == f"line {before.count(chr(10)) + 1}"
+    assert f"byte offset {len(before.encode())} " in str(info.value)

@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from handoff_rules_sap.fields import FieldProblem, money, number, sap_date, sap_id
+from handoff_rules_sap.fields import FieldProblem, money, number, optional_id, sap_date, sap_id
 from handoff_rules_sap.idoc_facts import company_ids
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handoff_rules.adapters.values import ValueParseError, parse_decimal
+from handoff_rules.adapters.values import ValueParseError, is_null, parse_decimal
 
 
 def _sap_text(value: Decimal, comma: bool, grouped: bool, trailing: bool) -> str:
@@ -71,6 +71,11 @@ def test_ids_lose_leading_zeros_only_when_numeric():
     assert sap_id("0000012345") == "12345"
     assert sap_id("00A1") == "00A1"
     assert sap_id("000000") == "0"
+
+
+@given(st.text(alphabet="0A \t#/NUL\u0663", max_size=8))
+def test_optional_id_is_sap_id_unless_null(text):
+    assert optional_id(text) == (None if is_null(text) else sap_id(text))
 
 
 def test_money_needs_a_currency_unless_zero():

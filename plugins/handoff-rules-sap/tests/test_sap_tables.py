@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import attrs
 import pytest
+from handoff_rules_sap.tables import TABLES
 
 from handoff_rules.adapters import AdapterError, Fact, Reject, Sample
 from handoff_rules.model import Money, OpenItem, Payment
@@ -214,7 +216,34 @@ def test_bytes_contradicting_a_utf8_bom_are_an_adapter_error(table_adapter, tmp_
     with pytest.raises(AdapterError, match="byte offset") as caught:
         received.extend(table_adapter.read(path))  # keeps what came before the error
     assert str(path) in str(caught.value)
-    assert len(received) > 1000
+    # Every row before the bad line, chunks of decoded text after the start, is a fact.
+    assert len(received) == 20000
+    assert all(isinstance(item, Fact) for item in received)
+    assert received[-1].provenance.line == 20001
+    assert caught.value.location == "line 20002"
+
+
+def test_two_columns_for_one_field_the_first_wins(table_adapter, tmp_path, facts_of):
+    path = tmp_path / "VBAP.csv"
+    path.write_text(
+        "VBAP-VBELN;POSNR;VBELN;KWMENG\n0000000001;000010;0000000009;2,000\n", encoding="utf-8"
+    )
+    (line,) = facts_of(_items(table_adapter, path), "order_line")
+    assert (line.order_id, line.line_no, line.quantity) == ("1", "10", Decimal("2.000"))
+
+
+def test_a_record_over_several_lines_is_located_by_its_lines(table_adapter, tmp_path):
+    path = tmp_path / "VBAP.csv"
+    path.write_text(
+        'VBELN;POSNR;ARKTX;KWMENG\n0000000001;000010;"two\nlines";1\n0000000001;;x;1\n',
+        encoding="utf-8",
+    )
+    fact, reject = _items(table_adapter, path)
+    assert fact.provenance.location == "lines 2-3 (VBAP VBELN 0000000001 POSNR 000010)"
+    assert fact.provenance.line == 2
+    assert fact.data.description == "two\nlines"
+    assert reject.provenance.location == "line 4"
+    assert reject.raw == "0000000001 |  | x | 1"
 
 
 def test_real_sap_event_extract_is_not_claimed(table_adapter, sap_data):
@@ -222,3 +251,9 @@ def test_real_sap_event_extract_is_not_claimed(table_adapter, sap_data):
     assert table_adapter.sniff(Sample.of(path)) is None
     with pytest.raises(AdapterError, match="not a known SAP table extract"):
         _items(table_adapter, path)
+
+
+def test_a_table_key_must_be_required_fields():
+    # Provenance names a row by its key; only required fields are sure to be there.
+    with pytest.raises(ValueError, match="key fields"):
+        attrs.evolve(TABLES["VBAP"], key=("VBELN", "MATNR"))

@@ -192,9 +192,11 @@ def _unique_header(cells: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 class TableReader:
     """Rows of a delimited text with a header line, each with its physical line numbers.
 
-    Iterate it for :class:`Row` objects. ``header`` holds unique names (see
-    ``header_notes`` for renamed blank or repeated ones); ``raw_header`` the
-    cells as written. A blank line is skipped (it is no record).
+    Iterate it for :class:`Row` objects, or :meth:`records` for the same
+    records as plain tuples (cheaper where cells are looked up by position).
+    ``header`` holds unique names (see ``header_notes`` for renamed blank or
+    repeated ones); ``raw_header`` the cells as written. A blank line is
+    skipped (it is no record).
     """
 
     def __init__(
@@ -248,54 +250,80 @@ class TableReader:
                     line=start, end_line=offset + reader.line_num, values={}, cells=tuple(cells)
                 )
 
-    def __iter__(self) -> Iterator[Row]:
-        # One loop, one Row per record: this runs once per line of every tabular
-        # export, so the shape checks are inlined rather than layered on _rows.
-        header = self.header
-        width = len(header)
+    def records(self) -> Iterator[tuple[int, int, list[str], str | None]]:
+        """``(line, end_line, cells, problem)`` per record, cells in the header's order.
+
+        The same records as iterating the reader, without a :class:`Row` each:
+        for an adapter that looks cells up by position, building a Row and its
+        header-to-cell dict costs more than parsing the record. ``problem`` is
+        what the Row would carry; ``cells`` are as parsed (fewer or more than the
+        header has when ``problem`` says so, or more with blank extras and no
+        problem; empty for broken quoting). The list is the caller's to keep.
+        """
+        # This loop runs once per record of every tabular export: a plain for loop
+        # over the csv reader (a csv.Error ends it; the while loop resumes it).
         reader = self._reader
         offset = self._offset
+        width = len(self.header)
         while True:
-            start = offset + self._previous_end + 1
             try:
-                cells = next(reader)
-            except StopIteration:
+                for cells in reader:
+                    start = offset + self._previous_end + 1
+                    end = self._previous_end = reader.line_num
+                    if len(cells) == width:
+                        yield start, offset + end, cells, None
+                    elif cells:  # a blank line is no record
+                        yield start, offset + end, cells, _shape_problem(cells, width)
                 return
             except csv.Error as exc:
+                start = offset + self._previous_end + 1
                 self._previous_end = reader.line_num
-                yield _broken_row(start, offset + reader.line_num, exc)
-                continue
-            end = self._previous_end = reader.line_num
-            if not cells:
-                continue  # a blank line is no record
+                yield start, offset + reader.line_num, [], _quoting_problem(exc)
+
+    def __iter__(self) -> Iterator[Row]:
+        header = self.header
+        width = len(header)
+        for start, end, cells, problem in self.records():
             if len(cells) == width:
-                yield Row(start, offset + end, dict(zip(header, cells, strict=False)), tuple(cells))
+                # equal lengths; zip's strict= costs its keyword parsing per row
+                yield Row(start, end, dict(zip(header, cells)), tuple(cells))  # noqa: B905
+            elif cells:
+                yield _misshapen_row(header, start, end, tuple(cells), problem)
             else:
-                yield _misshapen_row(header, start, offset + end, tuple(cells))
+                yield Row(line=start, end_line=end, values={}, cells=(), problem=problem)
+
+
+def _quoting_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if message == "unexpected end of data":
+        return "a quoted field is never closed (it runs to the end of the file)"
+    return message
+
+
+def _shape_problem(cells: Sequence[str], width: int) -> str | None:
+    """Why a record with other than ``width`` cells is no row; None for blank extra cells."""
+    if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+        return None  # spreadsheets add empty trailing cells
+    return f"{len(cells)} cells, the header has {width}"
 
 
 def _broken_row(start: int, end: int, exc: csv.Error) -> Row:
     """A record ``csv`` could not parse (broken quoting), as a row with a problem."""
-    message = str(exc)
-    if message == "unexpected end of data":
-        message = "a quoted field is never closed (it runs to the end of the file)"
-    return Row(line=start, end_line=end, values={}, cells=(), problem=message)
+    return Row(line=start, end_line=end, values={}, cells=(), problem=_quoting_problem(exc))
 
 
-def _misshapen_row(header: tuple[str, ...], start: int, end: int, cells: tuple[str, ...]) -> Row:
+def _misshapen_row(
+    header: tuple[str, ...], start: int, end: int, cells: tuple[str, ...], problem: str | None
+) -> Row:
     """A record with fewer or more cells than the header: short rows are padded with ''."""
     width = len(header)
     values = dict(zip(header, cells, strict=False))
-    problem = None
     extra: tuple[str, ...] = ()
     if len(cells) < width:
         for name in header[len(cells) :]:
             values[name] = ""
-        problem = f"{len(cells)} cells, the header has {width}"
     else:
         extra = cells[width:]
-        if any(cell.strip() for cell in extra):
-            problem = f"{len(cells)} cells, the header has {width}"
     return Row(start, end, values, cells, extra, problem)
 
 

@@ -34,7 +34,11 @@ def sap_id(raw: str) -> str:
 
 
 def optional_id(raw: str) -> str | None:
-    return None if is_null(raw) else sap_id(raw)
+    """:func:`sap_id`, or None for a blank or null cell (``is_null``)."""
+    stripped = raw.strip()
+    if stripped.isdigit():  # the usual document number, read without the general checks
+        return stripped.lstrip("0") or "0"
+    return None if is_null(stripped) else sap_id(stripped)
 
 
 def text(raw: str) -> str | None:
@@ -45,18 +49,25 @@ def text(raw: str) -> str | None:
 #: What IDocs and most extracts write: digits, a point, maybe a leading minus.
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 #: SAP list output in a decimal-comma locale: ``1.234,56-``, ``265,44``.
-_SAP_COMMA_NUMBER = re.compile(r"(-?)(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(-?)")
+_SAP_COMMA_NUMBER = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+-?")
 
 
 def number(raw: str, field: str) -> Decimal | None:
-    """A quantity or amount: ``1234.56``, ``1.234,56``, ``1234.56-``; blank is None."""
+    """A quantity or amount: ``1234.56``, ``1.234,56``, ``1234.56-``; blank is None.
+
+    The two spellings nearly every value has are read directly; anything else
+    goes through the SDK's :func:`parse_decimal`, which the direct paths agree
+    with (tested).
+    """
     stripped = raw.strip()
-    if _PLAIN_NUMBER.fullmatch(stripped):
+    if "," in stripped:
+        if _SAP_COMMA_NUMBER.fullmatch(stripped):
+            if stripped[-1] != "-":
+                return Decimal(stripped.replace(".", "").replace(",", "."))
+            if stripped[0] != "-":  # both signs: parse_decimal says why that is refused
+                return Decimal("-" + stripped[:-1].replace(".", "").replace(",", "."))
+    elif _PLAIN_NUMBER.fullmatch(stripped):
         return Decimal(stripped)  # the common case, read the way parse_decimal reads it
-    comma = _SAP_COMMA_NUMBER.fullmatch(stripped)
-    if comma is not None and not (comma[1] and comma[4]):
-        value = Decimal(f"{comma[2].replace('.', '')}.{comma[3]}")
-        return -value if comma[1] or comma[4] else value
     if is_null(stripped):
         return None
     try:

@@ -8,7 +8,8 @@ detected by the SDK's readers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Final
 
@@ -29,7 +30,6 @@ from handoff_rules_sap.tables import (
     TABLES,
     RowValues,
     field_name,
-    key_text,
     rows_to_facts,
     table_of_columns,
     table_of_header,
@@ -113,10 +113,8 @@ class SapTableAdapter:
                 f"line {reader.header_line}",
             )
         spec = TABLES[table]
-        columns: dict[str, str] = {}
-        for header in headers:
-            columns.setdefault(field_name(header), header)
-        missing = [f for f in spec.required if f not in columns]
+        fields, pick = _column_plan(headers)
+        missing = [f for f in spec.required if f not in fields]
         if missing:
             raise AdapterError(
                 source,
@@ -124,33 +122,58 @@ class SapTableAdapter:
                 f"(has: {', '.join(headers[:30])})",
                 f"line {reader.header_line}",
             )
-        name, version, fact_type = self.name, self.version, spec.fact_type
-        for row in reader:
-            location = row.location
-            if row.problem is None:
-                values = RowValues(columns, row.values)
+        # Per row only what differs between rows is done: the cells are picked by
+        # position, stripped once, and the provenance location is filled into a
+        # template; a reject's raw excerpt is built only for a reject.
+        name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
+        location_format = spec.location_format
+        mapper_errors = (FieldProblem, ValueError, ArithmeticError)
+        for line, end_line, cells, problem in reader.records():
+            location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
+            if problem is None:
+                # pick gives one cell per field; zip's strict= costs its keyword parsing per row
+                values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
                 try:
                     facts = rows_to_facts(spec, values)
-                except (FieldProblem, ValueError, ArithmeticError) as exc:
+                except mapper_errors as exc:
                     problem = f"{spec.name}: {exc}"
                 else:
+                    located = location_format.format(location, *map(values, key))
                     keyed = Provenance(
                         adapter=name,
                         source=source,
-                        location=f"{location} ({spec.name} {key_text(spec, values)})",
+                        location=located,
                         adapter_version=version,
-                        line=row.line,
+                        line=line,
                     )
                     for data in facts:
                         yield Fact(data, keyed)
                     continue
-            else:
-                problem = row.problem
             provenance = Provenance(
-                adapter=name,
-                source=source,
-                location=location,
-                adapter_version=version,
-                line=row.line,
+                adapter=name, source=source, location=location, adapter_version=version, line=line
             )
-            yield Reject(problem, provenance, type=fact_type, raw=row.raw())
+            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells))
+
+
+def _column_plan(
+    headers: Sequence[str],
+) -> tuple[tuple[str, ...], Callable[[list[str]], Sequence[str]]]:
+    """The SAP fields the header's columns carry, and a function picking their cells from a row.
+
+    Where two columns name one field (``VBELN`` and ``VBAK-VBELN``) the first wins.
+    """
+    positions: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        positions.setdefault(field_name(header), index)
+    fields = tuple(positions)
+    indices = tuple(positions.values())
+    if len(indices) == 1:
+        (only,) = indices
+        return fields, lambda cells: (cells[only],)
+    return fields, itemgetter(*indices)
+
+
+def _excerpt(cells: Sequence[str], limit: int = 200) -> str:
+    """The cells as one short string, for a Reject's ``raw`` (as the SDK's ``Row.raw``)."""
+    text = " | ".join(cells)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -81,20 +81,20 @@ CATEGORY_NAMES: Final = {
 }
 
 
-class RowValues:
-    """One row's cells by SAP field name, stripped; a column the file lacks reads as ''.
+class RowValues(dict[str, str]):
+    """One row's cells by SAP field name, stripped; a field the file lacks reads as ''.
 
-    The cells are stripped once, when the row is made, because a mapper asks for
-    most fields more than once.
+    Mappers call it (``r("VBELN")``) for each field they use, most more than
+    once, so the cells are stripped once when the row is made and a lookup is
+    the dict's own, in C: this runs for every field of every row.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ()
 
-    def __init__(self, columns: Mapping[str, str], cells: Mapping[str, str]) -> None:
-        self._values = {field: cells.get(column, "").strip() for field, column in columns.items()}
+    def __missing__(self, field: str) -> str:
+        return ""
 
-    def __call__(self, field: str) -> str:
-        return self._values.get(field, "")
+    __call__ = dict.__getitem__
 
 
 Mapper = Callable[[RowValues], list[FactData]]
@@ -112,8 +112,20 @@ class TableSpec:
     signature: tuple[str, ...]
     mapper: Mapper
     fact_type: str
-    key: tuple[str, ...]
+    #: Fields naming a row in provenance; all required, so a row that gives facts has them.
+    key: tuple[str, ...] = attrs.field()
     excluded: tuple[str, ...] = ()
+
+    @key.validator
+    def _key_is_required(self, _attribute: object, key: tuple[str, ...]) -> None:
+        if not set(key) <= set(self.required):
+            raise ValueError(f"{self.name}: key fields {key} must be required fields")
+
+    @property
+    def location_format(self) -> str:
+        """``{} (VBAP VBELN {} POSNR {})``: a row's provenance location, for ``str.format``
+        with the row's lines and its key values."""
+        return f"{{}} ({self.name} {' '.join(f'{field} {{}}' for field in self.key)})"
 
 
 def _doc_flow(
@@ -538,14 +550,10 @@ def table_of_columns(fields: set[str]) -> str | None:
 
 def rows_to_facts(spec: TableSpec, r: RowValues) -> list[FactData]:
     """The facts of one row; :class:`FieldProblem` (or a model ValueError) for a bad row."""
-    missing = [f for f in spec.required if not r(f)]
-    if missing:
+    if not all(map(r, spec.required)):
+        missing = [f for f in spec.required if not r(f)]
         raise FieldProblem(f"empty required field(s) {', '.join(missing)}")
     return spec.mapper(r)
-
-
-def key_text(spec: TableSpec, r: RowValues) -> str:
-    return " ".join(f"{f} {r(f)}" for f in spec.key if r(f))
 
 
 __all__ = [
@@ -553,7 +561,6 @@ __all__ = [
     "RowValues",
     "TableSpec",
     "field_name",
-    "key_text",
     "rows_to_facts",
     "table_of_columns",
     "table_of_header",
