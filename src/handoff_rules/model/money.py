@@ -44,7 +44,14 @@ def _to_decimal(value: object) -> Decimal:
 
 
 def _exponent(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    # Every Money is quantized to this on construction: computed once per currency.
+    exponent = _EXPONENTS.get(currency)
+    if exponent is None:
+        exponent = _EXPONENTS[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return exponent
+
+
+_EXPONENTS: dict[str, Decimal] = {}
 
 
 def _check_currency(currency: str) -> str:
