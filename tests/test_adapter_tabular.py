@@ -39,6 +39,13 @@ def test_sniff_ignores_a_cut_last_line() -> None:
     assert sniff_dialect(text, complete=False) == CsvDialect(";")
 
 
+#: A multi-line cell, a blank line, short and long rows, a stray quote, an unclosed quote.
+QUIRKY_TABLE = (
+    'id;text;amount\r\n1;"two\r\nlines";5\r\n\r\n2;short\r\n3;a;b;extra\r\n4;"x"y;1\r\n'
+    '5;a;b;\r\n6;"never closed\r\n'
+)
+
+
 def _write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / "t.csv"
     path.write_bytes(text.encode(encoding))
@@ -46,11 +53,7 @@ def _write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def test_rows_carry_physical_lines_and_problems(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path,
-        'id;text;amount\r\n1;"two\r\nlines";5\r\n\r\n2;short\r\n3;a;b;extra\r\n4;"x"y;1\r\n'
-        '5;a;b;\r\n6;"never closed\r\n',
-    )
+    path = _write(tmp_path, QUIRKY_TABLE)
     with open_table(path) as (table, detected):
         assert detected.encoding == "utf-8"
         assert table.header == ("id", "text", "amount")
@@ -130,11 +133,7 @@ def test_quoted_cells_round_trip(
 
 
 def test_records_are_the_rows_without_row_objects(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path,
-        'id;text;amount\r\n1;"two\r\nlines";5\r\n\r\n2;short\r\n3;a;b;extra\r\n4;"x"y;1\r\n'
-        '5;a;b;\r\n6;"never closed\r\n',
-    )
+    path = _write(tmp_path, QUIRKY_TABLE)
     with open_table(path) as (table, _):
         records = list(table.records())
     with open_table(path) as (table, _):
