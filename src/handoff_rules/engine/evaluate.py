@@ -305,12 +305,16 @@ class PackEvaluator:
             by_type.setdefault(row["t"], []).append(index)
         judged = [self._judge(rule, flat, by_type, best, case_id, at) for rule in plan.rules]
         decisions = []
+        # A rule guarding several checkpoints at one severity gives the same findings.
+        made: dict[tuple[int, Severity], list[Finding]] = {}
         for checkpoint, guards in zip(plan.checkpoints, plan.guards, strict=True):
             findings: list[Finding] = []
             actions: list[Action] = []
             for number, severity in guards:
-                for item in judged[number]:
-                    findings.append(
+                items = judged[number]
+                shared = made.get((number, severity))
+                if shared is None:
+                    shared = made[number, severity] = [
                         Finding(
                             rule=item.rule.id,
                             result=item.result,
@@ -319,7 +323,10 @@ class PackEvaluator:
                             sources=item.sources,
                             subject=item.subject,
                         )
-                    )
+                        for item in items
+                    ]
+                findings.extend(shared)
+                for item in items:
                     actions.extend(item.actions)
             findings.sort(key=_finding_order)
             actions.sort(key=_action_order)
