@@ -318,15 +318,20 @@ class _CEngine:
 class Firing:
     """One match of one rule.
 
-    ``matches`` maps each positive alias of the rule to the fact object the caller
-    passed (the very same mapping, without anything the driver added);
-    ``positions`` maps it to that fact's index in the evaluated sequence, so the
-    caller can find provenance and other data kept beside the fact.
+    ``positions`` maps each positive alias of the rule to the index of the fact
+    it bound in the evaluated sequence, so the caller can find provenance and
+    other data kept beside the fact; ``matches`` maps it to the fact object the
+    caller passed (the very same mapping, without anything the driver added).
     """
 
     rule: str
-    matches: Mapping[str, Mapping[str, Any]]
     positions: Mapping[str, int]
+    _facts: Sequence[Mapping[str, Any]] = attrs.field(repr=False, eq=False, alias="facts")
+
+    @property
+    def matches(self) -> Mapping[str, Mapping[str, Any]]:
+        # Built on demand: most callers need positions only, and a firing is made per match.
+        return MappingProxyType({alias: self._facts[i] for alias, i in self.positions.items()})
 
 
 # --------------------------------------------------------------------------------------
@@ -767,7 +772,7 @@ def _engine_fact(
     result, and cost parsing and hashing in C). A value that is not sent cannot
     crash the engine, so it is not refused either.
     """
-    if not isinstance(fact, Mapping):
+    if type(fact) is not dict and not isinstance(fact, Mapping):  # the ABC check is slow
         raise FactValueError(index, None, fact, "a fact must be a mapping")
     if len(fact) > MAX_FACT_PROPERTIES:
         raise FactValueError(
@@ -1139,9 +1144,7 @@ class CompiledRuleset:
             positions[alias] = session.local[number]
         facts = fact_lists[session.first_case + case]
         return session.first_case + case, Firing(
-            rule=rule_name,
-            matches=MappingProxyType({alias: facts[i] for alias, i in positions.items()}),
-            positions=MappingProxyType(positions),
+            rule=rule_name, positions=MappingProxyType(positions), facts=facts
         )
 
     def _order(self, firing: Firing) -> tuple[int, tuple[int, ...]]:
