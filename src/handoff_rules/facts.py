@@ -156,14 +156,15 @@ class _FullContent:
     __slots__ = ("_fact", "_text")
 
     def __init__(self, fact: Fact) -> None:
-        self._fact = fact
-        self._text: str | None = None
+        self._fact = fact  # ``_text`` stays unset until a comparison needs it
 
     def text(self) -> str:
-        if self._text is None:
+        try:
+            return self._text
+        except AttributeError:
             record = {"data": to_dict(self._fact.data), "prov": self._fact.provenance.to_dict()}
-            self._text = json.dumps(record, sort_keys=True, ensure_ascii=False)
-        return self._text
+            self._text: str = json.dumps(record, sort_keys=True, ensure_ascii=False)
+            return self._text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _FullContent) and self.text() == other.text()
@@ -181,6 +182,24 @@ def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int, _FullContent]:
     Decisions must not change when the same facts arrive in another order, so
     everything that iterates facts sorts them by this key first.
     """
-    data_id = str(getattr(fact.data, "id", ""))
+    return (*fact_sort_prefix(fact), _FullContent(fact))
+
+
+def fact_sort_prefix(fact: Fact) -> tuple[str, str, str, str, int]:
+    """:func:`fact_sort_key` without its last element, the fact's whole content.
+
+    Facts whose prefixes all differ are in the same order by prefix as by the
+    full key, so a sort can use this cheaper key and fall back to the full one
+    only when two prefixes are equal. It is computed for every fact of every
+    case, hence the plain attribute reads.
+    """
+    data = fact.data
+    data_id = getattr(data, "id", "")
     prov = fact.provenance
-    return (fact.type, data_id, prov.source, prov.location, prov.line or 0, _FullContent(fact))
+    return (
+        data.fact_type,
+        data_id if type(data_id) is str else str(data_id),
+        prov.source,
+        prov.location,
+        prov.line or 0,
+    )

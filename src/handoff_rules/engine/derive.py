@@ -73,65 +73,126 @@ def fold_name(name: str) -> str:
 
 
 def _derived(
-    source: Fact, name: str, subject: str, values: Mapping[str, object], **keys: str | None
+    source: Fact,
+    name: str,
+    subject: str,
+    values: Mapping[str, object],
+    order_id: str | None,
+    counterparty_id: str | None,
 ) -> Fact:
     prov = source.provenance
     provenance = Provenance(
-        adapter=DERIVE_ADAPTER,
-        source=prov.source,
-        location=prov.location,
-        adapter_version=prov.adapter_version,
-        line=prov.line,
+        DERIVE_ADAPTER, prov.source, prov.location, prov.adapter_version, prov.line
     )
     clean = {k: v for k, v in values.items() if v is not None}
-    data = Derived(name=name, subject=subject, values=clean, **keys)
-    return Fact(data=data, provenance=provenance)
+    return Fact(Derived(name, subject, clean, order_id, counterparty_id), provenance)
 
 
-def _orders(case: Case) -> list[Order]:
-    return [f.data for f in case.facts if isinstance(f.data, Order)]
+class _CaseFacts:
+    """A case's facts by class, in case order, read once per case for all derivers.
+
+    Every deriver used to scan the whole case (and some scanned it again per
+    fact to find the counterparty); one pass here replaces those scans. A
+    group holds what ``isinstance`` selects, so a subclass of a model class
+    counts as that class, as before.
+    """
+
+    __slots__ = (
+        "_case_party_id",
+        "case",
+        "deliveries",
+        "documents",
+        "invoices",
+        "open_items",
+        "orders",
+        "parties",
+        "payments",
+    )
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        groups: tuple[list[tuple[Fact, Any]], ...] = ([], [], [], [], [], [], [], [])
+        group_of = _GROUP_OF
+        for fact in case.facts:
+            data = fact.data
+            groups[group_of[type(data)]].append((fact, data))
+        self.orders: list[tuple[Fact, Order]] = groups[0]
+        self.deliveries: list[tuple[Fact, Delivery]] = groups[1]
+        self.documents: list[tuple[Fact, Document]] = groups[2]
+        self.invoices: list[tuple[Fact, Invoice]] = groups[3]
+        self.payments: list[tuple[Fact, Payment]] = groups[4]
+        self.open_items: list[tuple[Fact, OpenItem]] = groups[5]
+        self.parties: list[tuple[Fact, Counterparty]] = groups[6]
+        self._case_party_id: str | bool | None = False  # False: not computed yet
+
+    def party(self, party_id: str | None) -> Counterparty | None:
+        """The first counterparty of the case with this id."""
+        for _, party in self.parties:
+            if party.id == party_id:
+                return party
+        return None
+
+    def case_party_id(self) -> str | None:
+        """The smallest counterparty id of the case's orders (the case's customer)."""
+        if self._case_party_id is False:
+            ids = {o.counterparty_id for _, o in self.orders if o.counterparty_id}
+            self._case_party_id = min(ids) if ids else None
+        return self._case_party_id  # type: ignore[return-value]
 
 
-def _party(case: Case, party_id: str | None) -> Counterparty | None:
-    for fact in case.facts:
-        if isinstance(fact.data, Counterparty) and fact.data.id == party_id:
-            return fact.data
-    return None
+#: The model classes derivers read, in the order of the groups of :class:`_CaseFacts`.
+_GROUPED: Final = (Order, Delivery, Document, Invoice, Payment, OpenItem, Counterparty)
 
 
-def _case_party_id(case: Case) -> str | None:
-    ids = sorted({o.counterparty_id for o in _orders(case) if o.counterparty_id})
-    return ids[0] if ids else None
+class _GroupOf(dict[type, int]):
+    """The group of each data class (``len(_GROUPED)``: none), found on first sight."""
+
+    def __missing__(self, cls: type) -> int:
+        # a subclass goes where its model class goes (slotted attrs classes cannot
+        # inherit from two model classes, so there is at most one)
+        found = [index for index, model in enumerate(_GROUPED) if issubclass(cls, model)]
+        self[cls] = found[0] if found else len(_GROUPED)
+        return self[cls]
+
+
+_GROUP_OF: Final = _GroupOf({cls: index for index, cls in enumerate(_GROUPED)})
+
+
+def _indexed(derive: Callable[[_CaseFacts, date, Mapping[str, Any]], list[Fact]]) -> Deriver:
+    """The ``(case, at, params)`` form of a deriver that reads an indexed case."""
+
+    def from_case(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
+        return derive(_CaseFacts(case), at, params)
+
+    from_case.__name__ = from_case.__qualname__ = derive.__name__
+    from_case.__doc__ = derive.__doc__
+    return from_case
 
 
 # --- goods release -----------------------------------------------------------------
 
 
-def _goods_release(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
+def _goods_release(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> list[Fact]:
     result = []
-    for fact in case.facts:
-        data = fact.data
-        if not isinstance(data, Delivery):
-            continue
-        when = data.release_date or data.planned_date
+    for fact, data in facts.deliveries:
+        receiver = data.receiver_name
         values: dict[str, object] = {
             "delivery_id": data.id,
-            "release_date": when,
-            "receiver_name": data.receiver_name,
-            "receiver_key": fold_name(data.receiver_name) if data.receiver_name else None,
+            "release_date": data.release_date or data.planned_date,
+            "receiver_name": receiver,
+            "receiver_key": fold_name(receiver) if receiver else None,
         }
         if data.value is not None:
             values["value_minor"] = data.value.minor
             values["value_currency"] = data.value.currency
-        party = data.counterparty_id or _case_party_id(case)
         result.append(
             _derived(
                 fact,
                 "goods_release",
                 data.id,
                 values,
-                order_id=data.order_id or case.id,
-                counterparty_id=party,
+                data.order_id or facts.case.id,
+                data.counterparty_id or facts.case_party_id(),
             )
         )
     return result
@@ -143,12 +204,11 @@ def _goods_release(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact
 _FOREVER: Final = date.max
 
 
-def _poa_terms(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
+def _poa_terms(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> list[Fact]:
     default_days: int = params["poa_default_term_days"]
     result = []
-    for fact in case.facts:
-        data = fact.data
-        if not isinstance(data, Document) or data.kind is not DocumentKind.POWER_OF_ATTORNEY:
+    for fact, data in facts.documents:
+        if data.kind is not DocumentKind.POWER_OF_ATTORNEY:
             continue
         poa = data.poa
         issued = data.issued_on
@@ -168,14 +228,7 @@ def _poa_terms(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
             values["revoked_on"] = poa.revoked_on
             values["consumed"] = poa.consumed
         result.append(
-            _derived(
-                fact,
-                "poa_terms",
-                data.id,
-                values,
-                order_id=data.order_id,
-                counterparty_id=data.counterparty_id,
-            )
+            _derived(fact, "poa_terms", data.id, values, data.order_id, data.counterparty_id)
         )
     return result
 
@@ -183,44 +236,49 @@ def _poa_terms(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
 # --- payment difference ---------------------------------------------------------------
 
 
-def _payment_difference(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
+def _payment_difference(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> list[Fact]:
     table: ToleranceTable = params["payment_tolerance"]
-    invoices = {f.data.id: f.data for f in case.facts if isinstance(f.data, Invoice)}
+    invoices = {data.id: data for _, data in facts.invoices}  # the last one of an id wins
     result = []
-    for fact in case.facts:
-        data = fact.data
-        if not isinstance(data, Payment) or data.invoice_id is None:
+    for fact, data in facts.payments:
+        if data.invoice_id is None:
             continue
         invoice = invoices.get(data.invoice_id)
+        paid = data.amount
         values: dict[str, object] = {
             "payment_id": data.id,
             "invoice_id": data.invoice_id,
-            "paid_minor": data.amount.minor,
-            "currency": data.amount.currency,
+            "paid_minor": paid.minor,
+            "currency": paid.currency,
         }
         open_amount = None
         if invoice is not None:
             open_amount = invoice.open_amount or invoice.total
-        if open_amount is not None and open_amount.currency == data.amount.currency:
-            values.update(_difference(case, table, open_amount, data.amount, invoice))
+        if open_amount is not None and open_amount.currency == paid.currency:
+            values.update(_difference(facts, table, open_amount, paid, invoice))
         result.append(
             _derived(
                 fact,
                 "payment_difference",
                 data.id,
                 values,
-                order_id=(invoice.order_id if invoice else None) or data.order_id or case.id,
-                counterparty_id=data.counterparty_id,
+                (invoice.order_id if invoice else None) or data.order_id or facts.case.id,
+                data.counterparty_id,
             )
         )
     return result
 
 
 def _difference(
-    case: Case, table: ToleranceTable, open_amount: Money, paid: Money, invoice: Invoice | None
+    facts: _CaseFacts,
+    table: ToleranceTable,
+    open_amount: Money,
+    paid: Money,
+    invoice: Invoice | None,
 ) -> dict[str, object]:
     diff = open_amount - paid
-    party = _party(case, (invoice.counterparty_id if invoice else None) or _case_party_id(case))
+    party_id = (invoice.counterparty_id if invoice else None) or facts.case_party_id()
+    party = facts.party(party_id)
     group = party.customer_group if party is not None else None
     if diff.amount > 0:
         direction = Direction.LOSS
@@ -229,13 +287,15 @@ def _difference(
     else:
         direction = None
     allowed = table.allowed(direction, open_amount, group) if direction else Money(0, paid.currency)
+    diff_minor = diff.minor
     return {
         "open_minor": open_amount.minor,
-        "diff_minor": diff.minor,
-        "abs_diff_minor": abs(diff.minor),
+        "diff_minor": diff_minor,
+        "abs_diff_minor": abs(diff_minor),
         "direction": direction.value if direction else "none",
         "allowed_minor": allowed.minor,
-        "difference": str(abs(diff).amount),
+        # the amount of abs(diff) as Money: abs() of a quantized amount is exact
+        "difference": str(abs(diff.amount)),
         "allowed": str(allowed.amount),
     }
 
@@ -243,13 +303,13 @@ def _difference(
 # --- credit exposure -----------------------------------------------------------------
 
 
-def _credit_exposure(case: Case, at: date, params: Mapping[str, Any]) -> list[Fact]:
+def _credit_exposure(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> list[Fact]:
     result = []
-    for fact in case.facts:
-        order = fact.data
-        if not isinstance(order, Order) or order.id != case.id:
+    case_id = facts.case.id
+    for fact, order in facts.orders:
+        if order.id != case_id:
             continue
-        party = _party(case, order.counterparty_id)
+        party = facts.party(order.counterparty_id)
         if party is None:
             continue
         values: dict[str, object] = {}
@@ -258,32 +318,22 @@ def _credit_exposure(case: Case, at: date, params: Mapping[str, Any]) -> list[Fa
             values["limit_minor"] = limit.minor
             values["currency"] = limit.currency
             values["limit"] = str(limit)
-            exposure = _exposure(case, party, order, limit.currency, at)
+            exposure = _exposure(facts, party, order, limit.currency, at)
             if exposure is not None:
                 values["exposure_minor"] = exposure.minor
                 values["exposure"] = str(exposure)
-        result.append(
-            _derived(
-                fact,
-                "credit_exposure",
-                order.id,
-                values,
-                order_id=order.id,
-                counterparty_id=party.id,
-            )
-        )
+        result.append(_derived(fact, "credit_exposure", order.id, values, order.id, party.id))
     return result
 
 
 def _exposure(
-    case: Case, party: Counterparty, order: Order, currency: str, at: date
+    facts: _CaseFacts, party: Counterparty, order: Order, currency: str, at: date
 ) -> Money | None:
     if order.net_value is None or order.net_value.currency != currency:
         return None
     total = order.net_value
-    for fact in case.facts:
-        item = fact.data
-        if not isinstance(item, OpenItem) or item.counterparty_id != party.id:
+    for _, item in facts.open_items:
+        if item.counterparty_id != party.id:
             continue
         if item.cleared_on is not None and item.cleared_on <= at:
             continue
@@ -307,7 +357,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
                 "value_currency": FieldKind.TEXT,
             },
             {},
-            _goods_release,
+            _indexed(_goods_release),
         ),
         DerivedSpec(
             "poa_terms",
@@ -323,7 +373,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
                 "consumed": FieldKind.BOOL,
             },
             {"poa_default_term_days": ("days", "int")},
-            _poa_terms,
+            _indexed(_poa_terms),
         ),
         DerivedSpec(
             "payment_difference",
@@ -341,7 +391,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
                 "allowed": FieldKind.TEXT,
             },
             {"payment_tolerance": ("tolerance",)},
-            _payment_difference,
+            _indexed(_payment_difference),
         ),
         DerivedSpec(
             "credit_exposure",
@@ -353,7 +403,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
                 "exposure": FieldKind.TEXT,
             },
             {},
-            _credit_exposure,
+            _indexed(_credit_exposure),
         ),
     )
 }
@@ -363,7 +413,17 @@ def run_builtin(
     names: Sequence[str], case: Case, at: date, params: Mapping[str, Any]
 ) -> list[Fact]:
     """The derived facts of the named built-in derivers, in name order."""
+    facts = _CaseFacts(case)
     result: list[Fact] = []
     for name in sorted(names):
-        result.extend(BUILTIN_DERIVERS[name].derive(case, at, params))
+        result.extend(_BY_CASE_FACTS[name](facts, at, params))
     return result
+
+
+#: The built-in derivers on an indexed case (``run_builtin`` indexes each case once).
+_BY_CASE_FACTS: Final[Mapping[str, Callable[[_CaseFacts, date, Mapping[str, Any]], list[Fact]]]] = {
+    "goods_release": _goods_release,
+    "poa_terms": _poa_terms,
+    "payment_difference": _payment_difference,
+    "credit_exposure": _credit_exposure,
+}

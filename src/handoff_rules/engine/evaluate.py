@@ -10,6 +10,7 @@ The evaluation date ``at`` is always passed in; nothing here reads the clock.
 from __future__ import annotations
 
 import itertools
+import operator
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -42,7 +43,7 @@ from handoff_rules.engine.flatten import (
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import HandoffError
-from handoff_rules.facts import Fact, Provenance, fact_sort_key
+from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
 from handoff_rules.model import Money, to_dict
 from handoff_rules.policy.pack import Pack, Rule, Template
 
@@ -171,6 +172,10 @@ def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
 
 
 def _canonical(case: Case) -> Case:
+    prefixes = [fact_sort_prefix(f) for f in case.facts]
+    if all(map(operator.lt, prefixes, prefixes[1:])):
+        # already in order, no two facts from the same place: what a built Case holds
+        return case
     keyed = sorted(((fact_sort_key(f), f) for f in case.facts), key=lambda pair: pair[0])
     if any(a[0] == b[0] for a, b in itertools.pairwise(keyed)):
         # two facts from the same place: order them by content too

@@ -47,7 +47,8 @@ validated against the model, not against a hand-kept list.
 from __future__ import annotations
 
 import enum
-import itertools
+import linecache
+import operator
 import re
 import types
 import typing
@@ -59,7 +60,8 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from handoff_rules.facts import Fact
+from handoff_rules.decision import canonical_json
+from handoff_rules.facts import Fact, fact_sort_key, fact_sort_prefix
 from handoff_rules.model import FACT_TYPES, CompanyId, Counterparty, Derived, Money
 from handoff_rules.model.identifiers import SCHEME_BY_COUNTRY
 
@@ -259,56 +261,123 @@ def field_schema(
 
 
 # --- flattening ------------------------------------------------------------------
+#
+# Every case flattens a dozen facts of a few classes, so the per-value work is
+# what costs: a generic walk asks each value what it is (an isinstance chain)
+# although the class already says it. Each class therefore gets one function,
+# generated once from its attrs fields, that reads every field by name and
+# converts it the way its declared kind says. A value whose runtime type is not
+# the declared one (attrs does not check types) takes the generic
+# :func:`flatten_value`, so the result is the same as the generic walk for
+# every value, not only for well-typed ones.
 
-_Plan: TypeAlias = list[tuple[str, str, "FieldKind | _Nested"]]
-
-
-@attrs.frozen(slots=True)
-class _Nested:
-    plan: _Plan
+_NESTED: Final = "nested"
+_Entry: TypeAlias = tuple[str, str, "FieldKind | str", Any]
 
 
 @cache
-def _plan(cls: type) -> _Plan:
-    plan: _Plan = []
+def _plan(cls: type) -> tuple[_Entry, ...]:
+    """``(attribute, flat key, kind, extra)`` per field; extra: the enum or the nested plan."""
+    plan: list[_Entry] = []
     if _has_id_property(cls):
-        plan.append(("id", flat_key(("id",)), FieldKind.TEXT))
+        plan.append(("id", flat_key(("id",)), FieldKind.TEXT, None))
     hints = typing.get_type_hints(cls)
     for field in attrs.fields(cls):
-        kind = _kind_of(hints[field.name])
+        hint = _strip_optional(hints[field.name])
+        kind = _kind_of(hint)
         key = flat_key((field.name,))
         if isinstance(kind, FieldKind):
-            plan.append((field.name, key, kind))
+            is_enum = isinstance(hint, type) and issubclass(hint, enum.Enum)
+            plan.append((field.name, key, kind, hint if is_enum else None))
         elif kind is tuple:
-            plan.append((field.name, key + "__count", FieldKind.INT))
+            plan.append((field.name, key + "__count", FieldKind.INT, None))
         elif isinstance(kind, type):
-            plan.append((field.name, key, _Nested(_plan(kind))))
-    return plan
+            plan.append((field.name, key, _NESTED, _plan(kind)))
+    return tuple(plan)
 
 
-def _fill(row: FlatRow, obj: object, plan: _Plan, prefix: str) -> None:
-    for name, key, kind in plan:
-        value = getattr(obj, name)
-        if value is None:
-            continue
+#: The branches per declared kind: (test of the value ``{v}``, statement storing it under ``{k}``).
+_BRANCHES: Final[Mapping[FieldKind, tuple[tuple[str, str], ...]]] = {
+    FieldKind.TEXT: (("type({v}) is str", "if {v}.strip():\n    row[{k}] = {v}"),),
+    FieldKind.INT: (("type({v}) is int", "row[{k}] = {v}"),),
+    FieldKind.DATE: (("type({v}) is date", "row[{k}] = {v}.toordinal()"),),
+    FieldKind.DECIMAL: (
+        (
+            "type({v}) is Decimal",
+            "row[{k}] = int(({v} * DECIMAL_SCALE).to_integral_value(ROUND_HALF_EVEN))",
+        ),
+    ),
+    FieldKind.BOOL: (("{v} is True", "row[{k}] = 1"), ("{v} is False", "row[{k}] = 0")),
+}
+#: Any other value: the generic conversion.
+_FALLBACK: Final = "flat = flatten_value({v})\nif flat is not None:\n    row[{k}] = flat"
+
+
+def _emit(
+    lines: list[str],
+    env: dict[str, Any],
+    plan: tuple[_Entry, ...],
+    obj: str,
+    prefix: str = "",
+    depth: int = 0,
+) -> None:
+    """Append the statements that flatten the fields of ``plan`` read from variable ``obj``."""
+    indent = "    " * (1 + depth)
+    v = f"v{depth}"
+    for name, key, kind, extra in plan:
         full = prefix + key
-        if isinstance(kind, _Nested):
-            _fill(row, value, kind.plan, full + "__")
-        elif kind is FieldKind.MONEY:
-            row[full + "__minor"] = value.minor
-            row[full + "__currency"] = value.currency
-        elif full.endswith("__count") and isinstance(value, tuple):
-            row[full] = len(value)
-        else:
-            flat = flatten_value(value)
-            if flat is not None:
-                row[full] = flat
+        k = repr(full)
+        lines.append(f"{indent}{v} = {obj}.{name}")
+        lines.append(f"{indent}if {v} is not None:")
+        if kind == _NESTED:
+            _emit(lines, env, extra, v, full + "__", depth + 1)
+            continue
+        if kind is FieldKind.MONEY:
+            lines.append(f"{indent}    row[{full + '__minor'!r}] = {v}.minor")
+            lines.append(f"{indent}    row[{full + '__currency'!r}] = {v}.currency")
+            continue
+        branches = list(_BRANCHES[kind])  # type: ignore[index]
+        if full.endswith("__count"):  # a tuple's length, as the generic walk does
+            branches.insert(0, ("isinstance({v}, tuple)", "row[{k}] = len({v})"))
+        if extra is not None:  # a member of the declared enum: its value, read directly
+            enum_type = f"_enum_{len(env)}"
+            env[enum_type] = extra
+            value = "flat = str({v}._value_)\nif flat:\n    row[{k}] = flat"
+            branches.append((f"type({{v}}) is {enum_type}", value))
+        for i, (test, store) in enumerate(branches):
+            lines.append(f"{indent}    {'el' if i else ''}if {test.format(v=v)}:")
+            lines += [f"{indent}        {line}" for line in store.format(v=v, k=k).split("\n")]
+        lines.append(f"{indent}    else:")
+        lines += [f"{indent}        {line}" for line in _FALLBACK.format(v=v, k=k).split("\n")]
+
+
+def _compile(cls: type) -> Callable[[Any], FlatRow]:
+    """The generated flattening function of model class ``cls``."""
+    env: dict[str, Any] = {
+        "date": date,
+        "Decimal": Decimal,
+        "DECIMAL_SCALE": DECIMAL_SCALE,
+        "ROUND_HALF_EVEN": ROUND_HALF_EVEN,
+        "flatten_value": flatten_value,
+        "legal_id": _legal_id,
+    }
+    lines = ["def flatten(obj):", "    row = {'t': obj.fact_type}"]
+    _emit(lines, env, _plan(cls), "obj")
+    if issubclass(cls, Counterparty):
+        lines.append("    legal_id(row, obj)")
+    lines.append("    return row")
+    source = "\n".join(lines) + "\n"
+    filename = f"<flatten {cls.__module__}.{cls.__qualname__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), env)
+    function: Callable[[Any], FlatRow] = env["flatten"]
+    return function
 
 
 def _legal_id(row: FlatRow, party: Counterparty) -> None:
     wanted = SCHEME_BY_COUNTRY.get(party.country or "")
     if wanted is not None:
-        row["legal_id__expected_scheme"] = wanted.value
+        row["legal_id__expected_scheme"] = wanted._value_  # .value, without the descriptor
     ident: CompanyId | None = party.legal_id()
     if ident is None:
         return
@@ -318,34 +387,61 @@ def _legal_id(row: FlatRow, party: Counterparty) -> None:
     row["legal_id__valid"] = int(normalized is not None)
 
 
+#: Value keys of derived facts already checked (the same few keys come back every case).
+_CHECKED_KEYS: set[str] = set()
+
+
+def _check_key(data: Derived, key: str) -> None:
+    if not _IDENT.fullmatch(key) or key in DERIVED_FIXED_KEYS or key == "id_":
+        raise FlattenError(
+            f"derived fact {data.name!r}: value key {key!r} must be a lower-case "
+            f"identifier other than {', '.join(DERIVED_FIXED_KEYS)}"
+        )
+    if len(_CHECKED_KEYS) < 10_000:
+        _CHECKED_KEYS.add(key)
+
+
 def _derived_row(data: Derived) -> FlatRow:
-    row: FlatRow = {"t": derived_type(data.name), "subject": data.subject}
+    row: FlatRow = {"t": DERIVED_PREFIX + data.name, "subject": data.subject}
     if data.order_id is not None:
         row["order_id"] = data.order_id
     if data.counterparty_id is not None:
         row["counterparty_id"] = data.counterparty_id
+    checked = _CHECKED_KEYS
     for key, value in data.values:
-        if not _IDENT.fullmatch(key) or key in DERIVED_FIXED_KEYS or key == "id_":
-            raise FlattenError(
-                f"derived fact {data.name!r}: value key {key!r} must be a lower-case "
-                f"identifier other than {', '.join(DERIVED_FIXED_KEYS)}"
-            )
-        flat = flatten_value(value)
-        if flat is not None:
-            row[key] = flat
+        if key not in checked:
+            _check_key(data, key)
+        kind = type(value)
+        if kind is str:
+            if value.strip():  # type: ignore[attr-defined]
+                row[key] = value  # type: ignore[assignment]
+        elif kind is int:
+            row[key] = value  # type: ignore[assignment]
+        elif kind is date:
+            row[key] = value.toordinal()  # type: ignore[attr-defined]
+        else:
+            flat = flatten_value(value)
+            if flat is not None:
+                row[key] = flat
     return row
+
+
+class _Flatteners(dict[type, Callable[[Any], FlatRow]]):
+    """The flattening function per data class, made on first use."""
+
+    def __missing__(self, cls: type) -> Callable[[Any], FlatRow]:
+        function = _derived_row if issubclass(cls, Derived) else _compile(cls)
+        self[cls] = function
+        return function
+
+
+_FLATTENERS: Final = _Flatteners()
 
 
 def flatten_fact(fact: Fact) -> FlatRow:
     """The flat row of one fact."""
     data = fact.data
-    if isinstance(data, Derived):
-        return _derived_row(data)
-    row: FlatRow = {"t": data.fact_type}
-    _fill(row, data, _plan(type(data)), "")  # type: ignore[arg-type]
-    if isinstance(data, Counterparty):
-        _legal_id(row, data)
-    return row
+    return _FLATTENERS[type(data)](data)
 
 
 @attrs.frozen(slots=True)
@@ -372,16 +468,46 @@ def flatten_case(
     :func:`~handoff_rules.facts.fact_sort_key`, then the flat row's text as a
     tie-break), so the flat case never depends on arrival order.
     """
-    from handoff_rules.decision import canonical_json
-    from handoff_rules.facts import fact_sort_key
+    keyed = _ordered(_keyed(facts, sort_key or fact_sort_prefix), sort_key)
+    return _flat_case([item[1] for item in keyed], [item[2] for item in keyed], at)
 
-    key = sort_key or fact_sort_key
-    keyed = [(key(fact), fact, flatten_fact(fact)) for fact in facts]
-    keyed.sort(key=lambda item: item[0])
-    if any(a[0] == b[0] for a, b in itertools.pairwise(keyed)):
+
+_Keyed: TypeAlias = list[tuple[Any, Fact, FlatRow]]
+_first: Final = operator.itemgetter(0)
+
+
+def _keyed(facts: Sequence[Fact], key: Callable[[Fact], Any]) -> _Keyed:
+    """``(key, fact, row)`` per fact, in the order given."""
+    flatteners = _FLATTENERS
+    return [
+        (k, fact, flatteners[type(fact.data)](fact.data))
+        for k, fact in zip(map(key, facts), facts, strict=True)
+    ]
+
+
+def _ordered(keyed: _Keyed, sort_key: Callable[[Fact], Any] | None) -> _Keyed:
+    """Sorted by key, then by the row's text; ``sort_key`` None: keys are sort prefixes."""
+    keyed.sort(key=_first)
+    ties = _has_ties(keyed)
+    if ties and sort_key is None:
+        # two facts from the same place: the whole key decides (the sort is stable, so
+        # re-sorting the sorted list gives what sorting the input by it would give)
+        keyed = [(fact_sort_key(fact), fact, row) for _, fact, row in keyed]
+        keyed.sort(key=_first)
+        ties = _has_ties(keyed)
+    if ties:
         # facts from the same place: their content decides (ties are rare, JSON is slow)
         keyed.sort(key=lambda item: (item[0], canonical_json(item[2])))
-    pairs = [(fact, row) for _, fact, row in keyed]
-    rows: list[Mapping[str, FlatValue]] = [row for _, row in pairs]
-    rows.append({"t": EVALUATION_TYPE, "date": at.toordinal()})
-    return FlatCase(rows=tuple(rows), facts=(*(f for f, _ in pairs), None))
+    return keyed
+
+
+def _has_ties(keyed: _Keyed) -> bool:
+    """Whether two neighbours of a sorted list have equal keys."""
+    keys = list(map(_first, keyed))
+    return any(map(operator.eq, keys, keys[1:]))
+
+
+def _flat_case(facts: list[Fact], rows: list[FlatRow], at: date) -> FlatCase:
+    flat: list[Mapping[str, FlatValue]] = list(rows)
+    flat.append({"t": EVALUATION_TYPE, "date": at.toordinal()})
+    return FlatCase(rows=tuple(flat), facts=(*facts, None))

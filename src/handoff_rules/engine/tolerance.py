@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import cache
+from typing import Final
 
 import attrs
 
-from handoff_rules.model import Money
+from handoff_rules.model import Money, minor_units
 
 __all__ = ["Direction", "ToleranceLimit", "ToleranceTable", "allowed_difference"]
 
@@ -29,6 +31,14 @@ __all__ = ["Direction", "ToleranceLimit", "ToleranceTable", "allowed_difference"
 class Direction(enum.StrEnum):
     LOSS = "loss"  # the customer paid less: written off to an expense account
     GAIN = "gain"  # the customer paid more: revenue, never silently
+
+
+_HUNDRED: Final = Decimal(100)
+
+
+@cache
+def _minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
 
 
 @attrs.frozen(slots=True)
@@ -44,13 +54,24 @@ class ToleranceLimit:
         The percent part is rounded down to the minor unit: a limit may never
         allow more than it says.
         """
-        candidates: list[Money] = []
-        if self.amount is not None:
-            candidates.append(self.amount)
-        if self.percent is not None:
-            raw = abs(base.amount) * self.percent / Decimal(100)
-            candidates.append(Money.rounded(raw, base.currency, ROUND_DOWN))
-        return min(candidates, key=lambda m: m.amount) if candidates else None
+        amount = self.amount
+        if self.percent is None:
+            return amount
+        raw = abs(base.amount) * self.percent / _HUNDRED
+        if amount is not None and raw.is_finite():
+            # Money is slow to make: the percent part is made only when it is the lower
+            # one (on a tie the amount wins, as ``min`` keeps the first of equals)
+            try:
+                cut = raw.quantize(_minor_unit(base.currency), ROUND_DOWN)
+            except (InvalidOperation, ValueError):  # Money.rounded below says what is wrong
+                pass
+            else:
+                if not cut < amount.amount:
+                    return amount
+        percent = Money.rounded(raw, base.currency, ROUND_DOWN)
+        if amount is None:
+            return percent
+        return percent if percent.amount < amount.amount else amount
 
 
 def allowed_difference(limits: Iterable[ToleranceLimit], base: Money) -> Money:
@@ -70,6 +91,17 @@ class ToleranceTable:
     """Limits by level ("" = company default, else a customer group), direction, currency."""
 
     levels: tuple[tuple[str, Direction, str, ToleranceLimit], ...]
+    #: ``(level, limit)`` by direction and currency, in the order of ``levels``
+    _by_side: Mapping[tuple[Direction, str], tuple[tuple[str, ToleranceLimit], ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        by_side: dict[tuple[Direction, str], list[tuple[str, ToleranceLimit]]] = {}
+        for level, side, currency, limit in self.levels:
+            if type(side) is Direction:  # no other side is ever looked up here
+                by_side.setdefault((side, currency), []).append((level, limit))
+        object.__setattr__(self, "_by_side", {k: tuple(v) for k, v in by_side.items()})
 
     @classmethod
     def from_levels(
@@ -88,6 +120,12 @@ class ToleranceTable:
     ) -> list[ToleranceLimit]:
         """The limits that apply: the company default and the customer's group, if any."""
         wanted = {"", group} if group else {""}
+        if type(direction) is Direction:  # else: what the scan below finds (mistyped input)
+            return [
+                limit
+                for level, limit in self._by_side.get((direction, currency), ())
+                if level in wanted
+            ]
         return [
             limit
             for level, side, cur, limit in self.levels
