@@ -9,6 +9,7 @@ The evaluation date ``at`` is always passed in; nothing here reads the clock.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import string
@@ -115,11 +116,17 @@ def render(
         else:
             values[name] = "(n/a)"
     out: list[str] = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template.text):
+    for literal, name in _pieces(template.text):
         out.append(literal)
         if name is not None:
             out.append(values[name])
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[tuple[str, str | None], ...]:
+    """A template's literal text and field names, parsed once per template text."""
+    return tuple((literal, name) for literal, name, _spec, _conv in string.Formatter().parse(text))
 
 
 def _param_text(value: object) -> str:
@@ -203,7 +210,8 @@ class _Plan:
 
 
 def _finding_order(finding: Finding) -> tuple[str, str, str, str]:
-    return (finding.rule, finding.subject or "", finding.result.value, finding.message)
+    # Result is a StrEnum: the member orders as its value, without the descriptor call
+    return (finding.rule, finding.subject or "", finding.result, finding.message)
 
 
 def _action_order(action: Action) -> tuple[str, str, tuple[tuple[str, str], ...]]:
