@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from handoff_rules.cases import Case, build_cases
 from handoff_rules.decision import Checkpoint, Result
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.engine.flatten import flatten_case, flatten_fact
+from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.hooks import hookimpl
 from handoff_rules.model import (
@@ -184,3 +185,52 @@ def test_engine_choice_and_fallback(pack_folder: Path, monkeypatch: pytest.Monke
     assert make_evaluator(pack, "reference").notice is None
     with pytest.raises(evaluate.HandoffError, match="unknown engine 'fast'"):
         make_evaluator(pack, "fast")
+
+
+class MistypedPlugin:
+    """Derives the declared ``amount_minor`` (int) as text and ``since`` (date) as a datetime."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+
+    @hookimpl
+    def handoff_rules_derive_facts(self, case: Case, at: date) -> Iterable[Fact]:
+        data = Derived(name="open_balance", subject=case.id, values=self.values, order_id=case.id)
+        return [Fact(data, Provenance("balance-plugin", "ledger", f"order {case.id}"))]
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ({"amount_minor": "700"}, "value 'amount_minor' is str '700', but pack plugin-demo@0.1.0"),
+        ({"amount_minor": True}, "value 'amount_minor' is bool True"),
+        ({"amount_minor": Decimal("700")}, "is Decimal"),
+        ({"amount_minor": 700, "since": "2024-01-01"}, "value 'since' is str"),
+        (
+            {"amount_minor": 700, "since": datetime(2024, 1, 1, 9, 30)},
+            "value 'since' is datetime",
+        ),
+    ],
+)
+def test_a_plugin_value_of_another_kind_than_declared_is_an_error_not_a_pass(
+    pack_folder: Path, values: dict[str, object], shown: str
+) -> None:
+    # "700" > 500 compares false: without the check, ACC-BAL-001 would pass silently.
+    pm = make_plugin_manager(load_entry_points=False)
+    pm.register(MistypedPlugin(values), name="mistyped")
+    evaluator = make_evaluator(load_pack(pack_folder), "reference", pm)
+    with pytest.raises(HandoffError, match="derived fact 'open_balance' from balance-plugin") as e:
+        evaluator.evaluate(case_of("1", None, "1000.00"), date(2024, 6, 1), [Checkpoint.H2])
+    assert shown in str(e.value)
+    assert "declares it" in str(e.value)
+
+
+def test_declared_kinds_accept_what_flattens_correctly(pack_folder: Path) -> None:
+    pm = make_plugin_manager(load_entry_points=False)
+    values = {"amount_minor": 700, "since": None, "undeclared": "anything"}
+    pm.register(MistypedPlugin(values), name="typed")
+    evaluator = make_evaluator(load_pack(pack_folder), "reference", pm)
+    (decision,) = evaluator.evaluate(
+        case_of("1", None, "1000.00"), date(2024, 6, 1), [Checkpoint.H2]
+    )
+    assert decision.findings[0].result is Result.FAIL

@@ -14,7 +14,7 @@ import itertools
 import operator
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -45,7 +45,7 @@ from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
-from handoff_rules.model import Money, to_dict
+from handoff_rules.model import Derived, Money, to_dict
 from handoff_rules.policy.pack import Pack, Rule, Template
 
 __all__ = [
@@ -191,6 +191,25 @@ def _canonical(case: Case) -> Case:
     return case if ordered == case.facts else Case(case.id, ordered)
 
 
+_KIND_TYPES: Final[Mapping[FieldKind, type]] = {
+    FieldKind.TEXT: str,
+    FieldKind.INT: int,
+    FieldKind.BOOL: bool,
+    FieldKind.DATE: date,
+    FieldKind.DECIMAL: Decimal,
+}
+
+
+def _is_kind(value: object, kind: FieldKind) -> bool:
+    """Whether a derived value has the declared kind (a bool is not an int here)."""
+    expected = _KIND_TYPES.get(kind)
+    if expected is None or isinstance(value, bool) is not (expected is bool):
+        return False
+    if isinstance(value, datetime):  # a date with a time: not a day
+        return False
+    return isinstance(value, expected)
+
+
 def _positive_aliases(clause: Clause) -> list[str]:
     return [j.alias for j in clause.joins if not j.negated]
 
@@ -254,8 +273,30 @@ class PackEvaluator:
                         raise HandoffError(
                             f"a handoff_rules_derive_facts plugin returned {fact!r}, not a Fact"
                         )
+                    if isinstance(fact.data, Derived):
+                        self._check_declared_kinds(fact, fact.data)
                     facts.append(fact)
         return facts
+
+    def _check_declared_kinds(self, fact: Fact, data: Derived) -> None:
+        """Refuse a plugin's value of another kind than the pack declares for it.
+
+        Such a value would compare false with everything, so a rule reading it
+        would pass where it cannot decide: a silent pass, which is worse than
+        stopping with an error that names the fact, the key and the adapter.
+        """
+        declared = self.pack.derived.get(data.name)
+        if declared is None:
+            return  # no rule can name it
+        for key, value in data.values:
+            kind = declared.get(key)
+            if kind is None or value is None or _is_kind(value, kind):
+                continue
+            raise HandoffError(
+                f"derived fact {data.name!r} from {fact.provenance.adapter} "
+                f"({fact.provenance}): value {key!r} is {type(value).__name__} {value!r}, "
+                f"but pack {self.pack.ref} declares it {kind.value}"
+            )
 
     def flatten(self, case: Case, at: date) -> FlatCase:
         return flatten_case([*case.facts, *self.derived_facts(case, at)], at)
