@@ -242,3 +242,23 @@ def test_a_rule_the_driver_refuses_is_reported_with_the_pack_rule_id() -> None:
     rule = RuleIR(id="LONG-1", subject="a", violations=(Clause(joins=joins),))
     with pytest.raises(DurableCompileError, match=r"rule 'LONG-1'.*at most"):
         DurableBackend(_name("long"), [rule])
+
+
+def test_the_default_pack_names_order_in_26_patterns_well_below_the_limit() -> None:
+    # Backs the figure in docs/reference/pack-language.rst.
+    from importlib.resources import files
+
+    from handoff_rules.engine.compile_durable import MAX_PATTERNS_PER_FACT_TYPE, compile_program
+    from handoff_rules.policy.pack import load_pack
+
+    pack = load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+    program = compile_program(_name("count"), [rule.ir for rule in pack.rules])
+    counts: dict[str, int] = {}
+    for rule in program.rules.values():
+        for condition in rule["all"]:
+            ((_alias, pattern),) = condition.items()
+            fact_type = pattern["t"] if "t" in pattern else pattern["$and"][0]["t"]
+            counts[fact_type] = counts.get(fact_type, 0) + 1
+    assert max(counts, key=counts.__getitem__) == "order"
+    assert counts["order"] == 26
+    assert counts["order"] <= MAX_PATTERNS_PER_FACT_TYPE
