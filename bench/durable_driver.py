@@ -4,8 +4,9 @@ Run with ``python bench/durable_driver.py`` (``--quick`` for a short run). Both
 sides evaluate the same 20-rule ruleset (6 single-fact filters, 6 two-fact
 joins with ``$lt``/``$gt``/``$neq``, 4 correlated negations, 2 three-fact joins,
 2 arithmetic joins) in the same process, with the same protocol: the rules as
-the driver compiles them (trigger first, sentinel joins, ``__done__``), one
-session per evaluation of 5 facts plus the trigger, deleted afterwards. The Host
+the driver compiles them (trigger first, case and sentinel joins, ``__done__``),
+one session per evaluation of 5 facts plus the trigger, deleted afterwards
+(the driver's one-case ``evaluate``, not its batches). The Host
 side runs without its timer threads (``_run`` replaced), as the design notes
 recommend; its actions record (rule, fact ids). Results of both are compared on
 every case before timing.
@@ -42,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from durable import engine
 
 from handoff_rules.engine.durable_driver import (
+    CASE_KEY,
     DONE_RULE,
-    TRIGGER_ID,
     TRIGGER_TYPE,
     CompiledRuleset,
 )
@@ -292,10 +293,11 @@ class HostEvaluator:
     def evaluate(self, facts: list[dict[str, Any]]) -> list[tuple[str, tuple[int, ...]]]:
         self.fired = []
         self.done = False
-        batch = [dict(fact, id=index, sid="1") for index, fact in enumerate(facts)]
+        batch = [dict(fact, id=index, sid="1", **{CASE_KEY: 0}) for index, fact in enumerate(facts)]
         with contextlib.suppress(engine.MessageNotHandledException):  # a fact matched nothing
             self.host.assert_facts(self.name, batch)
-        self.host.assert_fact(self.name, {"t": TRIGGER_TYPE, "id": TRIGGER_ID, "sid": "1"})
+        trigger = {"t": TRIGGER_TYPE, "id": len(facts), CASE_KEY: 0, "sid": "1"}
+        self.host.assert_fact(self.name, trigger)
         if not self.done:
             raise RuntimeError("__done__ did not fire")
         self.host.delete_state(self.name, "1")

@@ -3,61 +3,53 @@
 Run::
 
     python bench/engine.py                      # 100 000 generated cases, both backends
-    python bench/engine.py --cases 1000000 --engines durable --match-only 20000  # long run
-    python bench/engine.py --cases 2000 --profile               # cProfile of the durable path
+    python bench/engine.py --cases 1000000 --engines durable --figures evaluate_many  # long run
+    python bench/engine.py --cases 2000 --profile --sort cumulative  # cProfile, durable path
 
 Both backends evaluate the same generated cases (``bench/o2c_cases.py``,
-seeded) in one process, chunk by chunk, alternating, so that noise hits both
-alike. Two figures per backend:
+seeded) in one process, chunk by chunk (500 cases), alternating, so that noise
+hits both alike. Three figures per backend:
 
-* **evaluate**: ``PackEvaluator.evaluate(case, at)``, everything a caller
-  pays: derived facts, flattening, matching, judging, decisions for every
-  checkpoint;
-* **match**: ``backend.matches(rows)`` over already flattened rows, i.e. the
-  only part the backends do differently.
+* **evaluate_many**: ``PackEvaluator.evaluate_many(pairs)``, everything a
+  caller pays: derived facts, flattening, matching, judging, decisions for
+  every checkpoint; the backend gets 64 cases at a time (the durable driver
+  puts about eight of them in one engine session);
+* **evaluate**: the same, one ``evaluate(case, at)`` call per case;
+* **match**: ``backend.matches_many(rows)`` over already flattened rows, the
+  only part the backends do differently. For the durable backend the time
+  spent inside the C engine's calls is split out: it bounds what any driver
+  could reach on this pack.
 
-Every decision of both backends is compared (canonical JSON), so the run is
-also a large differential check; a mismatch makes the exit status 1. Current
-RSS is sampled at 10 %, 50 % and 100 % of the cases, with the peak.
+Every decision of both backends is compared (canonical JSON), and
+``evaluate_many`` against ``evaluate``, so the run is also a large
+differential check; a mismatch makes the exit status 1. Current RSS is
+sampled at 10 %, 50 % and 100 % of the cases, with the peak.
 
-Measured (CPython 3.11.7, one process, 2-core VM, durable-rules 2.0.28,
-o2c-standard 1.0.0: 14 rules compiled to 51 engine rules; ~12 facts per case):
+Measured on 2026-11-23 (CPython 3.11.7, one process, 2-core VM, nothing else
+running, load average 0.1 at the start; durable-rules 2.0.28; o2c-standard
+1.0.0: 15 rules compiled to 52 engine rules, about 16 facts per case):
 
-Runs of 2026-11-23 on a loaded machine (load average ~5 on 2 cores from other
-test runs), so absolute rates are low; both backends ran interleaved and
-shared the load alike:
+* ``python bench/engine.py`` (100 000 cases, both backends, 374 s): 500 000
+  decisions per backend, 0 mismatches (allow 95 629, block 377 377, warn
+  26 994). Cases/s: durable evaluate_many 1 867, evaluate 1 480, match 2 802;
+  reference evaluate_many 2 157, evaluate 1 733, match 5 857; ratio
+  durable/reference 0.87 (evaluate_many), 0.85 (evaluate), 0.48 (match). The
+  durable match spent 107 us per case inside the C engine (30 % of it): a
+  ceiling of 9 351 cases/s if nothing else cost anything. RSS 70.2 / 70.3 /
+  70.3 MB at 10 / 50 / 100 %.
+* ``--cases 1000000 --engines durable --figures evaluate_many`` (989 s, the
+  first half alongside a test run): 5 000 000 decisions, no crash, 1 557
+  cases/s, RSS 55.1 / 55.1 / 55.1 MB at 10 / 50 / 100 % (peak 55.3 MB).
 
-* ``--cases 20000`` (both backends) at load average 1.1-1.8: durable evaluate
-  560 cases/s, match 1 821 cases/s; reference evaluate 668 cases/s, match
-  2 447 cases/s; ratio 0.84 (evaluate), 0.74 (match); RSS 63.3 / 63.3 /
-  63.5 MB at 10 / 50 / 100 %; 100 000 decisions per backend, 0 mismatches.
-* ``--cases 20000`` (both backends), after the sentinel fix of the durable
-  driver: durable evaluate 386 cases/s, match 1 120 cases/s; reference
-  evaluate 430 cases/s, match 1 673 cases/s; ratio durable/reference 0.90
-  (evaluate), 0.67 (match). RSS 62.9 / 63.2 / 63.4 MB at 10 / 50 / 100 %.
-  100 000 decisions per backend, 0 mismatches. (Before that fix the same run
-  found 1 mismatch, case 19985: the driver's old sentinel join compared fact
-  ids, which the engine reads from the caller's already freed JSON text; see
-  ``tests/engine/test_durable_history.py``.)
-* ``--cases 1000000 --engines durable --match-only 20000``: 1 000 000
-  evaluations, no crash, 5 311 819 matches, RSS 200.0 / 200.0 / 200.0 MB at
-  10 / 50 / 100 % (peak 200.1 MB; the 20 000 flattened cases held in memory
-  account for most of it), 380 cases/s under that load.
-* An earlier ``--cases 2000`` run: durable evaluate 296, match 798;
-  reference evaluate 346, match 1 257 cases/s.
-
-The target of 10 000 cases/s for the durable backend is not met, by an order
-of magnitude. Where the time goes (cProfile and perf, durable path): per case
-the engine creates a session whose per-rule state is allocated and cleared
-(``createStateNode``: about 5 us per engine rule, ~0.3-0.45 ms for 51 rules
-even with no facts), then each fact costs tens of microseconds in C (alpha
-tests and right memories of every rule over its type) plus ~8 us of Python
-validation in the driver; firings are few (~5 per case). Outside the
-backends, deriving facts, flattening and judging cost ~2 ms per case, shared
-by both backends, so ``evaluate`` is bounded near 500 cases/s whatever the
-backend. Levers not taken yet: merging a rule's single-fact clauses into one
-engine rule (51 -> ~33 engine rules), evaluating several cases per engine
-session (to share the session set-up), a cheaper flattening and judging path.
+The target of 10 000 cases/s for the durable backend is not met: the C
+engine alone needs about 100 us per case of this pack (each fact is stored in
+the join memories of every pattern over its type: ``order`` is in 26 of them,
+``document`` in 21), so even with no Python around it the engine stays below
+10 000 cases/s; around it, the driver's Python (checking and encoding facts,
+reading firings) costs more than twice the engine's time (the other 70 % of
+the match figure). And deriving, flattening and judging, which both backends
+share, hold even the reference backend, whose matching is cheap plain Python
+on cases this small, at about 2 000 cases/s.
 """
 
 from __future__ import annotations
