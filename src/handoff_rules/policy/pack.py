@@ -10,7 +10,7 @@ A pack version is a folder::
 Loading never runs code from the pack: YAML is composed with the safe loader,
 conditions are a tiny language (:mod:`handoff_rules.policy.conditions`), and
 message templates may only name fields the model has. Every mistake is a
-:class:`PackError` ``file:line: what was wrong, what was expected``.
+:class:`~handoff_rules.policy.yamlsrc.PackError` ``file:line: what was wrong, what was expected``.
 
 The language reference with an example of every construct is
 ``docs/reference/pack-language.rst``.
