@@ -52,11 +52,11 @@ SIGSEGV: float written with an exponent        :class:`FactValueError` for float
                                                such rule constants
 SIGSEGV (heap-layout dependent): last          an always-true join to the trigger,
 non-equality join of an ``$and`` is false      ``{"$neq": {"t": {"$eval": "t"}}}``, closes
-                                               every pattern that reads another fact or
-                                               computes (joins, ``$m``, arithmetic); such
-                                               a pattern is wrapped in ``$and`` if needed
+                                               every pattern (each is a join: to its
+                                               case's trigger at least), wrapped in
+                                               ``$and`` if needed
 SIGFPE: integer ``$div`` by zero               ``$div`` is refused
-wrong result: conditions after a nested        patterns with joins must be a flat ``$and`` of
+wrong result: conditions after a nested        patterns must be a flat ``$and`` of
 ``$and``/``$or`` in a join pattern ignored     comparisons
 wrong result: negation depends on arrival      the trigger-first protocol above
 order
@@ -527,7 +527,6 @@ class _RuleChecker:
 
     def _value(self, value: object, traits: _PatternTraits) -> None:
         if isinstance(value, Mapping):
-            traits.computed = True
             self._computed_value(value, traits)
         else:
             self._constant(value)
@@ -587,7 +586,6 @@ class _PatternTraits:
     """What checking one pattern found out about it."""
 
     comparisons: int = 0
-    computed: bool = False  # reads another fact or does arithmetic: evaluated as a join
     nested: bool = False  # contains '$or' or a group inside the top-level '$and'
 
 
