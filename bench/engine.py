@@ -64,7 +64,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +82,6 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def default_pack() -> Any:
-    from handoff_rules.policy.pack import load_pack
-
-    return load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
 
 
 def chunks(total: int) -> Iterator[list[tuple[Any, date]]]:
@@ -143,7 +136,7 @@ class _EngineClock:
 def run(total: int, engines: list[str], figures: tuple[str, ...] = FIGURES) -> int:
     from handoff_rules.engine.evaluate import make_evaluator
 
-    pack = default_pack()
+    pack = o2c_cases.pack()
     evaluators = {name: make_evaluator(pack, name) for name in engines}
     flattener = evaluators[engines[0]]
     seconds = {name: dict.fromkeys(figures, 0.0) for name in engines}
@@ -245,7 +238,7 @@ def _print_engine_rules(evaluators: dict[str, Any]) -> None:
 def profile(total: int, sort: str) -> None:
     from handoff_rules.engine.evaluate import make_evaluator
 
-    evaluator = make_evaluator(default_pack(), "durable")
+    evaluator = make_evaluator(o2c_cases.pack(), "durable")
     cases = [case for chunk in chunks(total) for case in chunk]
     profiler = cProfile.Profile()
     profiler.enable()

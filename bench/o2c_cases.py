@@ -16,9 +16,11 @@ memory. Used by ``bench/engine.py`` and by the engine's differential tests.
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from importlib.resources import files
 
 from handoff_rules.cases import Case
 from handoff_rules.facts import Fact, Provenance, fact_sort_key
@@ -41,6 +43,7 @@ from handoff_rules.model import (
     Payment,
     PoaTerms,
 )
+from handoff_rules.policy.pack import Pack, load_pack
 
 #: Checksum-valid identifiers per country (checked when this module loads).
 VALID_IDS = {
@@ -83,6 +86,12 @@ class _Builder:
 
     def day(self, around: date, spread: int) -> date:
         return around + timedelta(days=self.rng.randint(-spread, spread))
+
+
+@functools.cache
+def pack() -> Pack:
+    """The pack version these cases are generated for: bundled ``o2c-standard`` 1.0.0."""
+    return load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
 
 
 def case(seed: int, number: int) -> tuple[Case, date]:

@@ -70,16 +70,8 @@ def test_the_differential_run_compared_thousands_of_cases() -> None:
 def default_pack_evaluators():  # type: ignore[no-untyped-def]
     from handoff_rules.engine.evaluate import make_evaluator
 
-    pack = _default_pack()
+    pack = o2c_cases.pack()
     return make_evaluator(pack, "durable"), make_evaluator(pack, "reference")
-
-
-def _default_pack():  # type: ignore[no-untyped-def]
-    from importlib.resources import files
-
-    from handoff_rules.policy.pack import load_pack
-
-    return load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import o2c_cases
 import pytest
 
 from handoff_rules.engine import durable_driver
@@ -246,12 +247,9 @@ def test_a_rule_the_driver_refuses_is_reported_with_the_pack_rule_id() -> None:
 
 def test_the_default_pack_names_order_in_26_patterns_well_below_the_limit() -> None:
     # Backs the figure in docs/reference/pack-language.rst.
-    from importlib.resources import files
-
     from handoff_rules.engine.compile_durable import MAX_PATTERNS_PER_FACT_TYPE, compile_program
-    from handoff_rules.policy.pack import load_pack
 
-    pack = load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+    pack = o2c_cases.pack()
     program = compile_program(_name("count"), [rule.ir for rule in pack.rules])
     counts: dict[str, int] = {}
     for rule in program.rules.values():

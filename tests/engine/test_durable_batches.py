@@ -138,12 +138,9 @@ def test_batched_durable_matches_equal_the_reference_case_by_case(
 
 
 def test_evaluate_many_gives_the_decisions_of_evaluate_on_the_default_pack() -> None:
-    from importlib.resources import files
-
     from handoff_rules.engine.evaluate import make_evaluator
-    from handoff_rules.policy.pack import load_pack
 
-    pack = load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+    pack = o2c_cases.pack()
     items = [o2c_cases.case(7, n) for n in range(300)]
     for backend in ("durable", "reference"):
         evaluator = make_evaluator(pack, backend)

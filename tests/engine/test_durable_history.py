@@ -24,6 +24,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import o2c_cases
 import pytest
 
 pytest.importorskip("durable_rules_engine")
@@ -186,12 +187,9 @@ def _operands(node: object) -> list[Any]:
 
 
 def test_no_compiled_rule_of_the_default_pack_reads_id_or_sid() -> None:
-    from importlib.resources import files
-
     from handoff_rules.engine.evaluate import make_evaluator
-    from handoff_rules.policy.pack import load_pack
 
-    pack = load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+    pack = o2c_cases.pack()
     backend: Any = make_evaluator(pack, "durable").match_backend
     definition = json.loads(backend._ruleset.engine_json)
     assert definition

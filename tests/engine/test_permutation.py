@@ -70,12 +70,9 @@ def test_permuting_rows_never_changes_the_matches(pack, seed) -> None:
 
 
 def _evaluators():  # type: ignore[no-untyped-def]
-    from importlib.resources import files
-
     from handoff_rules.engine.evaluate import make_evaluator
-    from handoff_rules.policy.pack import load_pack
 
-    pack = load_pack(files("handoff_rules.packs") / "o2c-standard" / "1.0.0")
+    pack = O2C.pack()
     names = ["reference", "durable"] if DURABLE else ["reference"]
     return [make_evaluator(pack, name) for name in names]
 
