@@ -44,8 +44,8 @@ running, load average 0.1 at the start; durable-rules 2.0.28; o2c-standard
 The target of 10 000 cases/s for the durable backend is not met: the C
 engine alone needs about 100 us per case of this pack (each fact is stored in
 the join memories of every pattern over its type: ``order`` is in 26 of them,
-``document`` in 21), so even with no Python around it the engine stays below
-10 000 cases/s; around it, the driver's Python (checking and encoding facts,
+``document`` in 21), so even with no Python around it the engine alone would
+reach only about 10 000 cases/s (9 351 in the run above); around it, the driver's Python (checking and encoding facts,
 reading firings) costs more than twice the engine's time (the other 70 % of
 the match figure). And deriving, flattening and judging, which both backends
 share, hold even the reference backend, whose matching is cheap plain Python
