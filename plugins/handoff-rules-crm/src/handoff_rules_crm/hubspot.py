@@ -162,10 +162,7 @@ class HubSpotCsvAdapter:
         self.options = options
 
     def sniff(self, sample: Sample) -> SniffResult | None:
-        try:
-            found = csv_header(sample)
-        except Exception:  # sniffing must never raise
-            return None
+        found = csv_header(sample)
         kind = hubspot_kind(found[0]) if found is not None else None
         return SniffResult(f"hubspot-{kind}", 0.9) if kind is not None else None
 

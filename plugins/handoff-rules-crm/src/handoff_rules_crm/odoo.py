@@ -131,10 +131,7 @@ class OdooSaleOrderAdapter:
         self.options = options
 
     def sniff(self, sample: Sample) -> SniffResult | None:
-        try:
-            found = csv_header(sample)
-        except Exception:  # sniffing must never raise
-            return None
+        found = csv_header(sample)
         if found is None or not is_odoo_sale_order(found[0]):
             return None
         return SniffResult("odoo-sale-order", 0.9)

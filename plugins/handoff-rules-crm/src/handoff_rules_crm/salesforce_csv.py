@@ -35,14 +35,25 @@ _FACT_TYPE: Final = {
 
 
 def csv_header(sample: Sample) -> tuple[list[str], str] | None:
-    """The header cells of a CSV sample and its text, or None when it is not delimited text."""
-    detected = detect_encoding(sample.head, complete=len(sample.head) < 64 * 1024)
+    """The header cells of a CSV sample and its text, or None when it is not delimited text.
+
+    Adapters call it from ``sniff``, which must never raise: a head that
+    cannot be read as delimited text, for whatever reason, is simply not theirs.
+    """
+    try:
+        return _header(sample)
+    except Exception:
+        return None
+
+
+def _header(sample: Sample) -> tuple[list[str], str] | None:
+    complete = len(sample.head) < 64 * 1024
+    detected = detect_encoding(sample.head, complete=complete)
     try:
         text = sample.head.decode(detected.encoding, errors="replace")
     except LookupError:
         return None
     text = text.lstrip("\ufeff")
-    complete = len(sample.head) < 64 * 1024
     dialect = sniff_dialect(text, complete=complete)
     if dialect is None:
         return None
@@ -83,10 +94,7 @@ class SalesforceCsvAdapter:
         self.options = options
 
     def sniff(self, sample: Sample) -> SniffResult | None:
-        try:
-            found = csv_header(sample)
-        except Exception:  # sniffing must never raise; an unreadable head is not ours
-            return None
+        found = csv_header(sample)
         if found is None:
             return None
         header, _text = found
