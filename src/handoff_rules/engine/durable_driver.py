@@ -818,7 +818,11 @@ class _Session:
     facts: list[dict[str, Any]] = attrs.field(factory=list)
     owner: list[int] = attrs.field(factory=list)
     local: list[int] = attrs.field(factory=list)
-    size: int = 0  # facts and triggers, including facts of types no pattern names
+
+    @property
+    def size(self) -> int:
+        """Facts and triggers, including facts of types no pattern names (not sent)."""
+        return len(self.owner) + self.cases
 
     def triggers(self, sid: str) -> list[dict[str, Any]]:
         # Ids after every fact's: one id space, all below MAX_FACTS, so no hash collides.
@@ -834,7 +838,7 @@ def _sessions(
     """Every case's facts checked and grouped into sessions of at most MAX_SESSION_FACTS.
 
     A case is never split; a case larger than that limit gets a session of its
-    own, up to MAX_FACTS. Each fact is checked even when it is not sent.
+    own, up to MAX_FACTS. Every fact's shape and keys are checked, sent or not.
     """
     many = len(cases) > 1
     sessions: list[_Session] = []
@@ -864,9 +868,7 @@ def _sessions(
                 session.facts.append(entry)
             session.owner.append(case)
             session.local.append(index)
-            session.size += 1
         session.cases += 1
-        session.size += 1  # the case's trigger
     if session.cases:
         sessions.append(session)
     return sessions
@@ -928,12 +930,13 @@ class _EngineRuleset:
             return self._run_session(self.sid, session)
 
     def _run_session(self, sid: str, session: _Session) -> list[str]:
-        progress = _SessionProgress(first_trigger=session.triggers(sid)[0])
+        triggers = session.triggers(sid)
+        progress = _SessionProgress(first_trigger=triggers[0])
         messages: list[str] = []
         try:
             if session.facts:
                 self._assert_facts(sid, session.facts)
-            self._assert_triggers(session.triggers(sid), progress)
+            self._assert_triggers(triggers, progress)
             self._drain(progress, messages)
         except Exception as error:
             self._close(sid, progress)
