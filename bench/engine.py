@@ -45,11 +45,12 @@ The target of 10 000 cases/s for the durable backend is not met: the C
 engine alone needs about 100 us per case of this pack (each fact is stored in
 the join memories of every pattern over its type: ``order`` is in 26 of them,
 ``document`` in 21), so even with no Python around it the engine alone would
-reach only about 10 000 cases/s (9 351 in the run above); around it, the driver's Python (checking and encoding facts,
-reading firings) costs more than twice the engine's time (the other 70 % of
-the match figure). And deriving, flattening and judging, which both backends
-share, hold even the reference backend, whose matching is cheap plain Python
-on cases this small, at about 2 000 cases/s.
+reach only about 10 000 cases/s (9 351 in the run above); around it, the
+driver's Python (checking and encoding facts, reading firings) costs more
+than twice the engine's time (the other 70 % of the match figure). And
+deriving, flattening and judging, which both backends share, hold even the
+reference backend, whose matching is cheap plain Python on cases this small,
+at about 2 000 cases/s.
 """
 
 from __future__ import annotations
