@@ -285,6 +285,32 @@ def test_malformed_xml_names_file_and_line(idoc_adapter, tmp_path):
     assert caught.value.location == "line 2"
 
 
+def test_complete_idocs_before_extra_content_are_all_read(idoc_adapter, tmp_path):
+    """Content after the root element is an error only after the IDocs before it are read."""
+    path = tmp_path / "extra.xml"
+    body = "".join(_idoc("ORDERS05", ORDER_BODY, docnum=f"{n:016d}") for n in range(1, 5))
+    path.write_text(f"<X>{body}</X>\n<trailer/>")
+    received: list[Fact | Reject] = []
+    with pytest.raises(AdapterError, match=r"read 4 IDoc") as caught:
+        received.extend(idoc_adapter.read(path))
+    assert caught.value.location == "line 2"
+    assert sum(1 for i in received if isinstance(i, Fact) and i.type == "order") == 4
+
+
+@pytest.mark.parametrize("cut", ["</IDO", "</IDOC", "<E1EDP01 SEGMENT='1'><POSEX>0000"])
+def test_an_idoc_cut_off_at_the_end_is_never_taken_as_complete(idoc_adapter, tmp_path, cut):
+    """A parser that closes the elements left open at the end must not complete a cut IDoc."""
+    first = _idoc("ORDERS05", ORDER_BODY, docnum="0000000000000001")
+    second = _idoc("ORDERS05", ORDER_BODY, docnum="0000000000000002")
+    text = f"<X>{first}\n{second}"
+    path = tmp_path / "cut.xml"
+    path.write_text(text[: text.rindex(cut) + len(cut)])
+    received: list[Fact | Reject] = []
+    with pytest.raises(AdapterError, match=r"read 1 IDoc"):
+        received.extend(idoc_adapter.read(path))
+    assert sum(1 for i in received if isinstance(i, Fact) and i.type == "order") == 1
+
+
 def test_wrong_encoding_is_an_adapter_error(idoc_adapter, tmp_path):
     path = tmp_path / "latin1.xml"
     text = f"<?xml version='1.0' encoding='UTF-8'?><X>{_idoc('ORDERS05', ORDER_BODY)}</X>"

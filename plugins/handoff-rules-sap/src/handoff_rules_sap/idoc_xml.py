@@ -143,24 +143,85 @@ def iter_idocs(path: Path) -> Iterator[IDoc]:
         yield from _parse(stream, source)
 
 
+#: Bytes handed to the parser at a time: large enough that feeding costs nothing
+#: measurable, small enough that an error late in a file never hides many IDocs.
+_CHUNK_BYTES: Final = 64 * 1024
+
+
+def _parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("end",),
+        tag="{*}IDOC",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+#: The end tag of an IDOC element, with or without a namespace prefix.
+_IDOC_END: Final = re.compile(rb"</(?:[A-Za-z_][-\w.]*:)?IDOC\s*>")
+
+
+class _EndTags:
+    """Counts IDOC end tags in the bytes fed so far, across chunk boundaries.
+
+    From libxml2 2.14 on, a parser that meets the end of a truncated file closes the
+    elements still open and reports them as ended; an IDoc cut in half would then look
+    complete. An IDoc is taken as complete only while there are at least as many
+    written end tags as IDocs reported.
+    """
+
+    _OVERLAP: Final = 64
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        window = self._tail + chunk
+        self.count += sum(1 for m in _IDOC_END.finditer(window) if m.end() > len(self._tail))
+        self._tail = window[-self._OVERLAP :]
+
+
+def _has_doctype(element: etree._Element) -> bool:
+    # lxml-stubs lack DocInfo.doctype.
+    doctype: object = getattr(element.getroottree().docinfo, "doctype", "")
+    return bool(doctype)
+
+
 def _parse(stream: BinaryIO, source: str) -> Iterator[IDoc]:
-    last = "before the first IDoc"
+    """Feed the file to a pull parser chunk by chunk and turn each ended IDOC into an IDoc.
+
+    ``iterparse`` cannot be used: from libxml2 2.14 (lxml 6) it raises a syntax error
+    before delivering the IDocs completed earlier in the same buffer, which loses them.
+    A pull parser keeps the events it collected before the error, so every complete
+    IDoc before the point of failure is emitted, whichever libxml2 is installed.
+    """
+    parser = _parser()
+    end_tags = _EndTags()
     count = 0
-    try:
-        context = etree.iterparse(
-            stream,
-            events=("end",),
-            tag="{*}IDOC",
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        for _event, element in context:
-            if count == 0 and element.getroottree().docinfo.doctype:
+    last = "before the first IDoc"
+    failure: etree.XMLSyntaxError | None = None
+    while failure is None:
+        chunk = stream.read(_CHUNK_BYTES)
+        end_tags.feed(chunk)
+        try:
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            failure = exc
+        for _event, ended in parser.read_events():
+            # Only "end" events were asked for, so every item is an element.
+            element = cast("etree._Element", ended)
+            if failure is not None and count >= end_tags.count:
+                break  # closed by the parser at the point of failure, not by the file
+            if count == 0 and _has_doctype(element):
                 # A DOCTYPE the prolog check could not see (beyond its first 64 KiB).
                 raise AdapterError(source, "refused: the XML has a DOCTYPE", "line 1")
             idoc = _idoc_of(element, source)
@@ -173,17 +234,22 @@ def _parse(stream: BinaryIO, source: str) -> Iterator[IDoc]:
                 while element.getprevious() is not None:
                     del parent[0]
             yield idoc
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else None)
-        message = exc.msg or str(exc)
-        if "encoding" in message.lower() or "utf-8" in message.lower():
-            reason = f"not valid text in the declared encoding ({message})"
-        elif "end of data" in message.lower() or "premature" in message.lower():
-            reason = f"truncated XML ({message})"
-        else:
-            reason = f"malformed XML ({message})"
-        raise AdapterError(
-            source, f"{reason}; read {count} IDoc(s), stopped {last}", f"line {line}"
-        ) from None
+        if not chunk:
+            break
+    if failure is not None:
+        raise _syntax_error(failure, source, count, last)
     if count == 0:
         raise AdapterError(source, "no IDOC element found: not an IDoc XML file")
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, source: str, count: int, last: str) -> AdapterError:
+    line = exc.lineno or (exc.position[0] if exc.position else None)
+    message = exc.msg or str(exc)
+    lowered = message.lower()
+    if "encoding" in lowered or "utf-8" in lowered:
+        reason = f"not valid text in the declared encoding ({message})"
+    elif "end of data" in lowered or "premature" in lowered or "not properly terminated" in lowered:
+        reason = f"truncated XML ({message})"
+    else:
+        reason = f"malformed XML ({message})"
+    return AdapterError(source, f"{reason}; read {count} IDoc(s), stopped {last}", f"line {line}")
