@@ -13,8 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from handoff_rules import check
 from handoff_rules.cases import Case
-from handoff_rules.cli.check_cmd import run_check
 from handoff_rules.decision import Decision
 from handoff_rules.hooks import hookimpl
 from handoff_rules.plugins import default_plugin_manager
@@ -74,7 +74,7 @@ def test_json_output_validates_against_its_schema(cli: CliRun) -> None:
 def test_output_is_byte_identical_across_runs_and_engines(tmp_path: Path) -> None:
     texts = []
     for engine in ("reference", "reference", None):
-        run_ = run_check([EXPORTS], at=date(2024, 6, 4), engine=engine)
+        run_ = check([EXPORTS], at=date(2024, 6, 4), engine=engine)
         texts.append(json.dumps(run_.document()["decisions"], sort_keys=True))
     assert texts[0] == texts[1] == texts[2]
 
@@ -186,9 +186,7 @@ def test_every_final_decision_reaches_the_sinks() -> None:
     sink = _Sink()
     pm.register(sink, name="test-sink")
     try:
-        result = run_check(
-            [EXPORTS], at=date(2024, 6, 4), exceptions=EXCEPTIONS, engine="reference"
-        )
+        result = check([EXPORTS], at=date(2024, 6, 4), exceptions=EXCEPTIONS, engine="reference")
     finally:
         pm.unregister(name="test-sink")
     assert sink.seen == [(d.case, d.checkpoint.value, d.outcome.value) for d in result.decisions]

@@ -30,11 +30,15 @@ class Result(enum.StrEnum):
 
 
 class Severity(enum.StrEnum):
+    """What a failing or indeterminate rule does to its checkpoint: block it or warn."""
+
     BLOCK = "block"
     WARN = "warn"
 
 
 class Outcome(enum.StrEnum):
+    """A checkpoint's verdict: ``block`` if a blocking rule fails or lacks a fact."""
+
     BLOCK = "block"
     WARN = "warn"
     ALLOW = "allow"

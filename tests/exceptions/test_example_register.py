@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from handoff_rules.cli.check_cmd import run_check
+from handoff_rules import check
 from handoff_rules.policy.exceptions import ProblemKind, register_problems
 from handoff_rules.policy.pack_access import load_pack
 from handoff_rules.policy.waivers import load_register
@@ -24,7 +24,7 @@ def test_example_register_shows_valid_expired_invalid_and_unused():
         ("EX-2024-009", ProblemKind.SELF_APPROVED),
     }
 
-    run = run_check([EXAMPLES / "exports"], at=AT, exceptions=EXAMPLES / "exceptions.yaml")
+    run = check([EXAMPLES / "exports"], at=AT, exceptions=EXAMPLES / "exceptions.yaml")
     waived = {
         (d.case, d.checkpoint.value, f.rule, f.exception)
         for d in run.decisions

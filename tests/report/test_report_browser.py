@@ -124,11 +124,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_report_of_the_bundled_examples(chromium: str, tmp_path: Path) -> None:
     """The example run's report shows the counts of the same run's JSON document."""
-    from handoff_rules.cli.check_cmd import run_check, write_report
+    from handoff_rules import check
+    from handoff_rules.cli.check_cmd import write_report
 
     if not (EXAMPLES / "exports").is_dir():
         pytest.fail(f"the bundled examples are missing: {EXAMPLES / 'exports'}")
-    run = run_check(
+    run = check(
         [EXAMPLES / "exports"],
         exceptions=EXAMPLES / "exceptions.yaml",
         at=date(2024, 6, 10),
@@ -180,12 +181,13 @@ APEX = Path("/work/shared/domain/samples/salesforce-apex-recipes")
 def test_apex_sample_strings_stay_text_in_the_browser(chromium: str, tmp_path: Path) -> None:
     """``check`` over the real CRM sample: its hostile cells reach the report only as text."""
     pytest.importorskip("handoff_rules_crm", reason="reads the sample with the CRM plugin")
-    from handoff_rules.cli.check_cmd import run_check, write_report
+    from handoff_rules import check
+    from handoff_rules.cli.check_cmd import write_report
 
     if not APEX.is_dir():
         pytest.skip(f"the apex-recipes sample is not at {APEX}")
     files = [APEX / name for name in ("Accounts.csv", "Contacts.csv", "Opportunities.csv")]
-    run = run_check(files, at=date(2024, 6, 10), engine="reference")
+    run = check(files, at=date(2024, 6, 10), engine="reference")
     report = tmp_path / "apex.html"
     with report.open("w", encoding="utf-8") as handle:
         write_report(run, "html", handle)

@@ -54,7 +54,7 @@ def load_pack(
 ) -> Pack:
     """``NAME[@VERSION]`` or ``PATH[@VERSION]``; unpinned, the version in force at ``at``.
 
-    The same resolution as ``check --pack`` (:func:`~handoff_rules.policy.discovery.find_pack`);
+    The same resolution as ``check --pack``;
     ``at`` defaults to today.
     """
     if version is not None:

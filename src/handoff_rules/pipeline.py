@@ -1,0 +1,320 @@
+"""The whole run in one call: read → cases → evaluate → exceptions → audit log → sinks.
+
+Every consumer goes through :func:`check`: the command line, the tests, the
+benchmarks and any integration. Chaining the steps by hand is how a step gets
+forgotten (most easily the exception register, which turns a ``fail`` into a
+``waived`` one), so the chain lives here, once, and takes every choice as a
+parameter: the plugin manager, the pack, the clock, the engine, the register
+and the audit log. Nothing in this module prints or reads the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from types import CodeType, TracebackType
+from typing import Any, TypeVar
+
+import attrs
+import pluggy
+
+from handoff_rules.adapters.registry import ReadResult
+from handoff_rules.adapters.registry import read_files as read_with
+from handoff_rules.cases import Case, build_cases
+from handoff_rules.decision import Checkpoint, Decision, Outcome, decisions_document
+from handoff_rules.engine.evaluate import make_evaluator
+from handoff_rules.errors import HandoffError, InputError
+from handoff_rules.facts import Fact, Reject
+from handoff_rules.plugins import default_plugin_manager, installed_adapters
+from handoff_rules.policy.discovery import find_pack
+from handoff_rules.policy.exceptions import ExceptionProblem, ExceptionRegister
+from handoff_rules.policy.pack import Pack
+
+__all__ = [
+    "DecisionSinkError",
+    "Progress",
+    "RunResult",
+    "check",
+    "expand_inputs",
+    "read_files",
+]
+
+T = TypeVar("T")
+
+#: Wraps an iterable to show progress (the command line passes a rich bar);
+#: it must yield the items unchanged.
+Progress = Callable[[Iterable[T], str], Iterable[T]]
+
+
+def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
+    return items
+
+
+class DecisionSinkError(HandoffError):
+    """A plugin's decision sink failed: the run stops rather than lose decisions."""
+
+
+def expand_inputs(inputs: Iterable[Path | str]) -> list[Path]:
+    """Files as given; a directory stands for its files (not hidden ones), sorted by name."""
+    result: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not files:
+                raise InputError(str(path), "the directory has no files to read")
+            result.extend(files)
+        elif path.exists():
+            result.append(path)
+        else:
+            raise InputError(str(path), "no such file or directory")
+    return result
+
+
+@attrs.frozen
+class RunResult:
+    """Everything one run produced: the decisions and what a report of them needs."""
+
+    pack: Pack
+    at: date
+    engine: str
+    decisions: tuple[Decision, ...]
+    cases: int
+    facts: int
+    rejects: int
+    unassigned: int
+    #: False when the caller took ``at`` from the clock (the command line's default).
+    at_given: bool = True
+    exceptions_file: str | None = None
+    exceptions_used: tuple[str, ...] = ()
+    exceptions_unused: tuple[str, ...] = ()
+    exception_problems: tuple[dict[str, Any], ...] = ()
+    notice: str | None = None
+    case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
+    reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
+    register: ExceptionRegister | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def blocked(self) -> bool:
+        """Whether any decision blocks: the command line's exit status 1."""
+        return any(d.outcome is Outcome.BLOCK for d in self.decisions)
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document of ``check --format json`` (schema ``decisions-1.json``)."""
+        doc = decisions_document(self.decisions)
+        doc["run"] = {
+            "at": self.at.isoformat(),
+            "at_source": "given" if self.at_given else "today",
+            "engine": self.engine,
+            "pack": self.pack.ref.to_dict(),
+            "cases": self.cases,
+            "facts": self.facts,
+            "rejects": self.rejects,
+            "unassigned_facts": self.unassigned,
+            "outcomes": dict(sorted(Counter(d.outcome.value for d in self.decisions).items())),
+        }
+        doc["exceptions"] = {
+            "register": self.exceptions_file,
+            "used": list(self.exceptions_used),
+            "unused": list(self.exceptions_unused),
+            "invalid": list(self.exception_problems),
+        }
+        return doc
+
+
+def read_files(
+    inputs: Iterable[Path | str],
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+    adapter: str | None = None,
+    keep_going: bool = False,
+    progress: Progress[Any] = _no_progress,
+) -> ReadResult:
+    """Read files and directories with the installed adapters into facts and rejects.
+
+    :param adapter: read every file with this adapter instead of the one that claims it.
+    :param keep_going: record a file that fails as a whole in ``errors`` and read on.
+    """
+    pm = plugin_manager or default_plugin_manager()
+    return read_with(
+        progress(expand_inputs(inputs), "Reading"),
+        installed_adapters(pm),
+        adapter_name=adapter,
+        keep_going=keep_going,
+    )
+
+
+def check(
+    inputs: Iterable[Path | str] = (),
+    *,
+    at: date,
+    facts: Iterable[Fact] = (),
+    pack: str | Path | Pack | None = None,
+    checkpoints: Sequence[Checkpoint | str] | None = None,
+    exceptions: Path | str | ExceptionRegister | None = None,
+    engine: str | None = None,
+    audit_log: Path | str | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+    progress: Progress[Any] = _no_progress,
+    at_given: bool = True,
+) -> RunResult:
+    """Evaluate a pack over export files (and/or facts already read) and return the run.
+
+    :param inputs: files or directories (a directory stands for its files).
+    :param at: the evaluation date; the pack version in force then is used.
+    :param facts: facts read elsewhere, evaluated together with those of ``inputs``.
+    :param pack: ``NAME[@VERSION]``, a pack folder, or a loaded
+        :class:`~handoff_rules.policy.pack.Pack`; by default the bundled ``o2c-standard``.
+    :param checkpoints: only these checkpoints (default: every one the pack guards).
+    :param exceptions: an exception register (a path its store reads, or a loaded one).
+    :param engine: ``"durable"`` or ``"reference"`` (default: durable where it runs).
+    :param audit_log: append every final decision to this hash-chained log; use bounds
+        of exceptions then count the uses the log already records.
+    :param plugin_manager: where adapters, packs, derivers and sinks come from
+        (default: the built-in plugin and every installed one).
+    :param progress: wraps the long loops to show progress.
+    :raises HandoffError: for every problem a user can cause (unreadable input, a bad
+        pack or register, a failing plugin).
+    """
+    pm = plugin_manager or default_plugin_manager()
+    loaded = pack if isinstance(pack, Pack) else find_pack(_spec(pack), at, pm)
+    evaluator = make_evaluator(loaded, engine, pm)
+    read = read_files(inputs, plugin_manager=pm, progress=progress)
+    all_facts = (*read.facts, *facts)
+    caseset = build_cases(all_facts)
+    register = _register(exceptions)
+    wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
+    decisions: list[Decision] = []
+    used: set[str] = set()
+    problems: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        writer = None
+        if audit_log is not None:
+            from handoff_rules.audit import AuditLog
+
+            log = AuditLog(Path(audit_log))
+            register = (register or ExceptionRegister()).with_ledger(log.use_ledger())
+            writer = stack.enter_context(log.session())
+        from handoff_rules.policy.waivers import apply_exceptions, unused_exceptions
+
+        pending = ((case, at) for case in progress(caseset.cases, "Evaluating"))
+        evaluated = evaluator.evaluate_many(pending, wanted)
+        for case, case_decisions in zip(caseset.cases, evaluated, strict=True):
+            for decision in case_decisions:
+                final: Decision = decision
+                case_problems: tuple[ExceptionProblem, ...] = ()
+                if register is not None:
+                    outcome = apply_exceptions(decision, case, loaded, register, at)
+                    final, case_problems = outcome.decision, outcome.problems
+                    used.update(outcome.used)
+                    problems.extend(_problem(p) for p in outcome.problems)
+                if writer is not None:
+                    assert register is not None  # set together with the writer above
+                    writer.append(
+                        final,
+                        case,
+                        loaded,
+                        register,
+                        engine=evaluator.backend,
+                        problems=case_problems,
+                    )
+                call_sinks(pm, final, case)
+                decisions.append(final)
+    unused: list[str] = []
+    if register is not None and exceptions is not None:
+        unused = sorted(r.key for r in unused_exceptions(register, used, at))
+    return RunResult(
+        pack=loaded,
+        at=at,
+        at_given=at_given,
+        engine=evaluator.backend,
+        decisions=tuple(decisions),
+        cases=len(caseset.cases),
+        facts=len(all_facts),
+        rejects=len(read.rejects),
+        unassigned=len(caseset.unassigned),
+        exceptions_file=_register_name(exceptions),
+        exceptions_used=tuple(sorted(used)),
+        exceptions_unused=tuple(unused),
+        exception_problems=tuple(_unique(problems)),
+        notice=evaluator.notice,
+        case_list=caseset.cases,
+        reject_list=read.rejects,
+        register=register,
+    )
+
+
+def _spec(pack: str | Path | None) -> str | None:
+    return str(pack) if isinstance(pack, Path) else pack
+
+
+def _register(exceptions: Path | str | ExceptionRegister | None) -> ExceptionRegister | None:
+    if exceptions is None or isinstance(exceptions, ExceptionRegister):
+        return exceptions
+    from handoff_rules.policy.waivers import load_register
+
+    return load_register(exceptions)
+
+
+def _register_name(exceptions: Path | str | ExceptionRegister | None) -> str | None:
+    if exceptions is None:
+        return None
+    if isinstance(exceptions, ExceptionRegister):
+        return "(in memory)"
+    return str(exceptions)
+
+
+def call_sinks(pm: pluggy.PluginManager, decision: Decision, case: Case) -> None:
+    """Hand one decision to every sink through the hook, so hook wrappers run too.
+
+    A sink that raises stops the run (a lost decision would be worse) with an
+    error naming the plugin whose code raised it.
+    """
+    try:
+        pm.hook.handoff_rules_decision(decision=decision, case=case)
+    except Exception as exc:
+        plugin = _raising_plugin(pm, exc.__traceback__)
+        raise DecisionSinkError(
+            f"decision sink of plugin {plugin!r} failed on case {decision.case} "
+            f"at {decision.checkpoint.value}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _raising_plugin(pm: pluggy.PluginManager, tb: TracebackType | None) -> str:
+    """The plugin whose sink implementation is the innermost frame of the traceback."""
+    codes = {
+        impl.function.__code__: impl.plugin_name
+        for impl in pm.hook.handoff_rules_decision.get_hookimpls()
+        if hasattr(impl.function, "__code__")
+    }
+    found = "unknown"
+    for frame_code in _frames(tb):
+        if frame_code in codes:
+            found = codes[frame_code]
+    return found
+
+
+def _frames(tb: TracebackType | None) -> Iterator[CodeType]:
+    while tb is not None:
+        yield tb.tb_frame.f_code
+        tb = tb.tb_next
+
+
+def _problem(problem: object) -> dict[str, Any]:
+    to_dict = getattr(problem, "to_dict", None)
+    if callable(to_dict):
+        result = to_dict()
+        if isinstance(result, dict):
+            return result
+    return {"message": str(getattr(problem, "message", problem))}
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        seen.setdefault(json.dumps(item, sort_keys=True), item)
+    return [seen[k] for k in sorted(seen)]
