@@ -19,6 +19,7 @@ from handoff_rules.adapters.registry import (
     NoAdapterError,
     ReadResult,
     choose_adapter,
+    read_file,
     read_files,
 )
 from handoff_rules.facts import Fact, Provenance, Reject
@@ -37,5 +38,6 @@ __all__ = [
     "Sample",
     "SniffResult",
     "choose_adapter",
+    "read_file",
     "read_files",
 ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
 
 from handoff_rules.adapters.base import Adapter, Sample, SniffResult
-from handoff_rules.errors import HandoffError, InputError
+from handoff_rules.errors import HandoffError, InputError, InternalError, PluginError
 from handoff_rules.facts import Fact, Reject
 
 
@@ -52,10 +52,10 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
     for adapter in adapters:
         try:
             result = adapter.sniff(sample)
+        except HandoffError:
+            raise
         except Exception as exc:  # a broken sniff must not hide the other adapters
-            raise HandoffError(
-                f"adapter {adapter.name!r} failed while sniffing {path}: {exc!r}"
-            ) from exc
+            raise adapter_failure(adapter, "sniffing", path, exc) from exc
         if result is not None and result.confidence > 0:
             claims.append((result, adapter))
     if not claims:
@@ -74,6 +74,39 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
             f"several adapters claim this file equally: {rivals}; choose one with --adapter",
         )
     return adapter, best
+
+
+def adapter_failure(
+    adapter: Adapter, doing: str, path: Path, exc: Exception, where: str | None = None
+) -> InternalError:
+    """An adapter's unexpected exception as one line naming the adapter and its plugin.
+
+    It is the plugin's failure (exit status 3), not the file's: a malformed
+    file is an :class:`~handoff_rules.adapters.AdapterError`, which the adapter
+    raises itself.
+    """
+    from handoff_rules.plugins import plugin_origin
+
+    origin = plugin_origin(type(adapter).__module__)
+    place = f"{path} (after {where})" if where else str(path)
+    message = (
+        f"adapter {adapter.name!r} of {origin or 'handoff-rules itself'} failed {doing} "
+        f"{place}: {type(exc).__name__}: {exc}"
+    )
+    return PluginError(message) if origin is not None else InternalError(message)
+
+
+def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
+    """``adapter.read(path)``, an adapter's unexpected exception named as its plugin's failure."""
+    where = None
+    try:
+        for item in adapter.read(path):
+            where = item.provenance.location
+            yield item
+    except (HandoffError, MemoryError):
+        raise
+    except Exception as exc:
+        raise adapter_failure(adapter, "reading", path, exc, where) from exc
 
 
 def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
@@ -103,7 +136,7 @@ def read_files(
     for path in paths:
         try:
             adapter = forced or choose_adapter(path, adapters)[0]
-            for item in adapter.read(path):
+            for item in read_file(adapter, path):
                 if isinstance(item, Fact):
                     facts.append(item)
                 else:
