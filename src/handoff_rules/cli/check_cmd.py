@@ -2,8 +2,9 @@
 
 The run itself is :func:`handoff_rules.check`; this module parses options and
 writes the report. Exit status: 0 when nothing blocks, 1 when at least one
-decision blocks, 2 for usage and input errors. ``--at`` defaults to today only
-here, in the command line (and the output says so); the library never reads
+decision blocks, 2 for usage and input errors, 3 when a plugin or
+handoff-rules itself fails (:mod:`handoff_rules.cli.exits`). ``--at`` defaults
+to today only here, in the command line (and the output says so); the library never reads
 the clock. ``--format json`` is the versioned contract described by
 ``handoff_rules/schemas/decisions-1.json``.
 """
@@ -24,8 +25,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from handoff_rules import pipeline
+from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
+from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
 from handoff_rules.decision import Checkpoint, Decision, Outcome, Result
+from handoff_rules.errors import EXIT_BLOCK
 from handoff_rules.pipeline import RunResult
 
 __all__ = ["check", "write_report"]
@@ -159,7 +163,7 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-@click.command()
+@click.command(epilog=CHECK_EXIT_STATUS_HELP)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--pack", "pack_spec", help="Pack NAME[@VERSION] or folder PATH (default o2c-standard)."
@@ -202,10 +206,11 @@ def check(
     output: Path | None,
     audit_log: Path | None,
 ) -> None:
-    """Evaluate a policy pack over export INPUTs (files or directories).
-
-    Exit status: 0 nothing blocks, 1 something blocks, 2 usage or input error.
-    """
+    """Evaluate a policy pack over export INPUTs (files or directories)."""
+    if output is not None:
+        check_writable(output, "the report")
+    if audit_log is not None:
+        check_appendable(audit_log, "the audit log")
     run = pipeline.check(
         inputs,
         at=at or date.today(),
@@ -220,9 +225,9 @@ def check(
     if run.notice:
         click.echo(f"note: {run.notice}", err=True)
     if output is not None:
-        with output.open("w", encoding="utf-8") as handle:
+        with open_for_writing(output, "the report") as handle:
             write_report(run, fmt, handle)
     else:
         write_report(run, fmt, sys.stdout)
     if run.blocked:
-        sys.exit(1)
+        sys.exit(EXIT_BLOCK)

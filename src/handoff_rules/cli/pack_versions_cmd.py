@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from handoff_rules.cli.exceptions_cmd import parse_day
+from handoff_rules.cli.files import cannot_write, check_writable
 from handoff_rules.policy.diff import Level, diff_packs
 from handoff_rules.policy.lock import LOCK_FILE, check_lock, read_lock, update_lock, write_lock
 from handoff_rules.policy.pack_access import (
@@ -124,14 +125,22 @@ def impact(
 @click.command()
 @click.argument("packs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Only check; exit 1 on a changed or unlocked version.")
-@click.option("--lock-file", type=click.Path(path_type=Path), default=LOCK_FILE, show_default=True)
+@click.option(
+    "--lock-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=LOCK_FILE,
+    show_default=True,
+)
 def lock(packs: tuple[Path, ...], check: bool, lock_file: Path) -> None:
     """Record each pack version's digest in the lock file, or check them (--check).
 
     PACKS are pack folders (default: every installed pack). A version whose
     content no longer matches its locked digest is an error: rules changed but
-    the version was not bumped.
+    the version was not bumped. Exit status 1 on such a version (with
+    ``--check``, also on one not locked yet).
     """
+    if not check:
+        check_writable(lock_file, "the lock file")
     found = [p for folder in packs for p in versions_at(folder)] if packs else all_versions()
     current = read_lock(lock_file)
     if check:
@@ -148,7 +157,10 @@ def lock(packs: tuple[Path, ...], check: bool, lock_file: Path) -> None:
     for problem in problems:
         click.echo(f"{lock_file}: {problem}")
     if added:
-        write_lock(lock_file, new_lock)
+        try:
+            write_lock(lock_file, new_lock)
+        except OSError as exc:
+            raise cannot_write(lock_file, "the lock file", exc) from None
     for pack in added:
         click.echo(f"locked {pack.name} {pack.version} {pack.digest[:12]}")
     if not added and not problems:

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from handoff_rules.adapters.registry import choose_adapter, find_adapter
+from handoff_rules.adapters.registry import choose_adapter, find_adapter, read_file
 from handoff_rules.cli.progress import track
 from handoff_rules.errors import InputError
 from handoff_rules.facts import RECORD_SUMMARY, Fact, Reject
@@ -45,7 +45,8 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     """Read export FILES into facts and rejects.
 
     Exit status: 0 when every file was read (rejects are reported, not fatal),
-    2 when a file could not be read at all or no adapter recognises it.
+    2 when a file could not be read at all or no adapter recognises it, 3 when
+    an adapter fails (the error names it and its plugin).
     """
     adapters = installed_adapters()
     forced = find_adapter(adapter_name, adapters) if adapter_name else None
@@ -60,7 +61,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
         try:
             adapter = forced or choose_adapter(path, adapters)[0]
             adapter_label = adapter.name
-            for item in adapter.read(path):
+            for item in read_file(adapter, path):
                 if isinstance(item, Fact):
                     facts[item.type] += 1
                     n_facts += 1
