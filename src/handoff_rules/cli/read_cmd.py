@@ -19,7 +19,7 @@ from rich.table import Table
 
 from handoff_rules.adapters.registry import choose_adapter, find_adapter, read_file
 from handoff_rules.cli.progress import track
-from handoff_rules.errors import InputError
+from handoff_rules.errors import EXIT_USAGE, InputError, InternalError
 from handoff_rules.facts import RECORD_SUMMARY, Fact, Reject
 from handoff_rules.plugins import installed_adapters
 
@@ -46,13 +46,15 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
 
     Exit status: 0 when every file was read (rejects are reported, not fatal),
     2 when a file could not be read at all or no adapter recognises it, 3 when
-    an adapter fails (the error names it and its plugin).
+    an adapter fails (the error names it and its plugin). Either way the other
+    files are read and the summary lists the failures.
     """
     adapters = installed_adapters()
     forced = find_adapter(adapter_name, adapters) if adapter_name else None
     facts: Counter[str] = Counter()
     rejects: list[Reject] = []
-    errors: list[InputError] = []
+    errors: list[InputError | InternalError] = []
+    crashes: list[InternalError] = []
     per_file: list[tuple[str, str, int, int]] = []
     out = sys.stdout
     for path in track(files, "Reading"):
@@ -74,6 +76,10 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             errors.append(exc)
             click.echo(f"error: {exc}", err=True)
             adapter_label = f"{adapter_label} (failed)" if adapter_label != "-" else "(unread)"
+        except InternalError as exc:  # an adapter's bug: reported last, as the exit status
+            errors.append(exc)
+            crashes.append(exc)
+            adapter_label = f"{adapter_label} (failed)" if adapter_label != "-" else "(unread)"
         per_file.append((str(path), adapter_label, n_facts, n_rejects))
 
     if fmt == "jsonl":
@@ -86,8 +92,12 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
         out.write(_jsonl(summary) + "\n")
     elif len(errors) < len(files):  # when nothing was read, the error lines say it all
         _print_table(per_file, facts, rejects)
+    if crashes:
+        for crash in crashes[:-1]:
+            click.echo(f"error: {crash}", err=True)
+        raise crashes[-1]
     if errors:
-        raise SystemExit(2)
+        raise SystemExit(EXIT_USAGE)
 
 
 def _print_table(
