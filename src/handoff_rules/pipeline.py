@@ -27,9 +27,9 @@ from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.decision import Checkpoint, Decision, Outcome, decisions_document
 from handoff_rules.engine.evaluate import make_evaluator
-from handoff_rules.errors import HandoffError, InputError
+from handoff_rules.errors import InputError, PluginError
 from handoff_rules.facts import Fact, Reject
-from handoff_rules.plugins import default_plugin_manager, installed_adapters
+from handoff_rules.plugins import default_plugin_manager, installed_adapters, plugin_distribution
 from handoff_rules.policy.discovery import find_pack
 from handoff_rules.policy.exceptions import ExceptionProblem, ExceptionRegister
 from handoff_rules.policy.pack import Pack
@@ -54,7 +54,7 @@ def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
     return items
 
 
-class DecisionSinkError(HandoffError):
+class DecisionSinkError(PluginError):
     """A plugin's decision sink failed: the run stops rather than lose decisions."""
 
 
@@ -278,9 +278,11 @@ def call_sinks(pm: pluggy.PluginManager, decision: Decision, case: Case) -> None
         pm.hook.handoff_rules_decision(decision=decision, case=case)
     except Exception as exc:
         plugin = _raising_plugin(pm, exc.__traceback__)
+        dist = plugin_distribution(plugin, pm)
         raise DecisionSinkError(
             f"decision sink of plugin {plugin!r} failed on case {decision.case} "
             f"at {decision.checkpoint.value}: {type(exc).__name__}: {exc}"
+            + (f" (distribution {dist})" if dist else "")
         ) from exc
 
 
