@@ -1,7 +1,7 @@
 """Finding and loading plugins: the built-in one and those installed as packages.
 
-Also who to blame when something fails inside a plugin: :func:`plugin_origin`
-and :func:`plugin_in_traceback` name the plugin and the distribution that
+Also who to blame when something fails inside a plugin: ``plugin_origin``
+and ``plugin_in_traceback`` name the plugin and the distribution that
 installed it, so an error message says whom to report it to.
 """
 
@@ -20,6 +20,7 @@ from importlib.metadata import (
     packages_distributions,
 )
 from pathlib import Path
+from typing import cast
 
 import attrs
 import pluggy
@@ -89,7 +90,7 @@ class PluginOrigin:
     distribution: str | None = None
 
     def __str__(self) -> str:
-        where = f"distribution {self.distribution}" if self.distribution else "not installed"
+        where = f"distribution {self.distribution}" if self.distribution else "distribution unknown"
         return f"plugin {self.name!r} ({where})"
 
 
@@ -99,9 +100,6 @@ class PluginFrame:
 
     origin: PluginOrigin
     function: str
-
-    def __str__(self) -> str:
-        return f"{self.origin} in {self.function}"
 
 
 def _package(module: str) -> str:
@@ -162,6 +160,7 @@ def _origins(pm: pluggy.PluginManager | None) -> list[tuple[str, PluginOrigin]]:
     for name, plugin in pm.list_name_plugin() if pm is not None else ():
         if plugin is None or name == BUILTIN:
             continue
+        assert pm is not None  # only it lists plugins
         named.add(name)
         ep = eps.get(name)
         for package in sorted(_plugin_packages(pm, plugin)):
@@ -181,9 +180,7 @@ def _match(module: str, origins: list[tuple[str, PluginOrigin]]) -> PluginOrigin
     return None
 
 
-def plugin_origin(
-    module: str, pm: pluggy.PluginManager | None = None
-) -> PluginOrigin | None:
+def plugin_origin(module: str, pm: pluggy.PluginManager | None = None) -> PluginOrigin | None:
     """The plugin whose package holds ``module``, or None for the core and unknown code.
 
     Registered plugins of ``pm`` (by default the command line's, if started)
@@ -219,13 +216,17 @@ def plugin_in_traceback(
     return None
 
 
-def describe_plugin(name: str, pm: pluggy.PluginManager) -> str:
-    """``plugin 'NAME' (DISTRIBUTION VERSION)`` for a registered plugin."""
+def plugin_distribution(name: str, pm: pluggy.PluginManager) -> str | None:
+    """``DISTRIBUTION VERSION`` that installed the registered plugin ``name``, if known."""
     ep = next((e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name == name), None)
     plugin = pm.get_plugin(name)
     packages = sorted(_plugin_packages(pm, plugin)) if plugin is not None else []
-    package = packages[0] if packages else ""
-    return str(PluginOrigin(name, _dist_label(ep.dist if ep is not None else None, package)))
+    return _dist_label(ep.dist if ep is not None else None, packages[0] if packages else "")
+
+
+def describe_plugin(name: str, pm: pluggy.PluginManager) -> str:
+    """``plugin 'NAME' (distribution DISTRIBUTION VERSION)`` for a registered plugin."""
+    return str(PluginOrigin(name, plugin_distribution(name, pm)))
 
 
 # --- adapters ------------------------------------------------------------------------
@@ -255,10 +256,10 @@ def installed_adapters(pm: pluggy.PluginManager | None = None) -> list[Adapter]:
 
 
 def _adapters_of(
-    plugin_name: str, hook: Callable[[], Iterable[object]], pm: pluggy.PluginManager
+    plugin_name: str, hook: Callable[[], object], pm: pluggy.PluginManager
 ) -> list[Adapter]:
     try:
-        provided = list(hook())
+        provided = list(cast(Iterable[object], hook() or ()))  # None: no adapters, as in pluggy
         wrong = [a for a in provided if not isinstance(a, Adapter)]
     except HandoffError:
         raise
