@@ -21,8 +21,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from handoff_rules.cli.check_cmd import run_check
-from handoff_rules.plugins import default_plugin_manager
+import handoff_rules
+from handoff_rules.hooks import hookimpl
+from handoff_rules.plugins import PluginOrigin, default_plugin_manager, plugin_origin
 from handoff_rules.policy import pack_access, scenarios
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +33,8 @@ REGISTER = REPO / "examples" / "exceptions.yaml"
 AT = "2024-06-04"
 
 PLUGIN_MODULE = "hr_exit_status_plugin"
-PLUGIN = "plugin 'exitplug' (distribution hr-exit-status-plugin 0.1)"
+PLUGIN = "plugin 'exitplug'"
+DISTRIBUTION = "distribution hr-exit-status-plugin 0.1"
 FAIL = "HR_EXIT_STATUS_FAIL"
 
 PLUGIN_SOURCE = f'''
@@ -171,7 +173,7 @@ class Files(NamedTuple):
 def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     root = tmp_path_factory.mktemp("exit-status")
     log = root / "decisions.jsonl"
-    run_check([EXPORTS], at=date(2024, 6, 4), engine="reference", audit_log=log)
+    handoff_rules.check([EXPORTS], at=date(2024, 6, 4), engine="reference", audit_log=log)
     lines = log.read_text(encoding="utf-8").splitlines()
     index, record = next(
         (i, json.loads(line))
@@ -448,6 +450,7 @@ def test_exit_status_of_every_command(
         assert lines[0].endswith("(run with -v for the traceback)")
     if row.fail is not None:
         assert PLUGIN in lines[0]
+        assert DISTRIBUTION in lines[0]
     if row.fail in {"read", "sniff"}:
         assert "adapter 'boom'" in lines[0]
     if row.internal is not None:
@@ -556,3 +559,68 @@ def test_help_states_the_contract(cli: Any) -> None:
             assert f"\n    {status}" in text
     assert "before or after the command" in group_help
     assert "at least one decision blocks" in check_help
+
+
+@pytest.mark.usefixtures("exit_plugin")
+def test_read_keeps_its_summary_when_an_adapter_fails(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
+) -> None:
+    """The JSON Lines contract: the last line is the summary, even after a crash."""
+    monkeypatch.setenv(FAIL, "read")
+    orders, missing = str(EXPORTS / "orders.yaml"), str(tmp_path / "missing.csv")
+    status, out, err = cli("read", "--format", "jsonl", str(files.boom), missing, orders)
+    assert status == 3  # the worse of an adapter's failure (3) and a missing file (2)
+    records = [json.loads(line) for line in out.splitlines()]
+    summary = records[-1]
+    assert summary["record"] == "summary"
+    assert summary["facts"]["order"] > 1  # the boom file's first order, and the other file's
+    crash, not_found = summary["errors"]
+    assert crash.startswith(f"adapter 'boom' of {PLUGIN} ({DISTRIBUTION}) failed reading")
+    assert "(after line 2): KeyError: 'customer'" in crash
+    assert not_found == f"{missing}: no such file"
+    assert err.splitlines() == [
+        f"error: {not_found}",
+        f"error: {crash} (run with -v for the traceback)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--output", "cannot write the report: {folder} is not an existing folder"),
+        ("--audit-log", "cannot write the audit log: {folder} is not a folder"),
+    ],
+)
+def test_a_file_that_cannot_be_written_is_refused_before_any_work(
+    option: str, message: str, files: Files, tmp_path: Path, cli: Any
+) -> None:
+    """No decision is logged for a run whose report cannot be written, and the reverse."""
+    log, report = tmp_path / "decisions.jsonl", tmp_path / "report.json"
+    refused = str(files.a_file / "out")  # under a file, not a folder
+    given = {"--output": str(report), "--audit-log": str(log), option: refused}
+    args = [arg for pair in given.items() for arg in pair]
+    status, out, err = cli("check", str(EXPORTS), "--at", AT, "--engine", "reference", *args)
+    assert status == 2
+    assert out == ""
+    assert err == f"error: {refused}: {message.format(folder=files.a_file)}\n"
+    assert not log.exists()
+    assert not report.exists()
+
+
+class _Probe:
+    @hookimpl
+    def handoff_rules_packs(self) -> list[Path]:
+        return []
+
+
+def test_a_plugin_is_found_by_the_package_of_its_code() -> None:
+    pm = handoff_rules.make_plugin_manager()
+    pm.register(_Probe(), name="probe")
+    assert plugin_origin(__name__, pm) == PluginOrigin("probe")  # registered, not installed
+    assert str(PluginOrigin("probe")) == "plugin 'probe' (distribution unknown)"
+    assert plugin_origin("handoff_rules.engine.evaluate", pm) is None  # the core is never blamed
+    sap = plugin_origin("handoff_rules_sap.idoc_xml", pm)
+    assert sap is not None
+    assert sap.name == "sap"
+    assert sap.distribution is not None
+    assert sap.distribution.startswith("handoff-rules-sap ")
