@@ -173,7 +173,6 @@ def output_closed() -> int:
 __all__ = [
     "CHECK_EXIT_STATUS_HELP",
     "EXIT_STATUS_HELP",
-    "EXIT_USAGE",
     "OutputClosed",
     "Verbosity",
     "classify",
