@@ -28,8 +28,10 @@ from handoff_rules.adapters.values import (
     parse_bool,
     parse_date,
     parse_decimal,
+    parse_int,
 )
 from handoff_rules.model import FACT_TYPES, CompanyId, Derived, ModelDataError, Money
+from handoff_rules.model.bounds import shown
 
 __all__ = [
     "CSV_FACT_TYPES",
@@ -147,8 +149,8 @@ def _coerce_value(ftype: _FieldType, value: object, path: str, problems: list[st
             return parse_bool(text)
         if ftype.kind is _Kind.INTEGER:
             if not re.fullmatch(r"[+-]?\d+", text):
-                raise ValueParseError(f"expected a whole number, got {text!r}")
-            return int(text)
+                raise ValueParseError(f"expected a whole number, got {shown(text)}")
+            return parse_int(text)  # bounded: no int() of thousands of digits
         if ftype.kind is _Kind.DECIMAL:
             return str(parse_decimal(text))
         if ftype.kind is _Kind.DATE:

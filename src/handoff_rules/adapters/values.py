@@ -7,6 +7,11 @@ configured them liked: ``1.234,56`` in a German SAP, ``1 234,56`` in a Russian
 that is how amounts end up off by a factor of a thousand, so the parsing lives
 here once, refuses what it cannot read unambiguously, and raises one error type
 (:class:`ValueParseError`) an adapter turns into a Reject.
+
+A number is also refused when the rule engines could not compare it exactly
+(:mod:`handoff_rules.model.bounds`: at most 18 digits for a whole number, 14
+before and 28 after the point for a decimal, never NaN or infinity), so such a
+value becomes a reject with its file and line instead of failing a check later.
 """
 
 from __future__ import annotations
@@ -16,6 +21,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
+
+from handoff_rules.model.bounds import (
+    MAX_DECIMAL_DIGITS,
+    MAX_DIGITS,
+    NumberRangeError,
+    check_decimal,
+    shown,
+    whole_number,
+)
 
 __all__ = [
     "DEFAULT_DATE_FORMATS",
@@ -27,6 +41,7 @@ __all__ = [
     "parse_bool",
     "parse_date",
     "parse_decimal",
+    "parse_int",
     "parse_sap_date",
     "strip_leading_zeros",
 ]
@@ -59,6 +74,8 @@ _ASCII_NUMBER_CHARS: Final = re.compile(r"[0-9.,' ]*")
 _ASCII_DIGIT: Final = re.compile(r"[0-9]")
 #: What most cells hold: unsigned ASCII digits, maybe a point and decimals. Read directly.
 _PLAIN_UNSIGNED: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+#: What most whole-number cells hold: ASCII digits, maybe a sign.
+_PLAIN_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 
 
 def is_null(value: str | None, nulls: Iterable[str] = DEFAULT_NULLS) -> bool:
@@ -129,15 +146,55 @@ def _normalise_separators(body: str, decimal_sep: str | None) -> str:
 
 
 def parse_decimal(text: str, *, decimal_sep: str | None = None) -> Decimal:
-    """Read a number as exports write it; refuse anything ambiguous or non-finite.
+    """Read a number as exports write it; refuse anything ambiguous or out of range.
 
     Accepted: ``1234.56``, ``1234,56``, ``1,234.56``, ``1.234,56``, ``1 234,56``
     (also with no-break or thin spaces, or ``1'234.56``), a leading or a SAP-style
     trailing sign (``1.234,56-``), surrounding spaces, and scientific notation
     (``1.0983E11``). With one separator and no ``decimal_sep`` it is the decimal
     point; pass ``decimal_sep`` when a column is known to group thousands without
-    decimals (``1.234`` meaning 1234).
+    decimals (``1.234`` meaning 1234). Refused besides: a value the rule engines
+    cannot compare exactly (:func:`~handoff_rules.model.bounds.check_decimal`:
+    more than 14 digits before the point or 28 after it, NaN, infinity).
     """
+    stripped = _stripped(text, decimal_sep)
+    if _PLAIN_UNSIGNED.fullmatch(stripped) and (decimal_sep != "," or "." not in stripped):
+        # what the general path below makes of it, without the checks
+        value = Decimal(stripped)
+        if len(stripped) <= MAX_DECIMAL_DIGITS:  # too short to be out of range
+            return value
+    else:
+        value = _read_number(text, stripped, decimal_sep)
+    try:
+        return check_decimal(value, stripped)
+    except NumberRangeError as exc:
+        raise ValueParseError(str(exc)) from None
+
+
+def parse_int(text: str, *, decimal_sep: str | None = None) -> int:
+    """Read a whole number: what :func:`parse_decimal` reads, when its value is whole.
+
+    ``30``, ``+30``, ``30-``, ``1 234``, ``30.00`` and ``3E1`` are all 30 (or -30). A
+    value of more than 18 digits (:func:`~handoff_rules.model.bounds.whole_number`) is
+    refused before it is converted, so no text makes :func:`int` do unbounded work.
+    """
+    stripped = _stripped(text, decimal_sep)
+    if _PLAIN_INTEGER.fullmatch(stripped):
+        digits = stripped.lstrip("+-").lstrip("0")  # int() counts leading zeros too
+        if len(digits) <= MAX_DIGITS:
+            magnitude = int(digits) if digits else 0
+            return -magnitude if stripped[0] == "-" else magnitude
+        value = Decimal(stripped)
+    else:
+        value = _read_number(text, stripped, decimal_sep)
+    try:
+        return whole_number(value, stripped)
+    except NumberRangeError as exc:
+        raise ValueParseError(str(exc)) from None
+
+
+def _stripped(text: str, decimal_sep: str | None) -> str:
+    """``text`` without surrounding spaces, once the arguments are known to make sense."""
     if decimal_sep not in (None, ".", ","):
         raise ValueError(f"decimal_sep must be '.', ',' or None, not {decimal_sep!r}")
     if not isinstance(text, str):
@@ -145,13 +202,18 @@ def parse_decimal(text: str, *, decimal_sep: str | None = None) -> Decimal:
     stripped = text.strip(" \t\r\n" + _GROUP_SPACES)
     if not stripped:
         raise ValueParseError("expected a number, got an empty cell")
-    if _PLAIN_UNSIGNED.fullmatch(stripped) and (decimal_sep != "," or "." not in stripped):
-        return Decimal(stripped)  # what the general path below makes of it, without the checks
+    return stripped
+
+
+def _read_number(text: str, stripped: str, decimal_sep: str | None) -> Decimal:
+    """The finite number ``stripped`` writes, in any of the accepted forms; not yet bounded."""
+    scientific = False
     try:
         negative, body = _split_sign(stripped)
         if not body:
             raise ValueParseError("a sign without digits")
         if _SCIENTIFIC.fullmatch(body):
+            scientific = True
             literal = body.replace(",", ".")
         else:
             if body.isascii():
@@ -169,12 +231,14 @@ def parse_decimal(text: str, *, decimal_sep: str | None = None) -> Decimal:
                 raise ValueParseError("unexpected characters")
         value = Decimal(literal)
     except ValueParseError as exc:
-        raise ValueParseError(f"not a number: {text!r} ({exc})") from None
+        raise ValueParseError(f"not a number: {shown(text)} ({exc})") from None
     except InvalidOperation:
-        raise ValueParseError(f"not a number: {text!r}") from None
-    if not value.is_finite():  # pragma: no cover - the patterns above admit digits only
-        raise ValueParseError(f"not a finite number: {text!r}")
-    return -value if negative else value
+        if scientific:  # the digits are fine: the exponent is beyond any decimal's
+            raise ValueParseError(f"{shown(stripped)} is out of range") from None
+        raise ValueParseError(f"not a number: {shown(text)}") from None
+    # copy_negate is exact (``-value`` rounds to the context and can overflow); a zero
+    # stays unsigned, as ``-value`` left it, so "0,00-" does not print as "-0.00"
+    return value.copy_negate() if negative and value else value
 
 
 def parse_sap_date(text: str | None) -> date | None:
@@ -185,11 +249,11 @@ def parse_sap_date(text: str | None) -> date | None:
     if stripped in ("", "00000000"):
         return None
     if len(stripped) != 8 or not stripped.isdigit():
-        raise ValueParseError(f"expected a SAP date YYYYMMDD, got {text!r}")
+        raise ValueParseError(f"expected a SAP date YYYYMMDD, got {shown(text)}")
     try:
         return date(int(stripped[:4]), int(stripped[4:6]), int(stripped[6:]))
     except ValueError as exc:
-        raise ValueParseError(f"not a calendar date: {text!r} ({exc})") from None
+        raise ValueParseError(f"not a calendar date: {shown(text)} ({exc})") from None
 
 
 def parse_date(text: str, formats: Sequence[str] = DEFAULT_DATE_FORMATS) -> date:
@@ -208,7 +272,7 @@ def parse_date(text: str, formats: Sequence[str] = DEFAULT_DATE_FORMATS) -> date
             return datetime.strptime(stripped, fmt).date()
         except ValueError:
             continue
-    raise ValueParseError(f"not a date in format {' or '.join(formats)}: {text!r}")
+    raise ValueParseError(f"not a date in format {' or '.join(formats)}: {shown(text)}")
 
 
 def parse_bool(
@@ -232,7 +296,7 @@ def parse_bool(
         return True
     if stripped in {w.casefold() for w in false_words}:
         return False
-    raise ValueParseError(f"expected a yes/no flag (true/false, X, 1/0), got {text!r}")
+    raise ValueParseError(f"expected a yes/no flag (true/false, X, 1/0), got {shown(text)}")
 
 
 def strip_leading_zeros(text: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.errors import ClassValidationError
 
+from handoff_rules.model.bounds import check_decimal, check_int, shown
 from handoff_rules.model.crm import Derived
 from handoff_rules.model.documents import ContractStatus, DocumentForm, DocumentKind
 from handoff_rules.model.identifiers import IdScheme
@@ -30,13 +31,14 @@ class ModelDataError(ValueError):
 def _structure_decimal(value: object, _type: object) -> Decimal:
     if isinstance(value, bool | float):
         raise TypeError(f"expected a decimal string, not {type(value).__name__} {value!r}")
+    if isinstance(value, int):
+        return check_decimal(Decimal(value))
+    text = str(value)
     try:
-        result = Decimal(str(value))
+        result = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a decimal: {value!r}") from None
-    if not result.is_finite():
-        raise ValueError(f"not a finite decimal: {value!r}")
-    return result
+        raise ValueError(f"not a decimal: {shown(text)}") from None
+    return check_decimal(result, text)  # finite and within what the engines compare
 
 
 def _structure_strict(expected: type) -> Any:
@@ -45,7 +47,10 @@ def _structure_strict(expected: type) -> Any:
     # scalar must already have its JSON type.
     def structure(value: object, _type: object) -> object:
         if type(value) is not expected:
-            raise TypeError(f"expected {expected.__name__}, not {type(value).__name__} {value!r}")
+            written = shown(value) if isinstance(value, str) else repr(value)
+            raise TypeError(f"expected {expected.__name__}, not {type(value).__name__} {written}")
+        if expected is int:
+            return check_int(value)  # type: ignore[arg-type]
         return value
 
     return structure
@@ -80,9 +85,11 @@ def _structure_scalar(value: object) -> object:
             return _structure_decimal(text, Decimal)
         if tag == "date":
             return _structure_date(text, date)
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int(value)  # compared as a number: within what the engines compare
+    if value is None or isinstance(value, bool | str):
         return value
-    raise TypeError(f"unsupported derived value {value!r}")
+    raise TypeError(f"unsupported derived value {shown(value)}")
 
 
 def _unstructure_derived(obj: Derived) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import attrs
 
+from handoff_rules.model.bounds import bounded_int
 from handoff_rules.model.money import Money
 from handoff_rules.model.orders import _decimal_or_none
 
@@ -30,7 +31,7 @@ class Opportunity:
     owner: str | None = None
     order_ref: str | None = None
     payment_terms: str | None = None
-    payment_days: int | None = None
+    payment_days: int | None = attrs.field(default=None, validator=bounded_int)
     discount_pct: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
     nonstandard_terms: str | None = None
     ops_signoff_by: str | None = None

@@ -5,6 +5,12 @@ float: a float is refused outright (``0.1 + 0.2`` is not ``0.3``), and an amount
 with more decimals than the currency has is refused too unless the caller
 rounds on purpose with :meth:`Money.rounded`. Arithmetic across currencies is an
 error rather than a silent conversion.
+
+An amount must be a representable decimal (:mod:`handoff_rules.model.bounds`),
+so that its minor units fit the integers the rule engines compare. The bound
+applies to amounts given to Money, not to the results of its arithmetic: a sum
+of money is exact whatever its size, and whether it can be compared is for
+whoever computes it to decide.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from handoff_rules.model.bounds import NumberRangeError, check_decimal, shown
 from handoff_rules.model.currencies import minor_units
 
 
@@ -35,12 +42,21 @@ def _to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise MoneyError(f"not a decimal amount: {value!r}") from None
+            raise MoneyError(f"not a decimal amount: {shown(value)}") from None
     else:
         raise MoneyError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
     if not result.is_finite():
-        raise MoneyError(f"money amounts must be finite, got {value!r}")
+        raise MoneyError(f"money amounts must be finite, got {shown(value)}")
     return result
+
+
+def _amount(value: object) -> Decimal:
+    """An amount given to Money: a representable decimal (:mod:`~handoff_rules.model.bounds`)."""
+    result = _to_decimal(value)
+    try:
+        return check_decimal(result, value if isinstance(value, str) else None)
+    except NumberRangeError as exc:
+        raise MoneyError(f"amount {exc}") from None
 
 
 def _exponent(currency: str) -> Decimal:
@@ -66,14 +82,12 @@ def _check_currency(currency: str) -> str:
 class Money:
     """An exact amount of one currency, quantized to the currency's minor unit."""
 
-    amount: Decimal = attrs.field(converter=_to_decimal)
+    amount: Decimal = attrs.field(converter=_amount)
     currency: str = attrs.field(validator=lambda _i, _a, v: _check_currency(v))
 
     def __attrs_post_init__(self) -> None:
-        try:
-            quantized = self.amount.quantize(_exponent(self.currency))
-        except InvalidOperation:  # more digits than the decimal context holds (1e400)
-            raise MoneyError(f"amount {self.amount} is too large to be money") from None
+        # the amount is representable (its converter checked): quantizing cannot overflow
+        quantized = self.amount.quantize(_exponent(self.currency))
         if quantized != self.amount:
             raise MoneyError(
                 f"{self.amount} has more decimals than {self.currency} allows "
@@ -85,12 +99,30 @@ class Money:
     def rounded(
         cls, amount: Decimal | int | str, currency: str, rounding: str = ROUND_HALF_EVEN
     ) -> Money:
-        """Build money from an amount that may carry more decimals, rounding explicitly."""
+        """Build money from an amount that may carry more decimals, rounding explicitly.
+
+        Any number of decimals may be rounded away; the rounded amount must be in range.
+        """
         try:
             value = _to_decimal(amount).quantize(_exponent(_check_currency(currency)), rounding)
-        except InvalidOperation:
-            raise MoneyError(f"amount {amount} is too large to be money") from None
+        except InvalidOperation:  # more digits than the decimal context holds (1e400)
+            raise MoneyError(f"amount {shown(amount)} is out of range") from None
         return cls(value, currency)
+
+    @classmethod
+    def _result(cls, amount: Decimal, currency: str) -> Money:
+        """Money computed from money of ``currency``, not an input: no bounds apply.
+
+        Built without ``__init__``, whose converter applies the bounds of input amounts.
+        """
+        try:
+            quantized = amount.quantize(_exponent(currency), ROUND_HALF_EVEN)
+        except InvalidOperation:  # more digits than the decimal context holds
+            raise MoneyError(f"amount {shown(amount)} is too large to compute with") from None
+        result = object.__new__(cls)
+        object.__setattr__(result, "amount", quantized)
+        object.__setattr__(result, "currency", currency)
+        return result
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
@@ -110,22 +142,22 @@ class Money:
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other).amount, self.currency)
+        return Money._result(self.amount + self._same(other).amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other).amount, self.currency)
+        return Money._result(self.amount - self._same(other).amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money._result(-self.amount, self.currency)
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money._result(abs(self.amount), self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
             kind = type(factor).__name__
             raise TypeError(f"money can be multiplied by Decimal or int, not {kind}")
-        return Money.rounded(self.amount * factor, self.currency)
+        return Money._result(self.amount * factor, self.currency)
 
     __rmul__ = __mul__
 

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 import attrs
 
+from handoff_rules.model.bounds import bounded_int, check_decimal, shown
 from handoff_rules.model.money import Money
 
 
 def _decimal_or_none(value: object) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
+    """A decimal field's value: a representable Decimal (see :mod:`~handoff_rules.model.bounds`)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return check_decimal(value)
     if isinstance(value, float | bool):
         raise TypeError(f"expected Decimal, int or str, not {type(value).__name__} ({value!r})")
-    return Decimal(str(value))
+    if isinstance(value, int):
+        return check_decimal(Decimal(value))
+    text = str(value)
+    try:
+        result = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {shown(text)}") from None
+    return check_decimal(result, text)
 
 
 def _decimal(value: object) -> Decimal:
@@ -44,7 +55,7 @@ class Order:
     payer: str | None = None
     incoterm: str | None = None
     payment_terms: str | None = None
-    payment_days: int | None = None
+    payment_days: int | None = attrs.field(default=None, validator=bounded_int)
     discount_pct: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
     contract_id: str | None = None
     quote_id: str | None = None
@@ -150,7 +161,7 @@ class OpenItem:
     due_on: date | None = None
     cleared_on: date | None = None
     disputed: bool = False
-    dunning_level: int | None = None
+    dunning_level: int | None = attrs.field(default=None, validator=bounded_int)
 
 
 @attrs.frozen(slots=True)

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import attrs
 
+from handoff_rules.model.bounds import bounded_int
 from handoff_rules.model.identifiers import SCHEME_BY_COUNTRY, CompanyId
 from handoff_rules.model.money import Money
 
@@ -39,10 +40,10 @@ class Counterparty:
     is_individual_entrepreneur: bool = False
     credit_limit: Money | None = None
     risk_class: str | None = None
-    dunning_level: int | None = None
+    dunning_level: int | None = attrs.field(default=None, validator=bounded_int)
     customer_group: str | None = None
     first_order_on: date | None = None
-    paid_orders_count: int | None = None
+    paid_orders_count: int | None = attrs.field(default=None, validator=bounded_int)
     registry_verified_on: date | None = None
 
     @property

@@ -52,6 +52,7 @@ from handoff_rules.model import (
     Person,
     PoaTerms,
 )
+from handoff_rules.model.bounds import MAX_INT
 from handoff_rules.model.currencies import MINOR_UNITS
 from handoff_rules.model.identifiers import check_identifier
 
@@ -439,7 +440,7 @@ def opportunity_links() -> st.SearchStrategy[OpportunityLink]:
 
 
 _DERIVED_VALUES: st.SearchStrategy[Any] = (
-    st.none() | st.booleans() | st.integers() | texts() | decimals() | dates()
+    st.none() | st.booleans() | st.integers(-MAX_INT, MAX_INT) | texts() | decimals() | dates()
 )
 
 
