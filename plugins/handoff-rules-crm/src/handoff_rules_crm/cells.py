@@ -25,6 +25,7 @@ from handoff_rules.adapters.values import (
     parse_bool,
     parse_date,
     parse_decimal,
+    parse_int,
 )
 from handoff_rules.model import Money, MoneyError
 from handoff_rules_crm.options import ISO, CrmOptions
@@ -142,13 +143,13 @@ class Cells:
             raise RecordError(f"{name}: {exc}") from None
 
     def integer(self, *names: str) -> int | None:
-        name, _value = self._typed(names)
-        number = self.decimal(*names)
-        if number is None:
+        name, value = self._typed(names)
+        if value is None:
             return None
-        if number != number.to_integral_value():
-            raise RecordError(f"{name}: expected a whole number, got {number}")
-        return int(number)
+        try:
+            return parse_int(value, decimal_sep=self.options.decimal_sep)
+        except ValueParseError as exc:
+            raise RecordError(f"{name}: {exc}") from None
 
     def date(self, *names: str) -> date | None:
         name, value = self._typed(names)

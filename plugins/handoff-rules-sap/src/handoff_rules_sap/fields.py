@@ -12,16 +12,19 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
 from handoff_rules.adapters.values import (
     ValueParseError,
     is_null,
     parse_date,
     parse_decimal,
+    parse_int,
     parse_sap_date,
     strip_leading_zeros,
 )
 from handoff_rules.model import Money, MoneyError
+from handoff_rules.model.bounds import MAX_DECIMAL_DIGITS
 
 
 class FieldProblem(ValueError):
@@ -52,22 +55,28 @@ _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _SAP_COMMA_NUMBER = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+-?")
 
 
+#: Values this short are within the SDK's bounds whatever their digits (``-1234567890.12``).
+_SHORT: Final = MAX_DECIMAL_DIGITS
+
+
 def number(raw: str, field: str) -> Decimal | None:
     """A quantity or amount: ``1234.56``, ``1.234,56``, ``1234.56-``; blank is None.
 
-    The two spellings nearly every value has are read directly; anything else
-    goes through the SDK's :func:`parse_decimal`, which the direct paths agree
-    with (tested).
+    The two spellings nearly every value has are read directly when they are too
+    short to be out of range; anything else goes through the SDK's
+    :func:`parse_decimal`, which the direct paths agree with (tested), and which
+    refuses a number the rule engines cannot compare (``1E+999999999``).
     """
     stripped = raw.strip()
-    if "," in stripped:
-        if _SAP_COMMA_NUMBER.fullmatch(stripped):
-            if stripped[-1] != "-":
-                return Decimal(stripped.replace(".", "").replace(",", "."))
-            if stripped[0] != "-":  # both signs: parse_decimal says why that is refused
-                return Decimal("-" + stripped[:-1].replace(".", "").replace(",", "."))
-    elif _PLAIN_NUMBER.fullmatch(stripped):
-        return Decimal(stripped)  # the common case, read the way parse_decimal reads it
+    if len(stripped) <= _SHORT:
+        if "," in stripped:
+            if _SAP_COMMA_NUMBER.fullmatch(stripped):
+                if stripped[-1] != "-":
+                    return Decimal(stripped.replace(".", "").replace(",", "."))
+                if stripped[0] != "-":  # both signs: parse_decimal says why that is refused
+                    return Decimal("-" + stripped[:-1].replace(".", "").replace(",", "."))
+        elif _PLAIN_NUMBER.fullmatch(stripped):
+            return Decimal(stripped)  # the common case, read the way parse_decimal reads it
     if is_null(stripped):
         return None
     try:
@@ -111,9 +120,11 @@ def money(amount: Decimal | None, currency: str, field: str) -> Money | None:
 
 
 def days(raw: str, field: str) -> int | None:
-    value = number(raw, field)
-    if value is None:
+    """A number of days (``30``, ``30.0``, SAP's ``30-``); blank is None."""
+    stripped = raw.strip()
+    if is_null(stripped):
         return None
-    if value != value.to_integral_value():
-        raise FieldProblem(f"{field}: expected whole days, got {raw.strip()!r}")
-    return int(value)
+    try:
+        return parse_int(stripped)
+    except ValueParseError as exc:
+        raise FieldProblem(f"{field}: {exc}") from None
