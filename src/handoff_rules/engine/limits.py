@@ -20,7 +20,7 @@ not bugs: anything else a backend refuses still stops the run as an error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -86,12 +86,12 @@ def values_beyond_limit(case_id: str, flat: FlatCase) -> CaseBeyondLimit | None:
                 continue
             fact = flat.facts[index]  # None: the evaluation date's row
             provenance = fact.provenance if fact is not None else None
-            if type(value) is int:
-                what = "an integer beyond 64 bits"
-                holds = f"integers from {INT64_MIN} to {INT64_MAX}"
-            else:
+            if isinstance(value, str):
                 what = "text that is not valid Unicode"
                 holds = "valid Unicode text only"
+            else:
+                what = "an integer beyond 64 bits"
+                holds = f"integers from {INT64_MIN} to {INT64_MAX}"
             beyond = CaseBeyondLimit(
                 Limit.VALUE,
                 f"order {case_id} has {what}, {_path(key)} = {_shown(value)} of "
@@ -108,25 +108,35 @@ def values_beyond_limit(case_id: str, flat: FlatCase) -> CaseBeyondLimit | None:
 def _held(value: FlatValue) -> bool:
     """Whether every engine holds the value: the durable driver's checks of a value it sends.
 
-    Flat values are int or str (a bool is an int already).
+    Flat values are str or int (a bool is an int already).
     """
-    if type(value) is int:
-        return INT64_MIN <= value <= INT64_MAX
-    return type(value) is not str or value.isascii() or _is_unicode(value)
+    if isinstance(value, str):
+        return value.isascii() or _is_unicode(value)
+    return INT64_MIN <= value <= INT64_MAX
 
 
 def _all_held(
-    rows: Sequence[Mapping[str, FlatValue]], low: int = INT64_MIN, high: int = INT64_MAX
+    rows: Sequence[Mapping[str, Any]],
+    low: int = INT64_MIN,
+    high: int = INT64_MAX,
+    text: type[str] = str,
 ) -> bool:
-    """:func:`_held` of every value, inlined: this runs over every value of every case."""
-    for row in rows:
-        for value in row.values():
-            if type(value) is int:
-                if low <= value <= high:
+    """Whether :func:`_held` holds for every value; False may also mean "look closer".
+
+    Inlined, with local names: it runs over every value of every case, at
+    about a tenth of a microsecond each.
+    """
+    try:
+        for row in rows:
+            for value in row.values():
+                if type(value) is text:
+                    if value.isascii() or _is_unicode(value):
+                        continue
+                elif low <= value <= high:
                     continue
-            elif type(value) is not str or value.isascii() or _is_unicode(value):
-                continue
-            return False
+                return False
+    except TypeError:  # a str subclass compared with an int: _held decides
+        return False
     return True
 
 
