@@ -48,8 +48,10 @@ class Limit(enum.StrEnum):
     reads the same whichever engine ran.
     """
 
-    FACTS_PER_CASE = "facts_per_case"  # its facts, derived ones and the evaluation date
-    VALUE = "value"  # an integer beyond 64 bits, or text that is not valid Unicode
+    #: more facts than one case may hold (its facts, derived ones and the evaluation date)
+    FACTS_PER_CASE = "facts_per_case"
+    #: an integer beyond 64 bits, or text that is not valid Unicode
+    VALUE = "value"
 
 
 class Checkpoint(enum.StrEnum):
