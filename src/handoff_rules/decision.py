@@ -44,6 +44,20 @@ class Outcome(enum.StrEnum):
     ALLOW = "allow"
 
 
+class Limit(enum.StrEnum):
+    """A limit on what one case may hold, the same for every engine.
+
+    A case beyond one is decided by no rule: each finding is ``indeterminate``
+    and names the limit, so one oversized order costs that order alone and
+    reads the same whichever engine ran.
+    """
+
+    #: more facts than one case may hold (its facts, derived ones and the evaluation date)
+    FACTS_PER_CASE = "facts_per_case"
+    #: an integer beyond 64 bits, or text that is not valid Unicode
+    VALUE = "value"
+
+
 class Checkpoint(enum.StrEnum):
     """The order-to-cash handoffs a rule can guard."""
 
@@ -72,6 +86,10 @@ def _outcome(value: str) -> Outcome:
     return value if type(value) is Outcome else Outcome(value)
 
 
+def _limit(value: str | None) -> Limit | None:
+    return None if value is None else Limit(value)
+
+
 def _provenances(items: Iterable[Provenance]) -> tuple[Provenance, ...]:
     return tuple(items)
 
@@ -92,9 +110,11 @@ class Finding:
     sources: tuple[Provenance, ...] = attrs.field(default=(), converter=_provenances)
     exception: str | None = None
     subject: str | None = None
+    #: set only when no rule could decide because the case is beyond this limit
+    limit: Limit | None = attrs.field(default=None, converter=_limit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "rule": self.rule,
             "result": self.result.value,
             "severity": self.severity.value,
@@ -103,6 +123,10 @@ class Finding:
             "subject": self.subject,
             "sources": [p.to_dict() for p in self.sources],
         }
+        if self.limit is not None:
+            # only then: every other finding keeps the bytes it always had (audit replay)
+            result["limit"] = self.limit.value
+        return result
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
@@ -114,6 +138,7 @@ class Finding:
             exception=data.get("exception"),
             subject=data.get("subject"),
             sources=tuple(Provenance.from_dict(p) for p in data.get("sources", ())),
+            limit=data.get("limit"),
         )
 
 

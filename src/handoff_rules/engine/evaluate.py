@@ -5,6 +5,8 @@ a person reads is computed here, once, for both: which subjects a rule applies
 to, which are ``indeterminate`` for lack of a fact, the rendered messages, the
 provenance of the facts involved, actions, and the outcome per checkpoint.
 The evaluation date ``at`` is always passed in; nothing here reads the clock.
+A case beyond what one case may hold (``handoff_rules.engine.limits``)
+reaches neither backend: every rule is ``indeterminate`` for it, saying why.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from handoff_rules.engine.flatten import (
     flatten_case,
 )
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
+from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
@@ -301,12 +304,31 @@ class PackEvaluator:
     def flatten(self, case: Case, at: date) -> FlatCase:
         return flatten_case([*case.facts, *self.derived_facts(case, at)], at)
 
+    def _prepare(self, case: Case, at: date) -> FlatCase | CaseBeyondLimit:
+        """The flat case, or why it is beyond what a case may hold on every backend.
+
+        The facts are counted before flattening (an oversized case costs no
+        flat rows), the values after (the limits are on flat values).
+        """
+        derived = self.derived_facts(case, at)
+        beyond = facts_beyond_limit(case.id, len(case.facts), len(derived))
+        if beyond is not None:
+            return beyond
+        flat = flatten_case([*case.facts, *derived], at)
+        return values_beyond_limit(case.id, flat) or flat
+
     def evaluate(
         self, case: Case, at: date, checkpoints: Sequence[Checkpoint] | None = None
     ) -> list[Decision]:
-        """One decision per checkpoint (default: every checkpoint the pack's rules guard)."""
+        """One decision per checkpoint (default: every checkpoint the pack's rules guard).
+
+        A case beyond a limit of ``handoff_rules.engine.limits`` reaches no
+        backend: at each checkpoint every rule is ``indeterminate``, saying why.
+        """
         plan = self._plan(checkpoints)
-        flat = self.flatten(case, at)
+        flat = self._prepare(case, at)
+        if isinstance(flat, CaseBeyondLimit):
+            return self._undecided(plan, case.id, at, flat)
         return self._decide(plan, case.id, at, flat, self.match_backend.matches(flat.rows))
 
     def evaluate_many(
@@ -318,15 +340,22 @@ class PackEvaluator:
 
         The same decisions as one :meth:`evaluate` call per case; the cases go
         to the backend :data:`BATCH_SIZE` at a time, which lets the durable
-        backend share engine sessions between them.
+        backend share engine sessions between them. A case beyond a limit is
+        left out of its batch, so it costs the other cases nothing.
         """
         plan = self._plan(checkpoints)
         pending = iter(items)
         while chunk := list(itertools.islice(pending, BATCH_SIZE)):
-            flats = [self.flatten(case, at) for case, at in chunk]
+            prepared = [self._prepare(case, at) for case, at in chunk]
+            flats = [flat for flat in prepared if isinstance(flat, FlatCase)]
             found = self.match_backend.matches_many([flat.rows for flat in flats])
-            for (case, at), flat, matches in zip(chunk, flats, found, strict=True):
-                yield self._decide(plan, case.id, at, flat, matches)
+            matched = iter(list(zip(flats, found, strict=True)))
+            for (case, at), ready in zip(chunk, prepared, strict=True):
+                if isinstance(ready, CaseBeyondLimit):
+                    yield self._undecided(plan, case.id, at, ready)
+                else:
+                    flat, matches = next(matched)
+                    yield self._decide(plan, case.id, at, flat, matches)
 
     def _plan(self, checkpoints: Sequence[Checkpoint] | None) -> _Plan:
         key = tuple(checkpoints) if checkpoints is not None else None
@@ -392,6 +421,36 @@ class PackEvaluator:
                     pack=self.pack.ref,
                     findings=tuple(findings),
                     actions=tuple(actions),
+                )
+            )
+        return decisions
+
+    def _undecided(
+        self, plan: _Plan, case_id: str, at: date, beyond: CaseBeyondLimit
+    ) -> list[Decision]:
+        """Every rule ``indeterminate`` at every checkpoint, naming the limit the case exceeds."""
+        messages = [f"{rule.title}: cannot decide, {beyond.reason}" for rule in plan.rules]
+        decisions = []
+        for checkpoint, guards in zip(plan.checkpoints, plan.guards, strict=True):
+            findings = [
+                Finding(
+                    rule=plan.rules[number].id,
+                    result=Result.INDETERMINATE,
+                    severity=severity,
+                    message=messages[number],
+                    sources=beyond.sources,
+                    limit=beyond.limit,
+                )
+                for number, severity in guards
+            ]
+            findings.sort(key=_finding_order)
+            decisions.append(
+                Decision(
+                    case=case_id,
+                    checkpoint=checkpoint,
+                    at=at,
+                    pack=self.pack.ref,
+                    findings=tuple(findings),
                 )
             )
         return decisions
