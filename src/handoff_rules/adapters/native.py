@@ -45,6 +45,7 @@ from handoff_rules.adapters.tabular import open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text, read_text
 from handoff_rules.facts import RECORD_FACT, RECORD_REJECT, RECORD_SUMMARY, Fact, Provenance, Reject
 from handoff_rules.model import FACT_TYPES, Derived, FactData, ModelDataError, from_dict
+from handoff_rules.yamlsafe import BoundedLoader, YamlError, compose, construct, first_refusal
 
 __all__ = [
     "CSV_MARKER",
@@ -120,6 +121,8 @@ class NativeJsonlAdapter(_NativeAdapter):
                 record = json.loads(line)
             except ValueError:
                 return None
+            except RecursionError:
+                continue  # says nothing about the format; read() rejects the line
             kinds = {RECORD_FACT, RECORD_REJECT, RECORD_SUMMARY}
             if isinstance(record, dict) and record.get("record") in kinds:
                 return SniffResult("jsonl", 0.95)
@@ -170,24 +173,16 @@ class NativeJsonlAdapter(_NativeAdapter):
 # --- YAML / JSON facts file ---------------------------------------------------------
 
 
-class _TextScalarLoader(yaml.SafeLoader):
-    """A safe loader that keeps every scalar but null as its text, and refuses aliases.
+class _TextScalarLoader(BoundedLoader):
+    """The bounded safe loader, keeping every scalar but null as its text.
 
     YAML 1.1 would read ``0000012345`` as an octal number, ``1234.50`` as a
     float and ``no`` as False; the model's field types decide instead (see
-    :mod:`handoff_rules.adapters.native_schema`). Aliases (``*name``) have no
-    use in a list of facts and are how a small file expands into a huge one
-    ("billion laughs"), so they are an error.
+    :mod:`handoff_rules.adapters.native_schema`). Aliases (``*name``), the way
+    a small file expands into a huge one, and tags other than plain data's are
+    refused by :mod:`handoff_rules.yamlsafe`: the item that holds one is a
+    reject, the others are read.
     """
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                problem="aliases (*name) are not allowed in a facts file",
-                problem_mark=event.start_mark,
-            )
-        return super().compose_node(parent, index)
 
 
 def _scalar_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
@@ -196,6 +191,10 @@ def _scalar_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 for _tag in ("bool", "int", "float", "timestamp"):
     _TextScalarLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _scalar_text)
+
+
+def _with_location(exc: YamlError) -> str:
+    return exc.message if exc.location is None else f"{exc.message} ({exc.location})"
 
 
 def _duplicate_key(node: yaml.Node) -> tuple[str, int] | None:
@@ -243,29 +242,34 @@ class NativeYamlAdapter(_NativeAdapter):
             # JSON: a tab can only be whitespace there (JSON strings escape it), but
             # YAML refuses tabs as indentation. One character for one keeps the marks.
             text = text.replace("\t", " ")
-        loader = _TextScalarLoader(text)
         try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = f"line {mark.line + 1}" if mark is not None else None
-            raise AdapterError(
-                str(path), f"not valid YAML/JSON: {exc.problem or exc}", where
-            ) from None
-        except yaml.YAMLError as exc:
-            raise AdapterError(str(path), f"not valid YAML/JSON: {exc}") from None
-        except RecursionError:
-            raise AdapterError(str(path), "nested too deeply to be a facts file") from None
-        finally:
-            loader.dispose()
+            root = compose(text, str(path), _TextScalarLoader)
+        except YamlError as exc:
+            message = exc.message.replace("not valid YAML:", "not valid YAML/JSON:")
+            raise AdapterError(str(path), message, exc.location) from None
         items = self._items(path, root)
+        loader = _TextScalarLoader("")
         for node in items.value:
             yield self._item(path, loader, node, text)
 
     def _items(self, path: Path, root: yaml.Node | None) -> yaml.SequenceNode:
+        """The node of the ``facts`` list, after checking everything around its items."""
+        if root is None:
+            raise AdapterError(str(path), f"empty: expected '{FACTS_MARKER}: 1' and 'facts'")
+        facts: list[yaml.Node] = []
+        if isinstance(root, yaml.MappingNode):
+            facts = [
+                v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "facts"
+            ]
+        # Refused parts of the items are rejects (see _item); anywhere else they refuse the file.
+        around = first_refusal(root, skip=facts[-1:])
+        if around is not None:
+            raise AdapterError(str(path), around.reason, f"line {around.line}")
         if not isinstance(root, yaml.MappingNode):
             raise AdapterError(
-                str(path), f"expected a mapping with '{FACTS_MARKER}: 1' and 'facts'"
+                str(path),
+                f"expected a mapping with '{FACTS_MARKER}: 1' and 'facts'",
+                f"line {root.start_mark.line + 1}",
             )
         top = {str(k.value): v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
         marker = top.get(FACTS_MARKER)
@@ -295,7 +299,7 @@ class NativeYamlAdapter(_NativeAdapter):
         return items
 
     def _item(
-        self, path: Path, loader: yaml.SafeLoader, node: yaml.Node, text: str
+        self, path: Path, loader: _TextScalarLoader, node: yaml.Node, text: str
     ) -> Fact | Reject:
         # A block item's end mark is where the next item starts: count only the
         # lines its own text occupies.
@@ -307,10 +311,13 @@ class NativeYamlAdapter(_NativeAdapter):
         if duplicate is not None:
             key, line = duplicate
             return Reject(f"key {key!r} is given twice (line {line})", here, raw=raw)
+        refused = first_refusal(node)
+        if refused is not None:
+            return Reject(f"{refused.reason} (line {refused.line})", here, raw=raw)
         try:
-            item = loader.construct_object(node, deep=True)
-        except RecursionError:
-            return Reject("nested too deeply to be a fact", here, raw=raw)
+            item = construct(node, str(path), loader)
+        except YamlError as exc:
+            return Reject(_with_location(exc), here, raw=raw)
         if not isinstance(item, dict) or set(item) != {"type", "data"}:
             keys = sorted(map(str, item)) if isinstance(item, dict) else type(item).__name__
             return Reject(
@@ -324,13 +331,11 @@ class NativeYamlAdapter(_NativeAdapter):
         if FACT_TYPES[fact_type] is Derived:
             # Derived values are free-form: YAML's own typing, in the tagged dict form
             # ({decimal: "1.50"}, {date: "2024-03-01"}) for decimals and dates.
-            typed = yaml.SafeLoader("")
             try:
-                data = typed.construct_object(node, deep=True)["data"]
-            except yaml.YAMLError as exc:
-                return Reject(f"invalid derived: {exc}", here, type=fact_type, raw=raw)
-            finally:
-                typed.dispose()
+                data = construct(node, str(path), BoundedLoader(""))["data"]
+            except YamlError as exc:
+                reason = f"invalid derived: {_with_location(exc)}"
+                return Reject(reason, here, type=fact_type, raw=raw)
         try:
             return _build_fact(fact_type, coerce(fact_type, data), here)
         except ModelDataError as exc:

@@ -126,7 +126,10 @@ def _check_key(key: str) -> None:
 
 def _check_int(value: int) -> None:
     if not _INT_MIN <= value <= _INT_MAX:
-        raise RuleIRError(f"integer {value} beyond int64")
+        raise RuleIRError(
+            f"integer {value} beyond int64 (the engine's range {_INT_MIN} to {_INT_MAX}; "
+            "money counts in minor units, decimals in ten-thousandths, dates in days)"
+        )
 
 
 @attrs.frozen(slots=True)

@@ -56,9 +56,9 @@ from handoff_rules.engine.ir import (
     RuleIR,
     RuleIRError,
 )
-from handoff_rules.policy.conditions import Scope, compile_condition
+from handoff_rules.policy.conditions import Compiled, Scope, compile_condition
 from handoff_rules.policy.params import Parameter, parse_parameters
-from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml
+from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml, read_source
 
 __all__ = [
     "OWNERS",
@@ -192,11 +192,7 @@ class Pack:
 
 
 def _read(entry: Traversable, shown: str) -> Y:
-    try:
-        text = entry.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(f"{shown}: cannot read: {exc}") from None
-    return parse_yaml(text, shown)
+    return parse_yaml(read_source(entry, shown), shown)
 
 
 def _yaml_files(folder: Traversable) -> list[Traversable]:
@@ -359,6 +355,14 @@ def _reverse(cond: Condition, at_key: str = "date") -> Condition:
     return Compare(at_key, _REVERSED[cond.op], Ref(SUBJECT, cond.key, -cond.value.offset))
 
 
+def _compile_condition(entry: Y, scope: Scope) -> Compiled:
+    """A condition compiled, with a constant the IR refuses (beyond int64) an error at its line."""
+    try:
+        return compile_condition(entry, scope)
+    except RuleIRError as exc:
+        raise entry.error(str(exc)) from None
+
+
 def _product(groups: Sequence[list[list[Condition]]]) -> list[list[Condition]]:
     """All combinations of alternatives: one conjunction per combination."""
     return [[c for part in combo for c in part] for combo in itertools.product(*groups)] or [[]]
@@ -511,7 +515,7 @@ class _RuleCompiler:
         if node is None or node.value is None:
             return []
         entries = node.sequence(what) if isinstance(node.value, list) else [node]
-        return [(entry, compile_condition(entry, scope)) for entry in entries]
+        return [(entry, _compile_condition(entry, scope)) for entry in entries]
 
     def _applies(
         self, node: Y | None, subject_type: str, schema: Mapping[str, FlatField]
@@ -623,10 +627,13 @@ class _RuleCompiler:
         at_conditions: list[Condition] = []
         subject_groups: list[list[list[Condition]]] = []
         scope = Scope(SUBJECT, subject_type, schema, {"at": at_schema}, self.params)
-        for _entry, compiled in self._conditions(items.get("where"), scope, "where"):
+        for entry, compiled in self._conditions(items.get("where"), scope, "where"):
             if compiled.uses_at:
                 uses_at = True
-                at_conditions.extend(_reverse(c) for c in compiled.alternatives[0])
+                try:
+                    at_conditions.extend(_reverse(c) for c in compiled.alternatives[0])
+                except RuleIRError as exc:
+                    raise entry.error(str(exc)) from None
             else:
                 subject_groups.append(compiled.alternatives)
 

@@ -42,7 +42,7 @@ from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict
 from handoff_rules.policy.pack import Pack, load_pack
-from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml
+from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml, read_source
 
 if TYPE_CHECKING:
     from handoff_rules.engine.evaluate import PackEvaluator
@@ -216,11 +216,7 @@ def load_scenarios(text: str, file: str) -> list[Scenario]:
 
 
 def load_scenario_file(path: Path | Traversable) -> list[Scenario]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(f"{path}: cannot read: {exc}") from None
-    return load_scenarios(text, str(path))
+    return load_scenarios(read_source(path, str(path)), str(path))
 
 
 def pack_scenarios(pack_folder: Path | Traversable) -> list[Scenario]:

@@ -1,22 +1,36 @@
 """YAML read safely, with the line of every value, for ``file:line`` error messages.
 
-Packs are data: documents are composed with :class:`yaml.SafeLoader` (no
-Python tags, no code) and turned into :class:`Y` nodes that remember where they
-were written, so every validation error can say ``rules/h3.yaml:14: ...``.
+Packs are data: documents are composed by :mod:`handoff_rules.yamlsafe` (no
+Python tags, no code, no aliases, bounded nesting) and turned into
+:class:`Y` nodes that remember where they were written, so every validation
+error can say ``rules/h3.yaml:14: ...``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Final
 
 import attrs
 import yaml
 
 from handoff_rules.errors import HandoffError
+from handoff_rules.yamlsafe import (
+    BoundedLoader,
+    YamlError,
+    compose,
+    decode_utf8,
+    first_refusal,
+)
 
-__all__ = ["PackError", "Y", "parse_yaml"]
+__all__ = ["INT_MAX", "INT_MIN", "PackError", "Y", "parse_yaml", "read_source"]
+
+#: Whole numbers in a pack reach the rule engine as 64-bit integers.
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
 
 
 class PackError(HandoffError):
@@ -60,6 +74,11 @@ class Y:
             raise self.error(f"{what} must be a whole number, not {_kind(self.value)}")
         if minimum is not None and self.value < minimum:
             raise self.error(f"{what} must be at least {minimum}, not {self.value}")
+        if not INT_MIN <= self.value <= INT_MAX:
+            raise self.error(
+                f"{what} must be a whole number from {INT_MIN} to {INT_MAX} "
+                f"(64-bit, as the rule engine compares), not {self.value}"
+            )
         return self.value
 
     def day(self, what: str) -> date:
@@ -112,14 +131,10 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _convert(loader: _Loader, node: yaml.Node, file: str, text_only: bool) -> Y:
+def _convert(loader: BoundedLoader, node: yaml.Node, file: str, text_only: bool) -> Y:
+    # Recursion is bounded: yamlsafe refuses documents nested deeper than MAX_DEPTH.
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
         result: dict[str, Y] = {}
         key_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -139,24 +154,45 @@ def _convert(loader: _Loader, node: yaml.Node, file: str, text_only: bool) -> Y:
     return Y(loader.construct_object(node), file, line)
 
 
+def _error(exc: YamlError, file: str) -> PackError:
+    where = file if exc.line is None else f"{file}:{exc.line}"
+    return PackError(f"{where}: {exc.message}")
+
+
+def read_source(entry: Path | Traversable, shown: str) -> str:
+    """The text of a pack or scenario file; bytes that are not UTF-8 name their line."""
+    try:
+        data = entry.read_bytes()
+    except OSError as exc:
+        raise PackError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return decode_utf8(data, shown)
+    except YamlError as exc:
+        raise _error(exc, shown) from None
+
+
 def parse_yaml(text: str, file: str, *, text_scalars: bool = False) -> Y:
     """Parse one YAML document safely. ``text_scalars`` keeps every scalar as text.
 
     Fact data in pack tests is read with ``text_scalars`` so that ``0000012345``
     stays a string and ``10.50`` never becomes a float: the model's field types
-    decide, as for the native facts format.
+    decide, as for the native facts format. Aliases, tags other than
+    plain data's and nesting deeper than :data:`~handoff_rules.yamlsafe.MAX_DEPTH`
+    are errors at their line.
     """
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return Y(None, file, 1)
+        node = compose(text, file)
+    except YamlError as exc:
+        raise _error(exc, file) from None
+    if node is None:
+        return Y(None, file, 1)
+    refusal = first_refusal(node)
+    if refusal is not None:
+        raise PackError(f"{file}:{refusal.line}: {refusal.reason}")
+    loader = BoundedLoader("")
+    try:
         return _convert(loader, node, file, text_scalars)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise PackError(f"{file}:{line}: not valid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise PackError(f"{file}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+        raise PackError(f"{file}:{line}: {exc.problem or exc}") from None

@@ -19,6 +19,7 @@ from handoff_rules.policy.exceptions.model import ExceptionRegister, ExceptionRe
 from handoff_rules.policy.exceptions.yaml_format import (
     RegisterError,
     parse_register_text,
+    register_text,
     revision_yaml,
 )
 
@@ -53,15 +54,14 @@ class YamlExceptionStore:
 
     def _text(self) -> str:
         try:
-            return self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             raise RegisterError(str(self.path), "no such exception register") from None
         except IsADirectoryError:
             raise RegisterError(str(self.path), "is a directory, not a register file") from None
-        except UnicodeDecodeError as exc:
-            raise RegisterError(str(self.path), f"not UTF-8 text ({exc.reason})") from None
         except OSError as exc:
             raise RegisterError(str(self.path), f"cannot be read: {exc.strerror or exc}") from None
+        return register_text(data, str(self.path))
 
     def load(self) -> ExceptionRegister:
         revisions = parse_register_text(self._text(), str(self.path))

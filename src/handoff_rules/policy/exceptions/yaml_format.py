@@ -25,6 +25,10 @@ A revocation item carries only ``id``, ``revision`` and ``revoked``; it keeps
 the rest of the previous revision. Because the file is a plain sequence, a new
 revision is appended as text at its end: earlier revisions, comments and
 layout stay byte for byte as they were.
+
+The file is read by ``handoff_rules.yamlsafe``: UTF-8, one document, no
+aliases, no tags beyond plain data's, bounded nesting; each refusal names its
+line.
 """
 
 from __future__ import annotations
@@ -47,6 +51,14 @@ from handoff_rules.policy.exceptions.model import (
     Party,
     Revocation,
     Scope,
+)
+from handoff_rules.yamlsafe import (
+    BoundedLoader,
+    YamlError,
+    compose,
+    construct,
+    decode_utf8,
+    first_refusal,
 )
 
 REQUIRED = (
@@ -80,8 +92,8 @@ class _Located(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no tags, no code) that records line numbers and refuses duplicate keys.
+class _LineLoader(BoundedLoader):
+    """The bounded safe loader, recording line numbers and refusing duplicate keys.
 
     YAML 1.1 reads ``on``/``no``/``yes`` as booleans and ``2026-13-01`` as a
     broken timestamp; here only ``true``/``false`` are booleans and dates stay
@@ -95,7 +107,7 @@ _LineLoader.yaml_implicit_resolvers = {
         for tag, regexp in resolvers
         if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
     ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in BoundedLoader.yaml_implicit_resolvers.items()
 }
 _LineLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
@@ -346,22 +358,29 @@ def parse_revision(
     )
 
 
+def register_text(data: bytes, source: str) -> str:
+    """The text of a register file's bytes, which must be UTF-8 (else an error at its line)."""
+    try:
+        return decode_utf8(data, source)
+    except YamlError as exc:
+        raise RegisterError(source, exc.message, exc.location) from None
+
+
 def parse_register_text(text: str, source: str) -> list[ExceptionRevision]:
     """Every revision in a register file, in file order; the first mistake is an error."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass: no tags
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        location = f"line {mark.line + 1}" if mark is not None else None
-        raise RegisterError(source, f"not valid YAML: {exc.problem or exc}", location) from None
-    except yaml.YAMLError as exc:
-        raise RegisterError(source, f"not valid YAML: {exc}") from None
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise RegisterError(
-            source, "a register is a YAML list of exception revisions ('- id: ...' items)"
-        )
+        root = compose(text, source, _LineLoader)
+        if root is None:
+            return []
+        if not isinstance(root, yaml.SequenceNode) and first_refusal(root) is None:
+            raise RegisterError(
+                source,
+                "a register is a YAML list of exception revisions ('- id: ...' items)",
+                f"line {root.start_mark.line + 1}",
+            )
+        data = construct(root, source, _LineLoader(""))
+    except YamlError as exc:
+        raise RegisterError(source, exc.message, exc.location) from None
     latest: dict[str, ExceptionRevision] = {}
     revisions = []
     for item in data:

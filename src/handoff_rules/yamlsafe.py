@@ -1,0 +1,288 @@
+"""YAML read with bounds, for every YAML file the core reads: packs, registers, facts files.
+
+A pack, a pack's scenario file, an exception register or a native facts file may
+come from anyone, and reading it must not hurt the machine or hide what is in
+it. PyYAML's safe loader runs no code, but on its own it still lets a file
+
+* **expand**: ``&a [*b, *b, ...]`` nested nine deep is under 800 bytes and
+  a billion nodes once converted ("billion laughs"), and ``&r [*r]`` is a list
+  that contains itself. Aliases are refused; no file of ours needs them (a value
+  is written out where it is used). An anchor alone is inert and allowed.
+* **recurse**: the composer and the constructor call themselves once per
+  nesting level, so ``[[[[...]]]]`` 100,000 deep ends in a RecursionError, and
+  the scanner slows down steeply with a flow collection's depth (2,000 levels
+  take seconds, 20,000 a minute).
+  Composing stops at the first collection nested deeper than :data:`MAX_DEPTH`,
+  before reading on, so time, memory and stack stay bounded.
+* **type as it likes**: explicit tags (``!!python/object/apply:...``,
+  ``!!binary``, ``!custom``) are refused; only the tags of plain YAML data are
+  read (:data:`ALLOWED_TAGS`). The resolvers that give ``=`` and ``<<`` a
+  meaning (value and merge keys) are dropped: there they are plain text.
+
+Depth is the only limit that stops composing (reading on past a deep subtree
+is what is slow). An alias or a refused tag becomes a *refused* node in place
+of its value, so that a facts file can reject the one item that holds it and
+keep its other items; :func:`first_refusal` finds it, and :func:`construct`
+and :func:`load` refuse the whole tree for it. Every error names its line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Collection
+from typing import Any, Final
+
+import attrs
+import yaml
+
+from handoff_rules.errors import InputError
+
+__all__ = [
+    "ALLOWED_TAGS",
+    "MAX_DEPTH",
+    "BoundedLoader",
+    "Refusal",
+    "YamlError",
+    "compose",
+    "construct",
+    "decode_utf8",
+    "first_refusal",
+    "load",
+]
+
+#: Collections nested deeper than this are refused. The bundled pack's rule and
+#: scenario files nest at most eight levels.
+MAX_DEPTH: Final = 32
+
+_CORE: Final = "tag:yaml.org,2002:"
+#: The tags of plain data; any other tag, implicit or explicit, is refused.
+ALLOWED_TAGS: Final = frozenset(
+    _CORE + name for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
+)
+#: The tag of a node composed in place of something refused; its value is the reason.
+_REFUSED: Final = "tag:handoff-rules:refused"
+
+
+class _TooDeep(yaml.composer.ComposerError):
+    """Composing stopped at a collection nested deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        super().__init__(None, None, f"nested too deeply (more than {MAX_DEPTH} levels)", mark)
+
+
+class YamlError(InputError):
+    """A YAML file that cannot be read safely, with its line when known."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(source, message, None if line is None else f"line {line}")
+
+
+@attrs.frozen(slots=True)
+class Refusal:
+    """Why a node was not read, and the 1-based line where it was written."""
+
+    reason: str
+    line: int
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is written: ``!!binary`` for the YAML core's, else in full."""
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+
+
+def _line(mark: yaml.Mark | None) -> int | None:
+    return None if mark is None else mark.line + 1
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """The safe loader with the limits of this module; every YAML loader here derives from it.
+
+    A subclass may change how scalars resolve or construct (registers read
+    dates as text, facts files read every scalar as text); composing stays
+    bounded because it happens here.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        opens = isinstance(event, yaml.CollectionStartEvent)
+        if opens and self._depth >= MAX_DEPTH:
+            raise _TooDeep(_mark(event.start_mark))
+        if isinstance(event, yaml.AliasEvent):
+            self.get_event()  # type: ignore[no-untyped-call]
+            return yaml.ScalarNode(
+                _REFUSED,
+                f"alias *{event.anchor}: aliases are not allowed (write the value out where it "
+                "is used)",
+                _mark(event.start_mark),
+                _mark(event.end_mark),
+            )
+        if not opens:
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """As the safe loader's, with a scalar it cannot convert a ConstructorError at its line.
+
+        SafeConstructor converts ``!!int x``, ``!!bool x``, ``2024-02-30`` or an
+        integer of 5,000 digits by calling ``int()``, a dict look-up or
+        ``date()``, and lets their ValueError, KeyError, IndexError or
+        AttributeError out.
+        """
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, LookupError, AttributeError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, _unreadable(node, exc), node.start_mark
+            ) from None
+
+
+#: What a scalar of each core tag must look like, for messages.
+_EXPECTED: Final = {
+    _CORE + "int": "a whole number",
+    _CORE + "float": "a number",
+    _CORE + "bool": "true or false",
+    _CORE + "timestamp": "a date YYYY-MM-DD",
+}
+
+
+def _unreadable(node: yaml.Node, exc: Exception) -> str:
+    value = str(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+    text = value if len(value) <= 40 else value[:39] + "…"
+    expected = _EXPECTED.get(node.tag, _shown_tag(node.tag))
+    digits = sys.get_int_max_str_digits()
+    if node.tag == _CORE + "int" and sum(c.isdigit() for c in value) > digits:
+        return f"{text!r} has more than {digits} digits"
+    detail = f": {exc}" if node.tag == _CORE + "timestamp" and isinstance(exc, ValueError) else ""
+    return f"{text!r} is not {expected}{detail}"
+
+
+BoundedLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in (_CORE + "value", _CORE + "merge")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _mark(mark: object) -> yaml.Mark | None:
+    """A parser mark as the stubs type it (the pure-Python parser used here makes these)."""
+    return mark if isinstance(mark, yaml.Mark) else None
+
+
+def first_refusal(node: yaml.Node, skip: Collection[yaml.Node] = ()) -> Refusal | None:
+    """The first refused node under ``node`` in document order, not looking under ``skip``.
+
+    Refused are what the composer refused (aliases) and every tag
+    outside :data:`ALLOWED_TAGS`. The walk keeps its own stack: a tree of
+    :data:`MAX_DEPTH` levels needs no recursion to be checked.
+    """
+    pending: list[yaml.Node] = [node]
+    while pending:
+        current = pending.pop()
+        if current.tag == _REFUSED:
+            return Refusal(str(current.value), current.start_mark.line + 1)
+        if current.tag not in ALLOWED_TAGS:
+            return Refusal(
+                f"tag {_shown_tag(current.tag)} is not allowed (only plain YAML data: "
+                "mappings, lists, text, numbers, true/false, dates, null)",
+                current.start_mark.line + 1,
+            )
+        if current in skip:
+            continue
+        if isinstance(current, yaml.MappingNode):
+            children = [part for pair in current.value for part in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        else:
+            continue
+        pending.extend(reversed(children))
+    return None
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """The text of a YAML file, which is UTF-8; bytes that are not name their line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise YamlError(
+            source, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})", line
+        ) from None
+
+
+def compose(
+    text: str, source: str, loader: type[BoundedLoader] = BoundedLoader
+) -> yaml.Node | None:
+    """The single document of ``text`` as nodes (None when empty); refused parts marked.
+
+    Raises :class:`YamlError` for text that is not one YAML document or nests
+    too deeply.
+    """
+    try:
+        reader = loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, source) from None
+    try:
+        return reader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, source) from None
+    except _TooDeep as exc:
+        raise YamlError(source, str(exc.problem), _line(exc.problem_mark)) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, source) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(source, f"not valid YAML: {exc}") from None
+    finally:
+        reader.dispose()
+
+
+def construct(node: yaml.Node, source: str, loader: BoundedLoader) -> Any:
+    """The Python value of a node tree; :class:`YamlError` at the line of its first refusal."""
+    refusal = first_refusal(node)
+    if refusal is not None:
+        raise YamlError(source, refusal.reason, refusal.line)
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, source) from None
+    finally:
+        # A failed construction leaves the loader's bookkeeping half done.
+        loader.constructed_objects.clear()
+        loader.recursive_objects.clear()
+        loader.state_generators.clear()
+        loader.deep_construct = False
+
+
+def load(text: str, source: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """The value of the single YAML document in ``text``: None, a scalar, a list or a dict.
+
+    Raises :class:`YamlError`, naming the line, for anything this module refuses.
+    """
+    node = compose(text, source, loader)
+    return None if node is None else construct(node, source, loader(""))
+
+
+def _marked_error(exc: yaml.MarkedYAMLError, source: str) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    what = ", ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+    return YamlError(source, f"not valid YAML: {what}", _line(mark))
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
+    line = text.count("\n", 0, exc.position) + 1
+    return YamlError(
+        source,
+        f"not valid YAML: character U+{exc.character:04X} is not allowed in YAML text",
+        line,
+    )
