@@ -11,7 +11,6 @@ and the audit log. Nothing in this module prints or reads the clock.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from datetime import date
@@ -25,7 +24,7 @@ import pluggy
 from handoff_rules.adapters.registry import ReadResult
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
-from handoff_rules.decision import Checkpoint, Decision, Outcome, decisions_document
+from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.errors import InputError, PluginError
 from handoff_rules.facts import Fact, Reject
@@ -104,26 +103,14 @@ class RunResult:
         return any(d.outcome is Outcome.BLOCK for d in self.decisions)
 
     def document(self) -> dict[str, Any]:
-        """The JSON document of ``check --format json`` (schema ``decisions-1.json``)."""
-        doc = decisions_document(self.decisions)
-        doc["run"] = {
-            "at": self.at.isoformat(),
-            "at_source": "given" if self.at_given else "today",
-            "engine": self.engine,
-            "pack": self.pack.ref.to_dict(),
-            "cases": self.cases,
-            "facts": self.facts,
-            "rejects": self.rejects,
-            "unassigned_facts": self.unassigned,
-            "outcomes": dict(sorted(Counter(d.outcome.value for d in self.decisions).items())),
-        }
-        doc["exceptions"] = {
-            "register": self.exceptions_file,
-            "used": list(self.exceptions_used),
-            "unused": list(self.exceptions_unused),
-            "invalid": list(self.exception_problems),
-        }
-        return doc
+        """The JSON document of ``check --format json`` (schema ``decisions-1.json``).
+
+        Written from the same run view as every other report format.
+        """
+        from handoff_rules.report.document import document
+        from handoff_rules.report.view import run_view
+
+        return document(run_view(self))
 
 
 def read_files(

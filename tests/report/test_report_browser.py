@@ -125,7 +125,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def test_report_of_the_bundled_examples(chromium: str, tmp_path: Path) -> None:
     """The example run's report shows the counts of the same run's JSON document."""
     from handoff_rules import check
-    from handoff_rules.cli.check_cmd import write_report
+    from handoff_rules.report import write_report
 
     if not (EXAMPLES / "exports").is_dir():
         pytest.fail(f"the bundled examples are missing: {EXAMPLES / 'exports'}")
@@ -160,9 +160,52 @@ def test_report_of_the_bundled_examples(chromium: str, tmp_path: Path) -> None:
         expected = [sum(1 for d in mine if d["outcome"] == o) for o in ("block", "warn", "allow")]
         assert cells[:3] == [str(n) for n in expected]
         assert cells[4] == str(len(mine))
-    used = [k.text_content() for k in dom.xpath('//*[@id="exceptions-used"]//span[@class="key"]')]
-    assert used == document["exceptions"]["used"]
+
+    def keys(table_id: str) -> list[str]:
+        return [k.text_content() for k in dom.xpath(f'//*[@id="{table_id}"]//span[@class="key"]')]
+
+    exceptions = document["exceptions"]
+    used = keys("exceptions-used")
+    assert used == exceptions["used"]
     assert used  # the example register's exception waives a finding
+    # Refused exceptions are shown as refused, with the run's reasons, never as unused:
+    # on 2024-06-10 EX-2024-009 is both self-approved and expired, EX-2024-005 expired.
+    assert keys("exceptions-unused") == exceptions["unused"] == ["EX-2024-010@1"]
+
+    def refusals(table_id: str) -> list[tuple[str, str, str, str]]:
+        return [
+            tuple(
+                row.xpath(f'.//*[@class="{name}"]')[0].text_content()
+                for name in ("key", "case", "kind", "detail")
+            )
+            for row in dom.xpath(f'//table[@id="{table_id}"]/tbody/tr')
+        ]
+
+    invalid = [(p["exception"], p["case"], p["kind"], p["message"]) for p in exceptions["invalid"]]
+    expired = [p for p in invalid if p[2] == "expired"]
+    assert refusals("exceptions-expired") == expired
+    assert refusals("exceptions-refused") == [p for p in invalid if p[2] != "expired"]
+    assert [p[0] for p in expired] == ["EX-2024-005@1", "EX-2024-009@1"]
+    assert [p[:3] for p in invalid if p not in expired] == [
+        ("EX-2024-009@1", "4714", "self_approved")
+    ]
+    # The write-off inside tolerance is listed although its decision allows.
+    (action,) = dom.xpath('//table[@id="actions-table"]/tbody/tr')
+    cells = [c.text_content() for c in action.xpath("./td")]
+    assert cells[:5] == ["4711", "H5", "allow", "write_off", "ACC-PAY-001"]
+    (write_off,) = [a for d in document["decisions"] for a in d["actions"]]
+    shown = [p.text_content() for p in action.xpath('.//div[@class="param"]')]
+    assert shown == [f"{k}={v}" for k, v in sorted(write_off["params"].items())]
+    # A blocked decision says who may waive its rule and why the exception did not.
+    (poa,) = dom.xpath(
+        '//section[@id="blocked"]//tr[@class="finding"]'
+        '[td[@class="rule"][starts-with(., "ACC-POA-001")]]'
+    )
+    assert poa.xpath('.//small[@class="waiver"]')[0].text_content() == (
+        "may be waived by chief_accountant for at most 1 day (the rule's max_waiver_days)"
+    )
+    refused = poa.xpath('.//small[@class="refused"]')[0].text_content()
+    assert refused == "not applied: EX-2024-005@1 (expired)"
     png = tmp_path / "examples.png"
     shot = _run(
         chromium,

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from handoff_rules.decision import Checkpoint, Decision, Finding, Outcome, PackRef, Result, Severity
 from handoff_rules.facts import Provenance
 from handoff_rules.report import render_html, write_html
-from handoff_rules.report.html import bar_chart, build_view
+from handoff_rules.report.html import bar_chart
+from handoff_rules.report.view import build_view
 
 APEX = Path("/work/shared/domain/samples/salesforce-apex-recipes")
 
@@ -273,7 +274,7 @@ def test_any_text_reads_back_unchanged(text: str) -> None:
 def test_view_is_plain_data(sample_run: Any) -> None:
     view = build_view(sample_run.decisions, cases=sample_run.cases, exceptions=sample_run.register)
     assert [v.decision.case for v in view.blocked] == ["4711", "4711"]
-    assert view.totals["waived_findings"] == 3
+    assert view.counts.waived_findings == 3
 
 
 @pytest.mark.parametrize("value", ["<b>", "a & b", '"quoted"', "it's"])
@@ -309,3 +310,30 @@ def test_rejects_are_listed_when_given(sample_run: Any) -> None:
 def test_no_rejects_section_without_rejects(sample_run: Any) -> None:
     doc = _doc(render_html(sample_run.decisions))
     assert doc.xpath('//*[@id="rejects"] | //*[@id="total-rejects"]') == []
+
+
+def test_actions_are_listed_whatever_the_outcome() -> None:
+    from handoff_rules.decision import Action
+
+    write_off = Action("write_off", "ACC-PAY-001", {"amount": "8.00", "account": "6890"})
+    decision = Decision(
+        case="4711",
+        checkpoint="H5",
+        at=date(2024, 6, 4),
+        pack=PackRef("p", "1.0.0", "d"),
+        findings=[Finding("ACC-PAY-001", "pass", "block", "within tolerance")],
+        actions=[write_off],
+    )
+    doc = _doc(render_html([decision]))
+    assert decision.outcome is Outcome.ALLOW
+    (row,) = doc.xpath('//table[@id="actions-table"]/tbody/tr')
+    cells = [c.text_content() for c in row.xpath("./td")]
+    assert cells == ["4711", "H5", "allow", "write_off", "ACC-PAY-001", "account=6890amount=8.00"]
+    assert doc.xpath('//section[@id="blocked" or @id="warned"]//article') == []
+
+
+def test_without_the_run_refusals_are_not_claimed(sample_run: Any) -> None:
+    """Decisions alone do not say which exceptions were refused: the report says so."""
+    doc = _doc(_render(sample_run))
+    assert doc.xpath('//*[@id="exceptions-refused" or @id="exceptions-expired"]') == []
+    assert "known only to the run that applied them" in _text(doc, "exceptions")

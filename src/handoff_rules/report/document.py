@@ -1,0 +1,48 @@
+"""``check --format json``: the run view as the versioned decision document.
+
+The document is a contract (schema ``handoff_rules/schemas/decisions-1.json``,
+described in ``docs/decisions.rst``): other systems set delivery blocks and
+post write-offs from it. Decisions are written whole, passing findings too,
+exactly as the audit log records them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from handoff_rules.decision import decisions_document
+from handoff_rules.report.view import RunView
+
+__all__ = ["document", "write_json"]
+
+
+def document(view: RunView) -> dict[str, Any]:
+    """The JSON document of a run (schema ``handoff-rules/decisions/1``)."""
+    if view.run is None:
+        raise ValueError("the decision document needs a run: build the view with run_view()")
+    run, counts, exceptions = view.run, view.counts, view.exceptions
+    doc = decisions_document(d.decision for d in view.decisions)
+    doc["run"] = {
+        "at": run.at.isoformat(),
+        "at_source": "given" if run.at_given else "today",
+        "engine": run.engine,
+        "pack": run.pack.to_dict(),
+        "cases": counts.cases,
+        "facts": counts.facts,
+        "rejects": counts.rejects,
+        "unassigned_facts": counts.unassigned,
+        "outcomes": counts.outcomes,
+    }
+    doc["exceptions"] = {
+        "register": exceptions.register,
+        "used": list(exceptions.used_keys),
+        "unused": list(exceptions.unused_keys),
+        "invalid": [dict(refusal.record) for refusal in exceptions.refused],
+    }
+    return doc
+
+
+def write_json(view: RunView, out: TextIO) -> None:
+    out.write(json.dumps(document(view), sort_keys=True, ensure_ascii=False, indent=2))
+    out.write("\n")
