@@ -33,7 +33,7 @@ del _junk
 DRIVER = f"""
 import sys
 sys.path.insert(0, {str(SRC)!r})
-from handoff_rules.engine.durable_driver import (
+from handoff_rules.engine.durable import (
     CompiledRuleset, FactValueError, RulesetShapeError,
 )
 """
@@ -205,9 +205,9 @@ def test_the_sentinel_is_what_keeps_the_driver_alive() -> None:
         + DRIVER
         + OVERRUN_RULES
         + """
-from handoff_rules.engine import durable_driver
-guarded = durable_driver._joined_to_case
-durable_driver._joined_to_case = lambda pattern: {"$and": guarded(pattern)["$and"][:-1]}
+from handoff_rules.engine.durable import rules as driver_rules
+guarded = driver_rules._joined_to_case
+driver_rules._joined_to_case = lambda pattern: {"$and": guarded(pattern)["$and"][:-1]}
 ruleset = CompiledRuleset("overrun-unguarded@1", rules)
 assert SENTINEL not in ruleset.engine_json, "the sentinel was not switched off"
 for n in range(1000):
