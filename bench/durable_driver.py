@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from durable import engine
 
-from handoff_rules.engine.durable_driver import (
+from handoff_rules.engine.durable import (
     CASE_KEY,
     DONE_RULE,
     TRIGGER_TYPE,

@@ -115,11 +115,11 @@ class _EngineClock:
         self.active = False
 
     def install(self) -> None:
-        from handoff_rules.engine import durable_driver
+        from handoff_rules.engine.durable.cmodule import CEngine
 
         for name in self.CALLS:
-            original = getattr(durable_driver._CEngine, name)
-            setattr(durable_driver._CEngine, name, self._timed(original))
+            original = getattr(CEngine, name)
+            setattr(CEngine, name, self._timed(original))
 
     def _timed(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def call(engine: Any, *args: Any) -> Any:

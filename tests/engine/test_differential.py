@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handoff_rules.cases import build_cases
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine import durable as driver
 from handoff_rules.engine.base import canonical_matches
 from handoff_rules.engine.reference import ReferenceBackend
 from handoff_rules.testing import strategies as model_strategies
 
 pytestmark = pytest.mark.skipif(
-    not durable_driver.available(), reason="durable_rules cannot be imported here"
+    not driver.available(), reason="durable_rules cannot be imported here"
 )
 
 

@@ -12,14 +12,14 @@ import itertools
 import o2c_cases
 import pytest
 
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine import durable as driver
 from handoff_rules.engine.base import Match, canonical_matches
 from handoff_rules.engine.ir import Clause, Compare, Const, Join, Op, Present, Ref, RuleIR
 from handoff_rules.engine.reference import ReferenceBackend
 from handoff_rules.errors import HandoffError
 
 pytestmark = pytest.mark.skipif(
-    not durable_driver.available(), reason="durable_rules cannot be imported here"
+    not driver.available(), reason="durable_rules cannot be imported here"
 )
 
 _names = itertools.count()
@@ -43,7 +43,7 @@ def _both(durable: object, reference: ReferenceBackend, rows: list[dict[str, obj
 
 
 def _engine_firings(rules: dict[str, object], rows: list[dict[str, object]]) -> list[str]:
-    ruleset = durable_driver.CompiledRuleset(_name("raw"), rules)  # type: ignore[arg-type]
+    ruleset = driver.CompiledRuleset(_name("raw"), rules)  # type: ignore[arg-type]
     return [firing.rule for firing in ruleset.evaluate(rows)]
 
 
@@ -75,7 +75,7 @@ def test_backend_never_matches_an_absent_field_of_the_same_fact(op: Op) -> None:
 
 def test_engine_stops_when_a_non_equality_join_reads_an_absent_field() -> None:
     rule = {"all": [{"s": {"t": "a"}}, {"b": {"$and": [{"t": "b"}, {"$lt": {"v": {"s": "v"}}}]}}]}
-    with pytest.raises(durable_driver.DurableEvaluationError, match="311"):
+    with pytest.raises(driver.DurableEvaluationError, match="311"):
         _engine_firings({"r": rule}, [{"t": "a"}, {"t": "b", "v": 1}])
 
 
@@ -202,14 +202,14 @@ def test_a_pack_version_loads_once_per_name() -> None:
     first = DurableBackend(name, [rule])
     second = DurableBackend(name, [rule])  # the loaded ruleset is reused
     assert first.matches([{"t": "a", "v": 1}]) == second.matches([{"t": "a", "v": 1}])
-    with pytest.raises(durable_driver.RulesetConflictError):
+    with pytest.raises(driver.RulesetConflictError):
         DurableBackend(name, [other])
 
 
 def test_a_value_the_engine_cannot_take_is_a_clear_error() -> None:
     rule = RuleIR(id="BIG-1", subject="a", violations=(Clause((Compare("v", Op.GT, Const(0)),)),))
     durable, _reference = _backends("big", rule)
-    with pytest.raises(durable_driver.FactValueError, match="int64") as caught:
+    with pytest.raises(driver.FactValueError, match="int64") as caught:
         durable.matches([{"t": "a", "v": 2**64}])  # type: ignore[attr-defined]
     assert isinstance(caught.value, HandoffError)
 
@@ -239,7 +239,7 @@ def test_a_rule_the_driver_refuses_is_reported_with_the_pack_rule_id() -> None:
     from handoff_rules.engine.compile_durable import DurableCompileError
     from handoff_rules.engine.durable_backend import DurableBackend
 
-    joins = tuple(Join(f"j{i}", "b") for i in range(durable_driver.MAX_CONDITIONS_PER_RULE))
+    joins = tuple(Join(f"j{i}", "b") for i in range(driver.MAX_CONDITIONS_PER_RULE))
     rule = RuleIR(id="LONG-1", subject="a", violations=(Clause(joins=joins),))
     with pytest.raises(DurableCompileError, match=r"rule 'LONG-1'.*at most"):
         DurableBackend(_name("long"), [rule])

@@ -18,18 +18,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine import durable as driver
 from handoff_rules.engine.base import canonical_matches
 from handoff_rules.engine.reference import ReferenceBackend
 
 pytestmark = pytest.mark.skipif(
-    not durable_driver.available(), reason="durable_rules cannot be imported here"
+    not driver.available(), reason="durable_rules cannot be imported here"
 )
 
-from handoff_rules.engine.durable_driver import (  # noqa: E402
+from handoff_rules.engine.durable import (  # noqa: E402
     CompiledRuleset,
     FactValueError,
     Firing,
+    session,
 )
 
 RELEASE_WITHOUT_POA = {
@@ -89,12 +90,12 @@ def test_a_fact_of_another_case_neither_satisfies_nor_blocks(ruleset: CompiledRu
 def test_sessions_split_at_the_size_limit_and_a_large_case_gets_its_own(
     ruleset: CompiledRuleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(durable_driver, "MAX_SESSION_FACTS", 8)
+    monkeypatch.setattr(session, "MAX_SESSION_FACTS", 8)
     small = [{"t": "release", "customer": "C2", "date": 10}, {"t": "invoice", "day": 3}]
     large = [{"t": "invoice", "day": d} for d in range(20)]
     large.append({"t": "release", "customer": "C3", "date": 15})
     cases: list[list[dict[str, Any]]] = [small, small, large, small, [], small]
-    sessions = durable_driver._sessions(cases, ruleset.keys)
+    sessions = session.group_into_sessions(cases, ruleset.keys)
     assert [(s.first_case, s.cases) for s in sessions] == [(0, 2), (2, 1), (3, 3)]
     together = ruleset.evaluate_many(cases)
     assert [_summary(f) for f in together] == [_summary(ruleset.evaluate(c)) for c in cases]
@@ -127,12 +128,12 @@ def test_batched_durable_matches_equal_the_reference_case_by_case(
     durable = DurableBackend(name, pack)
     reference = ReferenceBackend(name, pack)
     cases = [S.random_case(rng) for _ in range(rng.randint(1, 30))]
-    original = durable_driver.MAX_SESSION_FACTS
-    durable_driver.MAX_SESSION_FACTS = limit  # hypothesis forbids function-scoped fixtures
+    original = session.MAX_SESSION_FACTS
+    session.MAX_SESSION_FACTS = limit  # hypothesis forbids function-scoped fixtures
     try:
         batched = durable.matches_many(cases)
     finally:
-        durable_driver.MAX_SESSION_FACTS = original
+        session.MAX_SESSION_FACTS = original
     for rows, found in zip(cases, batched, strict=True):
         assert canonical_matches(found) == canonical_matches(reference.matches(rows)), rows
 

@@ -33,7 +33,7 @@ del _junk
 DRIVER = f"""
 import sys
 sys.path.insert(0, {str(SRC)!r})
-from handoff_rules.engine.durable_driver import (
+from handoff_rules.engine.durable import (
     CompiledRuleset, FactValueError, RulesetShapeError,
 )
 """
@@ -157,6 +157,7 @@ rules = {
     ]}
     for i in range(40)
 }
+SENTINEL = '{"$neq": {"t": {"$eval": "t"}}}'  # as it appears in the engine's JSON
 """
 
 
@@ -183,6 +184,7 @@ def test_driver_sentinel_keeps_the_same_workload_alive_and_correct() -> None:
         + OVERRUN_RULES
         + """
 ruleset = CompiledRuleset("overrun@1", rules)
+assert SENTINEL in ruleset.engine_json
 false_join = [{"t": "a", "v": 1}, {"t": "b", "v": 5}]
 true_join = [{"t": "a", "v": 9}, {"t": "b", "v": 5}]
 counts = {0: 0, 40: 0}
@@ -203,9 +205,11 @@ def test_the_sentinel_is_what_keeps_the_driver_alive() -> None:
         + DRIVER
         + OVERRUN_RULES
         + """
-from handoff_rules.engine import durable_driver
-durable_driver._with_sentinel = lambda pattern: pattern
+from handoff_rules.engine.durable import rules as driver_rules
+guarded = driver_rules._joined_to_case
+driver_rules._joined_to_case = lambda pattern: {"$and": guarded(pattern)["$and"][:-1]}
 ruleset = CompiledRuleset("overrun-unguarded@1", rules)
+assert SENTINEL not in ruleset.engine_json, "the sentinel was not switched off"
 for n in range(1000):
     ruleset.evaluate([{"t": "a", "v": 1 if n % 2 else 9}, {"t": "b", "v": 5}])
 print("survived")

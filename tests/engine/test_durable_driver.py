@@ -24,15 +24,17 @@ import pytest
 
 durable_rules_engine = pytest.importorskip("durable_rules_engine")
 
-from handoff_rules.engine import durable_driver as dd  # noqa: E402
-from handoff_rules.engine.durable_driver import (  # noqa: E402
+from handoff_rules.engine.durable import (  # noqa: E402
+    MAX_FACTS,
     CompiledRuleset,
     DurableEvaluationError,
     FactValueError,
     Firing,
     RulesetConflictError,
     RulesetShapeError,
+    fnv1a_32,
 )
+from handoff_rules.engine.durable.session import MAX_QUARANTINED_SESSIONS  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -241,7 +243,7 @@ def test_no_threads_no_durable_python_layer_no_deprecation_warning() -> None:
     code = f"""
 import sys, threading
 sys.path.insert(0, {str(SRC)!r})
-from handoff_rules.engine.durable_driver import CompiledRuleset
+from handoff_rules.engine.durable import CompiledRuleset
 rs = CompiledRuleset("threads@1", {{"r": {{"all": [{{"o": {{"t": "order"}}}}]}}}})
 for _ in range(50):
     assert len(rs.evaluate([{{"t": "order"}}])) == 1
@@ -282,10 +284,10 @@ def test_facts_with_colliding_content_hashes_are_both_seen() -> None:
 
 def test_fact_and_session_ids_have_distinct_identity_hashes() -> None:
     # The engine's hash reproduces the collisions measured on it...
-    assert dd.fnv1a_32("40189") == dd.fnv1a_32("797186")
-    assert dd.fnv1a_32("e522789") == dd.fnv1a_32("e739192")
+    assert fnv1a_32("40189") == fnv1a_32("797186")
+    assert fnv1a_32("e522789") == fnv1a_32("e739192")
     # ...and the ids the driver assigns (and the trigger's) never collide.
-    assert len({dd.fnv1a_32(str(i)) for i in range(-1, dd.MAX_FACTS)}) == dd.MAX_FACTS + 1
+    assert len({fnv1a_32(str(i)) for i in range(-1, MAX_FACTS)}) == MAX_FACTS + 1
 
 
 def test_a_retired_session_id_is_never_shadowed_by_a_colliding_one() -> None:
@@ -816,6 +818,6 @@ def test_session_without_done_is_never_deleted() -> None:
 def test_too_many_unclosable_sessions_stop_the_ruleset() -> None:
     ruleset = CompiledRuleset(unique(), {"a": {"all": [{"o": {"t": "order"}}]}})
     engine_ruleset = engine_of(ruleset)
-    engine_ruleset._quarantined.extend(str(i) for i in range(dd.MAX_QUARANTINED_SESSIONS))
+    engine_ruleset._quarantined.extend(str(i) for i in range(MAX_QUARANTINED_SESSIONS))
     with pytest.raises(DurableEvaluationError, match="restart"):
         ruleset.evaluate([{"t": "order"}])

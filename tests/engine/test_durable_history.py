@@ -87,9 +87,10 @@ DRIVER = (
     + f"""
 import sys
 sys.path.insert(0, {str(SRC)!r})
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine.durable import CompiledRuleset, cmodule
+from handoff_rules.engine.durable import rules as driver_rules
 
-original = durable_driver._CEngine.assert_facts
+original = cmodule.CEngine.assert_facts
 
 def assert_then_free(self, facts):
     result = original(self, facts)
@@ -98,16 +99,16 @@ def assert_then_free(self, facts):
         scribble_ids(facts, str(len(FACTS)).encode())
     return result
 
-durable_driver._CEngine.assert_facts = assert_then_free
+cmodule.CEngine.assert_facts = assert_then_free
 if sys.argv[1] == "former-sentinel":
     # The former sentinel, a join on id; followed by the current one, so that when the
     # id join comes out false it is not last (see RAW) and cannot crash the process.
-    current = durable_driver._joined_to_case
+    current = driver_rules._joined_to_case
     def former(pattern):
         joined = current(pattern)
         items = joined["$and"]
         return {{"$and": [*items[:-1], {{"$neq": {{"id": {{"$eval": "id"}}}}}}, items[-1]]}}
-    durable_driver._joined_to_case = former
+    driver_rules._joined_to_case = former
 
 rules = {{
     # The rule shape that missed its match: a fact compared with itself.
@@ -122,7 +123,7 @@ rules = {{
         {{"i": {{"$and": [{{"t": "invoice"}}, {{"$gt": {{"day": {{"o": "day"}}}}}}]}}}},
     ]}},
 }}
-ruleset = durable_driver.CompiledRuleset("history@1", rules)
+ruleset = CompiledRuleset("history@1", rules)
 FACTS = [
     {{"t": "order", "day": 10}},
     {{"t": "counterparty", "scheme": "CZ-ICO", "expected_scheme": "PL-NIP"}},

@@ -20,7 +20,7 @@ pytest.importorskip("durable_rules_engine")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handoff_rules.engine.durable_driver import CompiledRuleset, Firing
+from handoff_rules.engine.durable import CompiledRuleset, Firing
 
 SAME_CUSTOMER = {"customer": {"req": "customer"}}
 

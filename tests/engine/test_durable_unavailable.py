@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine import durable as driver
+from handoff_rules.engine.durable import cmodule
 from handoff_rules.errors import HandoffError
 
 
@@ -16,11 +17,11 @@ def test_missing_engine_is_reported_with_the_reference_engine_as_way_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     failure = ImportError("durable_rules_engine.so: undefined symbol: PyEval_CallObject")
-    monkeypatch.setattr(durable_driver, "_import_engine", lambda: failure)
+    monkeypatch.setattr(cmodule, "_import_engine", lambda: failure)
 
-    assert durable_driver.available() is False
-    with pytest.raises(durable_driver.DurableUnavailable) as caught:
-        durable_driver.CompiledRuleset("any@1", {"r": {"all": [{"o": {"t": "order"}}]}})
+    assert driver.available() is False
+    with pytest.raises(driver.DurableUnavailable) as caught:
+        driver.CompiledRuleset("any@1", {"r": {"all": [{"o": {"t": "order"}}]}})
     message = str(caught.value)
     assert "PyEval_CallObject" in message
     assert "--engine reference" in message
@@ -30,13 +31,13 @@ def test_missing_engine_is_reported_with_the_reference_engine_as_way_out(
 
 
 def test_errors_are_user_facing_and_keep_their_builtin_bases() -> None:
-    assert issubclass(durable_driver.RulesetShapeError, ValueError)
-    assert issubclass(durable_driver.FactValueError, ValueError)
-    assert issubclass(durable_driver.DurableEvaluationError, RuntimeError)
+    assert issubclass(driver.RulesetShapeError, ValueError)
+    assert issubclass(driver.FactValueError, ValueError)
+    assert issubclass(driver.DurableEvaluationError, RuntimeError)
     for error in (
-        durable_driver.RulesetShapeError,
-        durable_driver.RulesetConflictError,
-        durable_driver.FactValueError,
-        durable_driver.DurableEvaluationError,
+        driver.RulesetShapeError,
+        driver.RulesetConflictError,
+        driver.FactValueError,
+        driver.DurableEvaluationError,
     ):
         assert issubclass(error, HandoffError)

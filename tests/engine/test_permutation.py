@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from handoff_rules.cases import Case
 from handoff_rules.decision import canonical_json, decisions_document
-from handoff_rules.engine import durable_driver
+from handoff_rules.engine import durable as driver
 from handoff_rules.engine.base import Match, canonical_matches
 from handoff_rules.engine.reference import ReferenceBackend
 
-DURABLE = durable_driver.available()
+DURABLE = driver.available()
 
 
 def _backends(pack):  # type: ignore[no-untyped-def]

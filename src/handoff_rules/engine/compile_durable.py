@@ -42,6 +42,7 @@ from typing import Any, Final
 
 import attrs
 
+from handoff_rules.engine.durable.rules import MAX_PATTERNS_PER_FACT_TYPE
 from handoff_rules.engine.ir import (
     SUBJECT,
     Clause,
@@ -66,9 +67,6 @@ __all__ = [
 
 #: A clause whose negated joins read this many possibly-absent fields needs 2**n rules.
 MAX_VARIANT_FIELDS: Final = 4
-#: One fact reaching more joins than this stops the engine (error 303); the driver joins
-#: every pattern to its case's trigger, so each pattern over a fact type counts.
-MAX_PATTERNS_PER_FACT_TYPE: Final = 64
 #: Always present: the evaluation row carries its date in every flat case.
 _ALWAYS_PRESENT: Final = frozenset({("at", "date")})
 
@@ -251,6 +249,8 @@ def _positive_aliases(clause: Clause) -> tuple[str, ...]:
 def _check_alpha_fanout(
     ruleset: str, rules: Mapping[str, Mapping[str, Any]], clauses: Mapping[str, CompiledClause]
 ) -> None:
+    # The driver's own limit (engine error 303), checked here first so that the error names
+    # the pack rule instead of an engine rule.
     counts: dict[str, int] = {}
     for name, rule in rules.items():
         for condition in rule["all"]:

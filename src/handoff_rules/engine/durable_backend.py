@@ -5,7 +5,7 @@ and loaded into the engine under one versioned name
 (``<pack>@<version>#<digest8>``): the engine can neither replace nor unload a
 ruleset, so a name must always stand for the same rules, and the driver reuses
 the loaded ruleset when the same name and rules come again. All engine calls go
-through :mod:`handoff_rules.engine.durable_driver`, which guards against every
+through :mod:`handoff_rules.engine.durable`, which guards against every
 known defect of durable_rules 2.0.28.
 
 Per case, only what can change a match is sent: the driver passes on rows of
@@ -25,7 +25,7 @@ from handoff_rules.engine.compile_durable import (
     DurableProgram,
     compile_program,
 )
-from handoff_rules.engine.durable_driver import CompiledRuleset, RulesetShapeError, available
+from handoff_rules.engine.durable import CompiledRuleset, RulesetShapeError, available
 from handoff_rules.engine.flatten import FlatValue
 from handoff_rules.engine.ir import SUBJECT, RuleIR
 
@@ -40,7 +40,7 @@ class DurableBackend:
     Construction compiles and loads the rules (raises
     :class:`~handoff_rules.engine.compile_durable.DurableCompileError` for a
     rule the engine cannot run safely, and
-    :class:`~handoff_rules.engine.durable_driver.DurableUnavailable` where
+    :class:`~handoff_rules.engine.durable.DurableUnavailable` where
     durable_rules does not import); :meth:`matches` evaluates one case.
     """
 

@@ -6,7 +6,7 @@ IR and the flat facts of :mod:`handoff_rules.engine.flatten`: the ``reference``
 backend interprets it in plain Python (the oracle), the ``durable`` backend
 compiles it to a durable_rules ruleset. The IR is deliberately small, so that
 everything in it is something durable_rules evaluates correctly behind the
-guards of ``durable_driver``.
+guards of ``handoff_rules.engine.durable``.
 
 Semantics (the contract both backends implement)
 ------------------------------------------------
