@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
@@ -162,6 +163,10 @@ def to_dict(obj: object) -> dict[str, Any]:
 
 def from_dict(cls: type[T], data: object) -> T:
     """Rebuild a model object; raise :class:`ModelDataError` naming every bad field."""
+    if attrs.has(cls) and not isinstance(data, dict):
+        raise ModelDataError(
+            f"invalid {cls.__name__}: expected an object of fields, not {type(data).__name__}"
+        )
     try:
         return converter.structure(data, cls)
     except ClassValidationError as exc:

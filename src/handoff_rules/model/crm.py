@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
@@ -64,6 +65,35 @@ def _sorted_items(
     return tuple(sorted(dict(values).items()))
 
 
+#: How a derived value's key must look: rules name it as ``derived.values.<key>``.
+_VALUE_KEY: Final = re.compile(r"[a-z][a-z0-9_]*")
+#: Keys a derived row already has (its own fields), or that an engine assigns itself.
+RESERVED_VALUE_KEYS: Final = frozenset(
+    {"subject", "order_id", "counterparty_id", "id", "id_", "sid", "t"}
+)
+
+
+def _check_value_keys(
+    _instance: object, _attribute: object, values: tuple[tuple[str, object], ...]
+) -> None:
+    """Refuse a key no rule could name, or one that would collide inside an engine.
+
+    Checked when the fact is made, so an adapter turns it into a reject with its
+    line and a plugin's deriver fails in its own code, instead of one engine
+    stopping a whole run on a key the other engine accepts.
+    """
+    for key, _value in values:
+        if not isinstance(key, str) or not _VALUE_KEY.fullmatch(key):
+            raise ValueError(
+                f"derived value key {key!r} must be a lower-case identifier "
+                "(a-z, 0-9 and _, starting with a letter)"
+            )
+        if key in RESERVED_VALUE_KEYS:
+            raise ValueError(
+                f"derived value key {key!r} is reserved ({', '.join(sorted(RESERVED_VALUE_KEYS))})"
+            )
+
+
 @attrs.frozen(slots=True)
 class Derived:
     """A fact computed by a plugin's ``handoff_rules_derive_facts`` hook (open balance …).
@@ -76,7 +106,9 @@ class Derived:
 
     name: str
     subject: str
-    values: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_sorted_items)
+    values: tuple[tuple[str, object], ...] = attrs.field(
+        default=(), converter=_sorted_items, validator=_check_value_keys
+    )
     order_id: str | None = None
     counterparty_id: str | None = None
 
