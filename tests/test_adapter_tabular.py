@@ -173,7 +173,7 @@ def test_line_numbers_stay_exact_across_chunk_boundaries(tmp_path: Path) -> None
     assert records[-1][2] == ["19999", "first\r\nsecond\r\nthird", "19999,50"]
 
 
-def test_a_decoding_error_mid_file_keeps_the_rows_before_and_names_its_line(
+def test_undecodable_bytes_mid_file_are_one_reject_with_their_line_and_offset(
     tmp_path: Path,
 ) -> None:
     text, spans = _big_csv(20_000)
@@ -185,9 +185,15 @@ def test_a_decoding_error_mid_file_keeps_the_rows_before_and_names_its_line(
         cut = data.index(b"\n", cut) + 1
     path = tmp_path / "t.csv"
     path.write_bytes(data[:cut] + b"x\x98;y;1,00\r\n" + data[cut:])  # 0x98 is no cp1251 letter
-    received = []
-    with open_table(path, encoding="cp1251") as (table, _), pytest.raises(AdapterError) as info:
-        received.extend(table.records())
-    assert [(line, end) for line, end, _cells, _problem in received] == spans[:bad_record]
-    assert info.value.location == f"line {bad_line}"
-    assert f"byte offset {cut + 1} " in str(info.value)
+    with open_table(path, encoding="cp1251") as (table, _):
+        received = list(table.records())
+    after = [(line + 1, end + 1) for line, end in spans[bad_record:]]
+    assert [(line, end) for line, end, _cells, _problem in received] == [
+        *spans[:bad_record],
+        (bad_line, bad_line),
+        *after,
+    ]
+    _line, _end, cells, problem = received[bad_record]
+    assert cells == []
+    assert problem == f"not cp1251 although the file is (bytes b'\\x98;y;', byte offset {cut + 1})"
+    assert all(problem is None for *_rest, problem in received[bad_record + 1 :])

@@ -4,6 +4,7 @@ line and byte offset, after the lines before them."""
 from __future__ import annotations
 
 import codecs
+import io
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,8 @@ def test_lines_keep_their_endings(tmp_path: Path) -> None:
 
 
 @settings(deadline=None)
-@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=200))
+# NUL is left out: "0\x000\x00" is UTF-16 LE without a byte-order mark (and detected so).
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=200))
 def test_utf8_text_always_reads_back(text: str) -> None:
     decoded, detected = decode(text.encode())
     assert decoded == text
@@ -132,9 +134,8 @@ def _stream(tmp_path: Path, data: bytes, encoding: str, chunk_bytes: int) -> Tex
 
 
 def _expected_lines(text: str) -> list[str]:
-    """Lines as a file opened with newline="" gives them when only "\\n" ends a line."""
-    *whole, last = text.split("\n")
-    return [line + "\n" for line in whole] + ([last] if last else [])
+    """Lines as a file opened with newline="" gives them: "\\n", "\\r\\n" and "\\r" end one."""
+    return io.StringIO(text, newline="").readlines()
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 5, 7, 64])
@@ -244,7 +245,8 @@ def test_chunked_reading_yields_exactly_the_lines_before_a_bad_byte(
             return
         with pytest.raises(EncodingError) as info:
             received.extend(stream)
-    good = before[: before.rfind("\n") + 1]
-    assert received == _expected_lines(good)
-    assert info.value.location == f"line {before.count(chr(10)) + 1}"
+    lines = _expected_lines(before)
+    good = [line for line in lines if line.endswith(("\n", "\r"))]
+    assert received == good
+    assert info.value.location == f"line {len(good) + 1}"
     assert f"byte offset {len(before.encode())} " in str(info.value)
