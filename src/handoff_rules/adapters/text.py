@@ -505,7 +505,10 @@ class TextStream:
     def _byte_length(self, text: str) -> int:
         if text.isascii():
             return len(text) * self._unit
-        return len(_to_bytes(text, self._codec))
+        step = 64 * 1024  # encoded a piece at a time: a long line is not copied whole
+        return sum(
+            len(_to_bytes(text[pos : pos + step], self._codec)) for pos in range(0, len(text), step)
+        )
 
     def _blocks(self) -> Iterator[Iterable[str]]:
         """The complete lines of each decoded chunk; the last line once the file ends."""
@@ -647,7 +650,7 @@ class TextStream:
                 body = buffer[:end]
             if watcher is not None:
                 watcher.feed(body)
-            self._offset += self._byte_length(buffer[:end])
+            self._offset += self._byte_length(body) + (end - len(body)) * self._unit
             self._buffer = buffer[end:]
             if _after_first_break(buffer, self._eof) or not self._fill():
                 break
