@@ -38,6 +38,7 @@ never held in memory whole.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import itertools
 import re
@@ -83,10 +84,13 @@ _SINGLE_BYTE: Final = frozenset({"cp1251", "cp1252", "iso8859-1"})
 #: Valid text never decodes to a lone surrogate, so one in decoded text is a bad byte.
 _ESCAPE: Final = "handoff-rules-escape"
 _ESCAPED: Final = re.compile("[\udc00-\udcff]+")
+#: How many runs of bad bytes have been escaped: a decoder that saw none needs no search.
+_ESCAPES_MADE: Final = [0]
 
 
 def _escape_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
     if isinstance(exc, UnicodeDecodeError):
+        _ESCAPES_MADE[0] += 1
         return "".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end
     raise exc
 
@@ -242,10 +246,11 @@ def _after_last_break(text: str, final: bool) -> int:
     A ``\\r`` at the very end is complete only at the end of the file: a ``\\n``
     may follow in the next chunk.
     """
-    cr = text.rfind("\r")
+    lf = text.rfind("\n")
+    cr = text.rfind("\r", lf + 1)  # only a "\r" after the last "\n" can end a later line
     if cr == len(text) - 1 and not final:
-        cr = text.rfind("\r", 0, cr)
-    return max(text.rfind("\n"), cr) + 1
+        cr = text.rfind("\r", lf + 1, cr)
+    return max(lf, cr) + 1
 
 
 def _after_first_break(text: str, final: bool) -> int:
@@ -265,6 +270,16 @@ def _line_span(text: str, pos: int) -> tuple[int, int]:
     return start, pos + end if end else len(text)
 
 
+@functools.cache
+def _is_single_byte(codec: str) -> bool:
+    """True when every byte is one character in ``codec``, whatever byte follows it."""
+    return all(
+        len(bytes((lead, follower, 0, 0)).decode(codec, _ESCAPE)) == 4
+        for lead in range(256)
+        for follower in (0x00, 0x40, 0x80, 0xA0)
+    )
+
+
 def _utf8_seen_as(codec: str) -> re.Pattern[str] | None:
     """What UTF-8 multi-byte sequences look like read as the single-byte ``codec``."""
 
@@ -272,7 +287,7 @@ def _utf8_seen_as(codec: str) -> re.Pattern[str] | None:
         chars = bytes(range(first, last + 1)).decode(codec, _ESCAPE)
         return "[" + "".join(map(re.escape, chars)) + "]"
 
-    if len(bytes(range(256)).decode(codec, _ESCAPE)) != 256:
+    if not _is_single_byte(codec):
         return None
     tail = one_of(0x80, 0xBF)
     two, three, four = one_of(0xC2, 0xDF), one_of(0xE0, 0xEF), one_of(0xF0, 0xF4)
@@ -390,6 +405,7 @@ _BOM_CODECS: Final = {
 _WITHOUT_BOM: Final = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 _UNIT_BYTES: Final = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
 _STRICT_SUSPECTS: Final = _ESCAPED
+_LONE_CR: Final = re.compile("\r(?!\n)")
 _LENIENT_SUSPECTS: Final = re.compile("[\x00\ufeff\udc00-\udcff]")
 
 
@@ -437,12 +453,16 @@ class TextStream:
         self._source = source
         self._codec, bom, self._head = self._after_bom(codecs.lookup(encoding).name)
         self._unit = _UNIT_BYTES.get(self._codec, 1)
+        self._single_byte = _is_single_byte(self._codec)
         self._decoder = codecs.getincrementaldecoder(self._codec)(_ESCAPE)
         self._chunk_bytes = chunk_bytes or self.CHUNK_BYTES
         self._max_line = max_line
         self._offset = len(bom)  # the file offset of the first byte not handed out
         self._line = 0  # line breaks handed out: the next line is number _line + 1
         self._buffer = ""  # decoded text not handed out
+        self._start = 0  # the index of the buffer's first character in all text decoded
+        self._marks: list[tuple[int, int]] = []  # spans of decoded text that may hold bad lines
+        self._tail = b""  # the last bytes read, where a UTF-8 sequence may begin
         self._eof = False  # every byte has been decoded
         self._suspects = _STRICT_SUSPECTS
         self._mojibake = _utf8_seen_as(self._codec) if mixed_check else None
@@ -479,6 +499,7 @@ class TextStream:
         self._replacement = replacement
         self._watcher = watcher
         self._suspects = _LENIENT_SUSPECTS
+        self._marks.append((self._start, self._start + len(self._buffer)))
 
     def recent_line(self, number: int) -> str | None:
         """Line ``number`` if it was in the last block of lines handed out by iteration."""
@@ -498,12 +519,38 @@ class TextStream:
         if self._head:
             chunk, self._head = self._head + chunk, b""
         final = not chunk
-        self._buffer += self._decoder.decode(chunk, final=final)
+        escapes = _ESCAPES_MADE[0]
+        text = self._decoder.decode(chunk, final=final)
+        if text and self._may_hold_bad_lines(chunk, text, escapes):
+            at = self._start + len(self._buffer)
+            self._marks.append((at - 3, at + len(text)))  # a sequence may start before
+        self._buffer += text
         self._eof = final
         return True
 
+    def _may_hold_bad_lines(self, chunk: bytes, text: str, escapes: int) -> bool:
+        """A quick look at a decoded chunk: can a line in it be bad? (No false no's.)"""
+        if _ESCAPES_MADE[0] != escapes:
+            return True
+        if self._replacement is not None:
+            if b"\x00" in chunk if self._unit == 1 else "\x00" in text:
+                return True
+            if "\ufeff" in text:
+                return True
+        if self._mojibake is not None:  # a single-byte codec: bytes and characters align
+            # Decoding as UTF-8 and dropping what is not leaves only the UTF-8 sequences.
+            seam, self._tail = self._tail + chunk[:3], chunk[-3:]
+            return any(not part.decode("utf-8", "ignore").isascii() for part in (chunk, seam))
+        return False
+
+    def _take(self, size: int) -> str:
+        """The first ``size`` characters of the buffer, removed from it."""
+        text, self._buffer = self._buffer[:size], self._buffer[size:]
+        self._start += size
+        return text
+
     def _byte_length(self, text: str) -> int:
-        if text.isascii():
+        if self._single_byte or text.isascii():
             return len(text) * self._unit
         step = 64 * 1024  # encoded a piece at a time: a long line is not copied whole
         return sum(
@@ -515,19 +562,17 @@ class TextStream:
         while True:
             cut = _after_last_break(self._buffer, self._eof)
             if cut:
-                block, self._buffer = self._buffer[:cut], self._buffer[cut:]
-                yield from self._checked(block)
+                yield from self._checked(self._take(cut))
             elif len(self._buffer) > self._max_line:
                 yield self._skip_long_line()
             elif not self._fill():
                 if self._buffer:
-                    block, self._buffer = self._buffer, ""
-                    yield from self._checked(block)
+                    yield from self._checked(self._take(len(self._buffer)))
                 return
 
     def _checked(self, block: str) -> Iterator[Iterable[str]]:
-        """``block`` as iterables of lines, its bad lines replaced (or raising on the first)."""
-        if len(block) <= self._max_line and not self._suspicious(block):
+        """``block`` (just taken) as iterables of lines, its bad lines replaced or raising."""
+        if len(block) <= self._max_line and not self._marked(self._start - len(block)):
             yield self._clean(block)
             return
         pos = 0
@@ -539,17 +584,21 @@ class TextStream:
         if pos < len(block):
             yield self._clean(block[pos:])
 
-    def _suspicious(self, block: str) -> bool:
-        if block.isascii():
-            return self._replacement is not None and "\x00" in block
-        if self._suspects.search(block) is not None:
-            return True
-        return self._mojibake is not None and self._mojibake.search(block) is not None
+    def _marked(self, start: int) -> bool:
+        """True when the text from ``start`` to the buffer's start may hold a bad line."""
+        marks = self._marks
+        while marks and marks[0][1] <= start:
+            marks.pop(0)
+        return any(begin < self._start for begin, _end in marks)
 
     def _clean(self, text: str) -> io.StringIO:
         self._recent, self._recent_lines = (self._line + 1, text), None
-        self._line += _breaks(text)
         self._offset += self._byte_length(text)
+        if "\r" not in text or _LONE_CR.search(text) is None:
+            # "\n" ends every line (splitting there is quicker than universal newlines)
+            self._line += text.count("\n")
+            return io.StringIO(text, newline="\n")
+        self._line += _breaks(text)
         return io.StringIO(text, newline="")
 
     def _bad_lines(self, block: str) -> Iterator[tuple[int, int, str]]:
@@ -651,7 +700,7 @@ class TextStream:
             if watcher is not None:
                 watcher.feed(body)
             self._offset += self._byte_length(body) + (end - len(body)) * self._unit
-            self._buffer = buffer[end:]
+            self._take(end)
             if _after_first_break(buffer, self._eof) or not self._fill():
                 break
         reason = self._too_long(line).message
@@ -680,7 +729,7 @@ class TextStream:
         bad = _ESCAPED.search(result)
         if bad is not None:
             raise self._position_error(bad.start())
-        self._buffer = self._buffer[size:]
+        self._take(size)
         self._line += _breaks(result)
         self._offset += self._byte_length(result)
         return result
@@ -724,8 +773,7 @@ class TextStream:
             if not self._fill():
                 end = len(self._buffer)
                 break
-        line, self._buffer = self._buffer[:end], self._buffer[end:]
-        return "".join(itertools.chain.from_iterable(self._checked(line)))
+        return "".join(itertools.chain.from_iterable(self._checked(self._take(end))))
 
     def __iter__(self) -> Iterator[str]:
         """The lines left, with their endings; the fast way to read the stream.
