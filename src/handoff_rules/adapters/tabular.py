@@ -23,7 +23,6 @@ from __future__ import annotations
 import _csv
 import csv
 import io
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -213,27 +212,23 @@ class _QuoteTracker:
 
     Only needed after a record broke: ``csv`` then starts a new record on the
     next line, which is wrong when the line ended inside a quoted field. The
-    states are those of ``csv``'s own parser; runs of plain text are skipped
-    by regular expressions, so the work per line is one step per quote.
+    states are those of ``csv``'s own parser; ``find`` skips runs of plain
+    text, so the work per line is one step per quote.
     """
 
     def __init__(self, dialect: CsvDialect) -> None:
-        delimiter, quote = re.escape(dialect.delimiter), re.escape(dialect.quotechar)
         self._delimiter = dialect.delimiter
         self._quote = dialect.quotechar
-        self._opening_quote = re.compile(f"(?<={delimiter}){quote}")
-        self._quoted_text = re.compile(f"[^{quote}]*+(?:{quote}{quote}[^{quote}]*+)*+")
 
     def scan(self, text: str, state: int) -> int:
         """The parser's state after ``text`` (no line breaks in it), from ``state``."""
         pos, size = 0, len(text)
         while pos < size:
             if state == _IN_QUOTED:
-                match = self._quoted_text.match(text, pos)
-                assert match is not None  # the pattern matches the empty string
-                pos = match.end()
-                if pos < size:  # a quote that is not doubled
-                    state, pos = _QUOTE_IN_QUOTED, pos + 1
+                at = text.find(self._quote, pos)
+                if at < 0:
+                    return _IN_QUOTED
+                state, pos = _QUOTE_IN_QUOTED, at + 1  # a doubled quote: the next one reopens
             elif state == _QUOTE_IN_QUOTED:
                 char = text[pos]
                 if char == self._quote:
@@ -246,13 +241,23 @@ class _QuoteTracker:
             elif state == _START_FIELD and text[pos] == self._quote:
                 state, pos = _IN_QUOTED, pos + 1
             elif state in (_START_FIELD, _IN_FIELD):
-                opening = self._opening_quote.search(text, pos)
-                if opening is None:
+                opening = self._opening_quote(text, pos)
+                if opening < 0:
                     return _START_FIELD if text.endswith(self._delimiter) else _IN_FIELD
-                state, pos = _IN_QUOTED, opening.end()
+                state, pos = _IN_QUOTED, opening + 1
             else:
                 return _BROKEN
         return state
+
+    def _opening_quote(self, text: str, pos: int) -> int:
+        """Where the first quote after ``pos`` that opens a field is (after a delimiter), or -1.
+
+        Quotes inside an unquoted field are text; ``find`` skips to each quote.
+        """
+        at = text.find(self._quote, pos)
+        while at >= 0 and not (at > pos and text[at - 1] == self._delimiter):
+            at = text.find(self._quote, at + 1)
+        return at
 
     def ends_quoted(self, text: str, *, quoted: bool) -> bool:
         """True when the line ``text`` (ending included) leaves the record open."""
@@ -282,8 +287,9 @@ class TableReader:
     Iterate it for :class:`Row` objects, or :meth:`records` for the same
     records as plain tuples (cheaper where cells are looked up by position).
     ``header`` holds unique names (see ``header_notes`` for renamed blank or
-    repeated ones); ``raw_header`` the cells as written. A blank line is
-    skipped (it is no record).
+    repeated ones); ``raw_header`` the cells as written; ``header_line`` and
+    ``header_end_line`` where the header starts and ends (a quoted header cell
+    may span lines). A blank line is skipped (it is no record).
 
     Over a :class:`~handoff_rules.adapters.text.TextStream` the reader asks
     the stream to replace bad lines (see the module's docstring) by a line no
@@ -315,13 +321,13 @@ class TableReader:
         self.raw_header: tuple[str, ...] = ()
         self.header: tuple[str, ...] = ()
         self.header_notes: list[str] = []
-        self.header_line = 0
+        self.header_line = self.header_end_line = 0
         for row in self._rows():
             if row.problem is not None:
                 raise AdapterError(source, f"unreadable header: {row.problem}", row.location)
             self.raw_header = row.cells
             self.header, self.header_notes = _unique_header(row.cells)
-            self.header_line = row.line
+            self.header_line, self.header_end_line = row.line, row.end_line
             break
         else:
             raise AdapterError(source, "empty file: no header line")
