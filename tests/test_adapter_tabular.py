@@ -17,6 +17,7 @@ from handoff_rules.adapters.tabular import (
     open_table,
     sniff_dialect,
 )
+from handoff_rules.adapters.text import MAX_LINE_CHARS
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -173,7 +174,7 @@ def test_line_numbers_stay_exact_across_chunk_boundaries(tmp_path: Path) -> None
     assert records[-1][2] == ["19999", "first\r\nsecond\r\nthird", "19999,50"]
 
 
-def test_a_decoding_error_mid_file_keeps_the_rows_before_and_names_its_line(
+def test_undecodable_bytes_mid_file_are_one_reject_with_their_line_and_offset(
     tmp_path: Path,
 ) -> None:
     text, spans = _big_csv(20_000)
@@ -185,9 +186,74 @@ def test_a_decoding_error_mid_file_keeps_the_rows_before_and_names_its_line(
         cut = data.index(b"\n", cut) + 1
     path = tmp_path / "t.csv"
     path.write_bytes(data[:cut] + b"x\x98;y;1,00\r\n" + data[cut:])  # 0x98 is no cp1251 letter
-    received = []
-    with open_table(path, encoding="cp1251") as (table, _), pytest.raises(AdapterError) as info:
-        received.extend(table.records())
-    assert [(line, end) for line, end, _cells, _problem in received] == spans[:bad_record]
-    assert info.value.location == f"line {bad_line}"
-    assert f"byte offset {cut + 1} " in str(info.value)
+    with open_table(path, encoding="cp1251") as (table, _):
+        received = list(table.records())
+    after = [(line + 1, end + 1) for line, end in spans[bad_record:]]
+    assert [(line, end) for line, end, _cells, _problem in received] == [
+        *spans[:bad_record],
+        (bad_line, bad_line),
+        *after,
+    ]
+    _line, _end, cells, problem = received[bad_record]
+    assert cells == []
+    assert problem == f"not cp1251 although the file is (bytes b'\\x98;y;', byte offset {cut + 1})"
+    assert all(problem is None for *_rest, problem in received[bad_record + 1 :])
+
+
+def _spans_and_problems(path: Path, **options: str) -> list[tuple[int, int, str | None]]:
+    with open_table(path, **options) as (table, _):
+        return [(line, end, problem) for line, end, _cells, problem in table.records()]
+
+
+@pytest.mark.parametrize(
+    ("long_line", "after", "expected"),
+    [
+        # the long line sits inside a quoted field that closes on the next line
+        ("x" * (MAX_LINE_CHARS + 1), 'end";1\n', [(3, 5, "long")]),
+        # the long line itself closes the field (a doubled quote before does not)
+        ('x""' + "x" * MAX_LINE_CHARS + '";1', "", [(3, 4, "long")]),
+        # the long line opens a new quoted field that closes two lines later
+        ("x" * MAX_LINE_CHARS + '","y', 'y\nz";1\n', [(3, 6, "long")]),
+    ],
+)
+def test_a_long_line_in_a_quoted_field_is_one_reject_to_the_field_end(
+    tmp_path: Path, long_line: str, after: str, expected: list[tuple[int, int, str]]
+) -> None:
+    path = _write(tmp_path, f'id,note,n\n1,a,1\n2,"start\n{long_line}\n{after}3,b,1\n')
+    *records, last = _spans_and_problems(path)
+    assert [
+        (line, end, "long" if problem and "longer" in problem else problem)
+        for line, end, problem in records
+    ] == [(2, 2, None), *expected]
+    assert last[2] is None
+    assert last[0] == expected[-1][1] + 1
+
+
+def test_a_long_line_opening_a_quote_outside_one_takes_the_lines_it_quotes(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'id,note,n\n1,"' + "x" * (MAX_LINE_CHARS + 1) + '\nmore",1\n2,b,1\n')
+    assert _spans_and_problems(path) == [
+        (2, 3, f"line longer than {MAX_LINE_CHARS:,} characters, the limit; not read"),
+        (4, 4, None),
+    ]
+
+
+def test_a_broken_record_in_a_quoted_field_ends_where_its_quotes_do(tmp_path: Path) -> None:
+    note = '"' + "lorem, ipsum\n" * 20_000 + 'said ""end""",1\n'  # a field over the limit
+    path = _write(tmp_path, "id,note,n\n1,a,1\n2," + note + "3,b,1\n")
+    assert _spans_and_problems(path) == [
+        (2, 2, None),
+        (3, 20_003, "a field longer than 131,072 characters, the limit"),
+        (20_004, 20_004, None),
+    ]
+
+
+def test_an_explicit_encoding_is_not_second_guessed_per_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes("a;b\nМосква;1\nТула;2\n".encode("cp1251") + "Čechy;3\n".encode())
+    mixed = "UTF-8 text in a file otherwise read as cp1251 (mixed encodings)"
+    assert _spans_and_problems(path) == [(2, 2, None), (3, 3, None), (4, 4, mixed)]
+    assert _spans_and_problems(path, encoding="cp1251") == [
+        (2, 2, None),
+        (3, 3, None),
+        (4, 4, None),
+    ]

@@ -23,6 +23,7 @@ See ``docs/reference/native-formats.rst`` for the layouts.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -365,7 +366,7 @@ class NativeCsvAdapter(_NativeAdapter):
     def sniff(self, sample: Sample) -> SniffResult | None:
         encoding = detect_encoding(sample.head, complete=False).encoding
         text = sample.head.decode(encoding, errors="replace").lstrip("\ufeff")
-        first = text.partition("\n")[0]
+        first = io.StringIO(text, newline="").readline()  # "\r" alone ends a line too
         if _marker_type(first) is not None:
             return SniffResult("facts-csv", 0.95)
         complete = len(sample.head) < 64 * 1024
