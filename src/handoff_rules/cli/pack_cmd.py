@@ -17,7 +17,7 @@ import click
 from handoff_rules.plugins import default_plugin_manager
 from handoff_rules.policy.discovery import find_pack, installed_packs, pack_versions
 from handoff_rules.policy.pack import Pack
-from handoff_rules.policy.params import Parameter
+from handoff_rules.compile.params import Parameter
 from handoff_rules.policy.scenarios import COVERAGE_KINDS, coverage_line, run_pack_tests
 
 __all__ = ["pack"]

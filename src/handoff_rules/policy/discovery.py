@@ -19,7 +19,7 @@ import pluggy
 from packaging.version import InvalidVersion, Version
 
 from handoff_rules.policy.pack import Pack, load_pack
-from handoff_rules.policy.yamlsrc import PackError
+from handoff_rules.yamlsrc import PackError
 
 __all__ = ["PackSource", "find_pack", "installed_packs", "pack_versions", "select_version"]
 

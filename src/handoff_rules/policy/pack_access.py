@@ -17,10 +17,12 @@ import attrs
 import pluggy
 
 from handoff_rules.cases import Case
+from handoff_rules.compile.rules import RuleCompiler
 from handoff_rules.decision import Decision
 from handoff_rules.policy.discovery import find_pack, installed_packs, pack_versions
-from handoff_rules.policy.pack import Pack
+from handoff_rules.policy.pack import Pack, _read, _yaml_files
 from handoff_rules.policy.pack import load_pack as load_pack_folder
+from handoff_rules.yamlsrc import PackError
 
 
 def versions_at(location: Path | Traversable) -> list[Pack]:
@@ -104,11 +106,8 @@ def same_under_old_params(old: Pack, new: Pack) -> Callable[[str], bool]:
     changed". A rule that cannot be re-compiled (say, it reads a parameter the
     old pack lacks) counts as changed.
     """
-    from handoff_rules.policy.pack import _read, _RuleCompiler, _yaml_files
-    from handoff_rules.policy.yamlsrc import PackError
-
     old_rules = {rule.id: rule for rule in old.rules}
-    compiler = _RuleCompiler(old.parameters, new.derived)
+    compiler = RuleCompiler(old.parameters, new.derived)
     nodes = {}
     folder = Path(new.folder)
     for entry in _yaml_files(folder / "rules"):

@@ -42,7 +42,7 @@ from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict
 from handoff_rules.policy.pack import Pack, load_pack
-from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml, read_source
+from handoff_rules.yamlsrc import PackError, Y, parse_yaml, read_source
 
 if TYPE_CHECKING:
     from handoff_rules.engine.evaluate import PackEvaluator
