@@ -4,8 +4,8 @@ The rule IR (:mod:`handoff_rules.engine.ir`) says when a rule fails; these
 classes carry it with what a decision reports besides (owner, checkpoints,
 severity, message templates, actions) and the typed parameter values. They
 live beside the IR so that the engine needs nothing from the modules that read
-pack files (:mod:`handoff_rules.policy`) or compile them
-(:mod:`handoff_rules.compile`): both of those import the engine, never the
+pack files (``handoff_rules.policy``) or compile them
+(``handoff_rules.compile``): both of those import the engine, never the
 other way round.
 """
 
