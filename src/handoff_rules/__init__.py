@@ -37,8 +37,8 @@ _EXPORTS: dict[str, str] = {
     "CaseSet": "handoff_rules.cases",
     "build_cases": "handoff_rules.cases",
     # packs and evaluation
-    "Pack": "handoff_rules.policy.pack",
-    "load_pack": "handoff_rules.policy.pack_access",
+    "Pack": "handoff_rules.engine.compiled",
+    "load_pack": "handoff_rules.policy.discovery",
     "Evaluator": "handoff_rules.engine.evaluate",
     "make_evaluator": "handoff_rules.engine.evaluate",
     # decisions
@@ -112,6 +112,7 @@ if TYPE_CHECKING:
         Result,
         Severity,
     )
+    from handoff_rules.engine.compiled import Pack
     from handoff_rules.engine.evaluate import PackEvaluator as Evaluator
     from handoff_rules.engine.evaluate import make_evaluator
     from handoff_rules.errors import HandoffError, InputError
@@ -119,9 +120,8 @@ if TYPE_CHECKING:
     from handoff_rules.hooks import hookimpl
     from handoff_rules.pipeline import DecisionSinkError, RunResult, check, read_files
     from handoff_rules.plugins import make_plugin_manager
+    from handoff_rules.policy.discovery import load_pack
     from handoff_rules.policy.exceptions import ExceptionRegister
-    from handoff_rules.policy.pack import Pack
-    from handoff_rules.policy.pack_access import load_pack
     from handoff_rules.policy.waivers import apply_exceptions, load_register
 
 

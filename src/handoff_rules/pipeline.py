@@ -155,7 +155,7 @@ def check(
     :param at: the evaluation date; the pack version in force then is used.
     :param facts: facts read elsewhere, evaluated together with those of ``inputs``.
     :param pack: ``NAME[@VERSION]``, a pack folder, or a loaded
-        :class:`~handoff_rules.policy.pack.Pack`; by default the bundled ``o2c-standard``.
+        :class:`~handoff_rules.engine.compiled.Pack`; by default the bundled ``o2c-standard``.
     :param checkpoints: only these checkpoints (default: every one the pack guards).
     :param exceptions: an exception register (a path its store reads, or a loaded one).
     :param engine: ``"durable"`` or ``"reference"`` (default: durable where it runs).

@@ -10,9 +10,10 @@ import pytest
 from handoff_rules.adapters.registry import read_files
 from handoff_rules.audit import AuditLog, replay_log
 from handoff_rules.cases import build_cases
+from handoff_rules.engine.cached import evaluate_case
 from handoff_rules.engine.evaluate import durable_available
 from handoff_rules.plugins import installed_adapters
-from handoff_rules.policy.pack_access import evaluate_case, load_pack, pack_finder
+from handoff_rules.policy.pack_access import load_pack, pack_finder
 from handoff_rules.policy.waivers import apply_exceptions, load_register
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

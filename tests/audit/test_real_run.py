@@ -13,10 +13,11 @@ from handoff_rules.audit import AuditLog, replay_log
 from handoff_rules.cases import Case
 from handoff_rules.cli import cli
 from handoff_rules.decision import Result
+from handoff_rules.engine.cached import evaluate_case
 from handoff_rules.engine.evaluate import durable_available
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import Money, Order
-from handoff_rules.policy.pack_access import evaluate_case, load_pack, pack_finder
+from handoff_rules.policy.pack_access import load_pack, pack_finder
 from handoff_rules.policy.waivers import apply_exceptions, load_register, unused_exceptions
 
 AT = date(2026, 11, 3)

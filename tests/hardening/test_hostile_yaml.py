@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from handoff_rules.adapters.native import NativeYamlAdapter
 from handoff_rules.errors import HandoffError
 from handoff_rules.policy.exceptions.yaml_format import parse_register_text
-from handoff_rules.policy.yamlsrc import parse_yaml
 from handoff_rules.yamlsafe import MAX_DEPTH, YamlError, load
+from handoff_rules.yamlsrc import parse_yaml
 
 #: The ``cli`` fixture (tests/conftest.py): exit status, stdout, stderr.
 CliRun = Callable[..., tuple[int, str, str]]

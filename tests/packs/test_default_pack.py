@@ -12,7 +12,8 @@ import pytest
 from handoff_rules.cli import main
 from handoff_rules.engine.evaluate import durable_available
 from handoff_rules.policy.pack import load_pack
-from handoff_rules.policy.scenarios import pack_scenarios, run_pack_tests
+from handoff_rules.policy.scenarios import pack_scenarios
+from handoff_rules.testing.scenarios import run_pack_tests
 
 FOLDER = Path(__file__).parents[2] / "src/handoff_rules/packs/o2c-standard/1.0.0"
 ENGINES = ["reference"] + (["durable"] if durable_available() is None else [])

@@ -88,7 +88,7 @@ def _evaluate(engine: str, case: Case, plugin: OrderMatchPlugin | None) -> Decis
     pm = make_plugin_manager(load_entry_points=False)
     if plugin is not None:
         pm.register(plugin, name="order-match")
-    evaluator = make_evaluator(load_pack("o2c-standard", at=AT, pm=pm), engine, pm)
+    evaluator = make_evaluator(load_pack("o2c-standard", at=AT, plugin_manager=pm), engine, pm)
     (decision,) = evaluator.evaluate(case, AT, [Checkpoint.H1])
     return decision
 

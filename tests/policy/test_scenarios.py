@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handoff_rules.policy.scenarios import load_scenarios
-from handoff_rules.policy.yamlsrc import PackError
+from handoff_rules.yamlsrc import PackError
 
 GOOD = """\
 base_facts:

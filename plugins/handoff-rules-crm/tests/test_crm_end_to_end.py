@@ -27,7 +27,7 @@ def _decisions(e2e: Path, engine: str) -> tuple[dict[str, Decision], LinkResult]
     assert read.rejects == ()
     linked = link_opportunities(read.facts, via="customer_po")
     cases = build_cases([*read.facts, *linked.facts()])
-    evaluator = make_evaluator(load_pack("o2c-standard", pm=pm), engine, pm)
+    evaluator = make_evaluator(load_pack("o2c-standard", plugin_manager=pm), engine, pm)
     result = {}
     for case in cases.cases:
         (decision,) = evaluator.evaluate(case, AT, [Checkpoint.H1])
@@ -139,7 +139,7 @@ def test_hostile_deal_text_reaches_the_decision_verbatim(apex_recipes: Path, eng
     raw = json.loads((apex_recipes / "Opportunities.json").read_text(encoding="utf-8"))
     texts = sorted({r["description"] for r in raw["records"]})
     pm = make_plugin_manager()
-    evaluator = make_evaluator(load_pack("o2c-standard", pm=pm), engine, pm)
+    evaluator = make_evaluator(load_pack("o2c-standard", plugin_manager=pm), engine, pm)
     here = Provenance("test", "hostile", "line 1", line=1)
     for number, text in enumerate(texts):
         opp = Opportunity(

@@ -13,7 +13,8 @@ from handoff_rules_crm.cli import main
 
 from handoff_rules.cli import cli as core_cli
 from handoff_rules.policy.pack import load_pack
-from handoff_rules.policy.scenarios import load_scenario_file, run_scenario
+from handoff_rules.policy.scenarios import load_scenario_file
+from handoff_rules.testing.scenarios import run_scenario
 
 PACK = files("handoff_rules") / "packs" / "o2c-standard" / "1.0.0"
 CRM_RULES = ("SAL-CRM-001", "SAL-CRM-002", "SAL-CRM-003", "SAL-CRM-004", "SAL-QUO-002")

@@ -20,7 +20,7 @@ from handoff_rules.plugins import installed_adapters, make_plugin_manager
 from handoff_rules.policy.diff import Level, diff_packs
 from handoff_rules.policy.discovery import pack_versions, select_version
 from handoff_rules.policy.pack import load_pack
-from handoff_rules.policy.scenarios import run_pack_tests
+from handoff_rules.testing.scenarios import run_pack_tests
 
 DATA = Path(__file__).parent / "data"
 AT = date(2026, 11, 23)

@@ -42,7 +42,8 @@ def verify(log: str) -> None:
 )
 def replay(log: str, pack_paths: tuple[str, ...]) -> None:
     """Re-evaluate every logged decision and report any that differ (exit 1)."""
-    from handoff_rules.policy.pack_access import evaluate_case, pack_finder
+    from handoff_rules.engine.cached import evaluate_case
+    from handoff_rules.policy.pack_access import pack_finder
 
     checked = AuditLog(log).verify()
     if checked.problem is not None:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import click
 
+from handoff_rules.compile.params import Parameter
 from handoff_rules.plugins import default_plugin_manager
 from handoff_rules.policy.discovery import find_pack, installed_packs, pack_versions
 from handoff_rules.policy.pack import Pack
-from handoff_rules.policy.params import Parameter
-from handoff_rules.policy.scenarios import COVERAGE_KINDS, coverage_line, run_pack_tests
+from handoff_rules.policy.scenarios import COVERAGE_KINDS, coverage_line
+from handoff_rules.testing.scenarios import run_pack_tests
 
 __all__ = ["pack"]
 

@@ -16,11 +16,11 @@ import click
 
 from handoff_rules.cli.exceptions_cmd import parse_day
 from handoff_rules.cli.files import cannot_write, check_writable
+from handoff_rules.engine.cached import evaluate_case
 from handoff_rules.policy.diff import Level, diff_packs
 from handoff_rules.policy.lock import LOCK_FILE, check_lock, read_lock, update_lock, write_lock
 from handoff_rules.policy.pack_access import (
     all_versions,
-    evaluate_case,
     load_pack,
     same_under_old_params,
     versions_at,

@@ -34,6 +34,7 @@ from handoff_rules.decision import (
     canonical_json,
 )
 from handoff_rules.engine.base import Match, MatchBackend
+from handoff_rules.engine.compiled import Pack, Rule, Template
 from handoff_rules.engine.derive import run_builtin
 from handoff_rules.engine.flatten import (
     DECIMAL_SCALE,
@@ -49,7 +50,6 @@ from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_me
 from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
 from handoff_rules.model import Derived, Money, to_dict
-from handoff_rules.policy.pack import Pack, Rule, Template
 
 __all__ = [
     "BACKENDS",

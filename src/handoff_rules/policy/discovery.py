@@ -18,10 +18,18 @@ import attrs
 import pluggy
 from packaging.version import InvalidVersion, Version
 
-from handoff_rules.policy.pack import Pack, load_pack
-from handoff_rules.policy.yamlsrc import PackError
+from handoff_rules.policy.pack import Pack
+from handoff_rules.policy.pack import load_pack as load_version_folder
+from handoff_rules.yamlsrc import PackError
 
-__all__ = ["PackSource", "find_pack", "installed_packs", "pack_versions", "select_version"]
+__all__ = [
+    "PackSource",
+    "find_pack",
+    "installed_packs",
+    "load_pack",
+    "pack_versions",
+    "select_version",
+]
 
 DEFAULT_PACK = "o2c-standard"
 
@@ -62,7 +70,7 @@ def pack_versions(folder: Path | Traversable) -> list[PackSource]:
 def select_version(folder: Path | Traversable, at: date, pinned: str | None = None) -> Pack:
     """Load the version pinned, or the one in force at ``at``."""
     sources = pack_versions(folder)
-    packs = [load_pack(s.folder) for s in sources]
+    packs = [load_version_folder(s.folder) for s in sources]
     for source, pack in zip(sources, packs, strict=True):
         if source.version and source.version != pack.version:
             raise PackError(
@@ -103,7 +111,7 @@ def _as_iterable(result: object) -> Iterable[Path | Traversable]:
 
 def _pack_name(folder: Path | Traversable) -> str:
     sources = pack_versions(folder)
-    return load_pack(sources[-1].folder).name
+    return load_version_folder(sources[-1].folder).name
 
 
 def find_pack(spec: str | None, at: date, pm: pluggy.PluginManager) -> Pack:
@@ -118,3 +126,37 @@ def find_pack(spec: str | None, at: date, pm: pluggy.PluginManager) -> Pack:
         known = ", ".join(packs) or "none"
         raise PackError(f"no pack named {name!r} (installed: {known}); or give a pack folder path")
     return select_version(packs[name], at, pinned or None)
+
+
+def load_pack(
+    spec_or_path: str | Path | Traversable,
+    *,
+    version: str | None = None,
+    at: date | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> Pack:
+    """The one way to load a pack: by installed name, by folder, pinned or in force at a date.
+
+    ``spec_or_path`` is what ``check --pack`` takes, ``NAME[@VERSION]`` or
+    ``PATH[@VERSION]`` as text, or a folder as a :class:`~pathlib.Path` (or an
+    importlib resource). ``version`` pins a version (it replaces one written
+    after ``@``); otherwise the version in force at ``at`` (default: today)
+    is chosen, the latest ``effective_from`` on or before it. A folder given as
+    a path that is itself one version (``pack.yaml`` in it) loads as it is when
+    neither ``version`` nor ``at`` is given, whatever its effective date.
+    Installed packs come from ``plugin_manager``'s ``handoff_rules_packs`` hook
+    (default: the installed plugins). Every mistake is a
+    :class:`~handoff_rules.yamlsrc.PackError` naming the file and line.
+    """
+    if not isinstance(spec_or_path, str):
+        if version is None and at is None and _is_version_folder(spec_or_path):
+            return load_version_folder(spec_or_path)
+        return select_version(spec_or_path, at or date.today(), version)
+    spec = spec_or_path
+    if version is not None:
+        spec = f"{spec.partition('@')[0]}@{version}"
+    if plugin_manager is None:
+        from handoff_rules.plugins import default_plugin_manager
+
+        plugin_manager = default_plugin_manager()
+    return find_pack(spec, at or date.today(), plugin_manager)

@@ -1,26 +1,29 @@
-"""Pack versions for the version, audit and exception commands.
+"""Every pack version, for the version, audit and exception commands.
 
 Resolution is :mod:`handoff_rules.policy.discovery`'s, the same as
 ``check --pack``; this module adds what replay, lock and diff need on top:
-every version of every pack, a (name, version) lookup, cached evaluators, and
-telling a changed parameter from a changed rule.
+every version of every pack, a (name, version) lookup, and telling a changed
+parameter from a changed rule. Evaluating case by case is
+:func:`handoff_rules.engine.cached.evaluate_case`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import attrs
 import pluggy
 
-from handoff_rules.cases import Case
-from handoff_rules.decision import Decision
-from handoff_rules.policy.discovery import find_pack, installed_packs, pack_versions
-from handoff_rules.policy.pack import Pack
+from handoff_rules.compile.rules import RuleCompiler
+from handoff_rules.policy.discovery import installed_packs, load_pack, pack_versions
+from handoff_rules.policy.pack import Pack, _read, _yaml_files
 from handoff_rules.policy.pack import load_pack as load_pack_folder
+from handoff_rules.yamlsrc import PackError
+
+# load_pack is re-exported for the importers that used the one defined here before.
+__all__ = ["all_versions", "load_pack", "pack_finder", "same_under_old_params", "versions_at"]
 
 
 def versions_at(location: Path | Traversable) -> list[Pack]:
@@ -46,53 +49,12 @@ def all_versions(
     return packs
 
 
-def load_pack(
-    spec: str,
-    version: str | None = None,
-    at: date | None = None,
-    pm: pluggy.PluginManager | None = None,
-) -> Pack:
-    """``NAME[@VERSION]`` or ``PATH[@VERSION]``; unpinned, the version in force at ``at``.
-
-    The same resolution as ``check --pack``;
-    ``at`` defaults to today.
-    """
-    if version is not None:
-        spec = f"{spec.partition('@')[0]}@{version}"
-    return find_pack(spec, at or date.today(), _manager(pm))
-
-
 def pack_finder(
     extra: Iterable[str | Path] = (), pm: pluggy.PluginManager | None = None
 ) -> Callable[[str, str], Pack | None]:
     """(name, version) -> the pack, searching installed packs and ``extra`` folders."""
     packs = {(p.name, p.version): p for p in all_versions(extra, pm)}
     return lambda name, version: packs.get((name, version))
-
-
-_EVALUATORS: dict[tuple[str, str, str, str | None], object] = {}
-
-
-def _evaluator(pack: Pack, engine: str | None) -> object:
-    from handoff_rules.engine.evaluate import make_evaluator
-
-    key = (pack.name, pack.version, pack.digest, engine)
-    if key not in _EVALUATORS:
-        _EVALUATORS[key] = make_evaluator(pack, engine, _manager(None))
-    return _EVALUATORS[key]
-
-
-def evaluate_case(case: Case, pack: Pack, at: date, engine: str | None) -> list[Decision]:
-    """Decisions for a case under a pack with the named engine, before exceptions.
-
-    Evaluators are cached per pack version and engine: a durable_rules ruleset
-    is compiled once and its name is never registered twice.
-    """
-    from handoff_rules.engine.evaluate import PackEvaluator
-
-    evaluator = _evaluator(pack, engine)
-    assert isinstance(evaluator, PackEvaluator)
-    return evaluator.evaluate(case, at)
 
 
 def same_under_old_params(old: Pack, new: Pack) -> Callable[[str], bool]:
@@ -104,11 +66,8 @@ def same_under_old_params(old: Pack, new: Pack) -> Callable[[str], bool]:
     changed". A rule that cannot be re-compiled (say, it reads a parameter the
     old pack lacks) counts as changed.
     """
-    from handoff_rules.policy.pack import _read, _RuleCompiler, _yaml_files
-    from handoff_rules.policy.yamlsrc import PackError
-
     old_rules = {rule.id: rule for rule in old.rules}
-    compiler = _RuleCompiler(old.parameters, new.derived)
+    compiler = RuleCompiler(old.parameters, new.derived)
     nodes = {}
     folder = Path(new.folder)
     for entry in _yaml_files(folder / "rules"):

@@ -27,25 +27,21 @@ Fact data is read as text, as in the native YAML facts format
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, cast
+from typing import Final, cast
 
 import attrs
 
 from handoff_rules.adapters.native_schema import coerce
-from handoff_rules.cases import Case, build_cases
-from handoff_rules.decision import Checkpoint, Decision, Outcome
+from handoff_rules.decision import Checkpoint, Outcome
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import FACT_TYPES, FactData, ModelDataError, from_dict
 from handoff_rules.policy.pack import Pack, load_pack
-from handoff_rules.policy.yamlsrc import PackError, Y, parse_yaml, read_source
-
-if TYPE_CHECKING:
-    from handoff_rules.engine.evaluate import PackEvaluator
+from handoff_rules.yamlsrc import Y, parse_yaml, read_source
 
 __all__ = [
     "Coverage",
@@ -55,8 +51,6 @@ __all__ = [
     "coverage_line",
     "load_scenario_file",
     "load_scenarios",
-    "run_pack_tests",
-    "run_scenario",
     "scenario_pack",
 ]
 
@@ -239,85 +233,6 @@ def scenario_pack(folder: Path) -> Pack:
 # --- running -----------------------------------------------------------------------
 
 
-def _case(scenario: Scenario) -> Case:
-    cases = build_cases(scenario.facts).cases
-    if len(cases) != 1:
-        raise PackError(
-            f"{scenario.file}:{scenario.line}: scenario {scenario.name!r} must describe "
-            f"exactly one order (case), found {len(cases)}"
-        )
-    return cases[0]
-
-
-_EVALUATORS: dict[tuple[str, str, str], PackEvaluator] = {}
-
-
-def evaluate_scenario(pack: Pack, scenario: Scenario, engine: str = "reference") -> list[Decision]:
-    """The scenario's decisions at every checkpoint of the pack (evaluators are reused)."""
-    from handoff_rules.engine.evaluate import make_evaluator
-
-    key = (pack.name, pack.digest, engine)
-    if key not in _EVALUATORS:
-        from handoff_rules.plugins import default_plugin_manager
-
-        # With the installed plugins, as ``check`` evaluates: a pack's rules may
-        # use facts a plugin derives (its handoff_rules_derive_facts hook).
-        _EVALUATORS[key] = make_evaluator(pack, engine, default_plugin_manager())
-    return _EVALUATORS[key].evaluate(_case(scenario), scenario.at)
-
-
-def _check(exp: Expectation, decisions: Sequence[Decision]) -> list[str]:
-    where = f"line {exp.line}: {exp.rule}"
-    chosen = [d for d in decisions if exp.checkpoint is None or d.checkpoint is exp.checkpoint]
-    findings = [
-        f
-        for d in chosen
-        for f in d.findings
-        if f.rule == exp.rule and (exp.subject is None or f.subject == exp.subject)
-    ]
-    problems: list[str] = []
-    results = sorted({f.result.value for f in findings})
-    if exp.result == "none":
-        if findings:
-            problems.append(f"{where}: expected no finding, got {', '.join(results)}")
-        return problems
-    if not findings:
-        problems.append(f"{where}: expected {exp.result}, but the rule gave no finding")
-        return problems
-    if results != [exp.result]:
-        detail = "; ".join(sorted({f"{f.result.value}: {f.message}" for f in findings}))
-        problems.append(f"{where}: expected {exp.result}, got {detail}")
-    if exp.message_contains is not None and not any(
-        exp.message_contains in f.message for f in findings
-    ):
-        messages = " | ".join(sorted({f.message for f in findings}))
-        problems.append(f"{where}: no message contains {exp.message_contains!r} ({messages})")
-    if exp.actions is not None:
-        kinds = sorted(
-            {(a.kind, tuple(a.params)) for d in chosen for a in d.actions if a.rule == exp.rule}
-        )
-        got = sorted(kind for kind, _ in kinds)
-        if got != sorted(exp.actions):
-            problems.append(f"{where}: expected actions {sorted(exp.actions)}, got {got}")
-    return problems
-
-
-def run_scenario(pack: Pack, scenario: Scenario, engine: str = "reference") -> list[str]:
-    """The problems of one scenario (empty when it passes)."""
-    try:
-        decisions = evaluate_scenario(pack, scenario, engine)
-    except PackError as exc:
-        return [str(exc)]
-    problems = [p for exp in scenario.expectations for p in _check(exp, decisions)]
-    by_cp = {d.checkpoint: d for d in decisions}
-    for checkpoint, outcome in scenario.outcomes:
-        decision = by_cp.get(checkpoint)
-        got = decision.outcome.value if decision is not None else "(no decision)"
-        if got != outcome.value:
-            problems.append(f"outcome at {checkpoint}: expected {outcome.value}, got {got}")
-    return [f"{scenario.file}:{scenario.line} {scenario.name}: {p}" for p in problems]
-
-
 @attrs.frozen(slots=True)
 class Coverage:
     """Which kinds of expectation each rule has, against the kinds it needs.
@@ -370,11 +285,3 @@ def coverage_line(rule: str, kinds: frozenset[str], expected: frozenset[str]) ->
         status = "missing " + ", ".join(missing)
     shown = ", ".join(k for k in COVERAGE_KINDS if k in kinds) or "-"
     return f"{rule:<14} {shown:<36} {status}"
-
-
-def run_pack_tests(
-    pack: Pack, folder: Path | Traversable, engine: str = "reference"
-) -> tuple[list[ScenarioResult], Coverage]:
-    scenarios = pack_scenarios(folder)
-    results = [ScenarioResult(s, tuple(run_scenario(pack, s, engine))) for s in scenarios]
-    return results, Coverage.of(pack, scenarios)

@@ -51,7 +51,8 @@ class PackScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        from handoff_rules.policy.scenarios import run_scenario, scenario_pack
+        from handoff_rules.policy.scenarios import scenario_pack
+        from handoff_rules.testing.scenarios import run_scenario
 
         pack = scenario_pack(self.path.parent.parent)
         problems = run_scenario(pack, self.scenario)

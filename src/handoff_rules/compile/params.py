@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-import attrs
-
+from handoff_rules.engine.compiled import Parameter
 from handoff_rules.engine.tolerance import ToleranceLimit, ToleranceTable
 from handoff_rules.model import Money, MoneyError
-from handoff_rules.policy.yamlsrc import Y
+from handoff_rules.yamlsrc import Y
 
 __all__ = ["PARAM_TYPES", "Parameter", "parse_money", "parse_parameters"]
 
@@ -40,32 +38,6 @@ PARAM_TYPES: Final = (
 )
 _MONEY_RE: Final = re.compile(r"\s*(?P<amount>[+-]?\d+(\.\d+)?)\s+(?P<currency>[A-Z]{3})\s*")
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
-
-
-@attrs.frozen(slots=True)
-class Parameter:
-    """One parameter: name, type, value (typed: int, Decimal, Money, date, str, ...)."""
-
-    name: str
-    type: str
-    value: Any
-    description: str = ""
-
-    def canonical(self) -> object:
-        """A JSON-safe spelling of the value, for digests."""
-        return _canonical(self.value)
-
-
-def _canonical(value: object) -> object:
-    if isinstance(value, Money):
-        return str(value)
-    if isinstance(value, Decimal | date):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return [_canonical(v) for v in value]
-    if isinstance(value, ToleranceTable):
-        return value.canonical()
-    return value
 
 
 def parse_money(node: Y, what: str) -> Money:

@@ -31,11 +31,11 @@ from typing import Any, Final
 
 import attrs
 
+from handoff_rules.engine.compiled import Parameter
 from handoff_rules.engine.flatten import DECIMAL_SCALE, FieldKind, FlatField, flatten_value
 from handoff_rules.engine.ir import Compare, Condition, Const, Op, Present, Ref
 from handoff_rules.model import Money, MoneyError
-from handoff_rules.policy.params import Parameter
-from handoff_rules.policy.yamlsrc import PackError, Y
+from handoff_rules.yamlsrc import PackError, Y
 
 __all__ = ["Alternatives", "Scope", "compile_condition"]
 
