@@ -53,6 +53,7 @@ from handoff_rules.model import (
     PoaTerms,
 )
 from handoff_rules.model.bounds import MAX_INT
+from handoff_rules.model.crm import RESERVED_VALUE_KEYS
 from handoff_rules.model.currencies import MINOR_UNITS
 from handoff_rules.model.identifiers import check_identifier
 
@@ -444,12 +445,18 @@ _DERIVED_VALUES: st.SearchStrategy[Any] = (
 )
 
 
+#: Keys a rule can name (``derived.values.<key>``); reserved ones are refused by the model.
+_DERIVED_KEYS: st.SearchStrategy[str] = st.text(string.ascii_lowercase, min_size=1).filter(
+    lambda key: key not in RESERVED_VALUE_KEYS
+)
+
+
 def derived_facts() -> st.SearchStrategy[Derived]:
     return st.builds(
         Derived,
         name=st.sampled_from(("open_balance", "poa_coverage", "days_overdue")),
         subject=ids(),
-        values=st.dictionaries(st.text(string.ascii_lowercase, min_size=1), _DERIVED_VALUES),
+        values=st.dictionaries(_DERIVED_KEYS, _DERIVED_VALUES),
         order_id=_optional(st.sampled_from(ORDER_IDS)),
         counterparty_id=_optional(st.sampled_from(PARTY_IDS)),
     )
