@@ -34,7 +34,7 @@ from typing import Final
 
 import attrs
 
-from handoff_rules.adapters.base import AdapterError
+from handoff_rules.errors import EncodingError
 
 __all__ = [
     "CYRILLIC_SHARE",
@@ -55,10 +55,6 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class EncodingError(AdapterError):
-    """Bytes that are not text in the detected or requested encoding."""
 
 
 @attrs.frozen(slots=True)
