@@ -106,7 +106,7 @@ class HandoffError(Exception):
     """Base of every error meant for the person running handoff-rules.
 
     Raised only through its subclasses. A command prints it as ``error: <message>``
-    and exits with :attr:`exit_code`: 2 unless a subclass says otherwise.
+    and exits with :attr:`exit_code`: exit 2 unless a subclass says otherwise.
     """
 
     exit_code: int = EXIT_USAGE
@@ -331,7 +331,7 @@ class RuleIRError(InvalidValue):
     """An IR object that breaks the rule IR's contract: a compiler bug, not a user mistake.
 
     The pack loader turns one met while compiling a pack into a :class:`PackError`
-    with the rule's line; anywhere else it exits 3 (see :class:`InvalidValue`).
+    with the rule's line; anywhere else, exit 3 (see :class:`InvalidValue`).
     """
 
 
@@ -341,7 +341,7 @@ class RuleIRError(InvalidValue):
 class InternalError(HandoffError):
     """A failure that is not the user's doing: a bug, not a wrong input.
 
-    It exits 3, so a CI job can tell "the software broke" from "something
+    Exit 3, so a CI job can tell "the software broke" from "something
     blocks" (1) and "the input is wrong" (2).
     """
 
