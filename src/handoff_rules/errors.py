@@ -106,7 +106,7 @@ class HandoffError(Exception):
     """Base of every error meant for the person running handoff-rules.
 
     Raised only through its subclasses. A command prints it as ``error: <message>``
-    and exits with :attr:`exit_code`: exit 2 unless a subclass says otherwise.
+    and exits with ``exit_code``: exit 2 unless a subclass says otherwise.
     """
 
     exit_code: int = EXIT_USAGE
@@ -279,8 +279,8 @@ class InvalidValue(HandoffError, ValueError):
     """A value the model or a parser refuses; the message says which bound or form it breaks.
 
     Whoever passes the value is meant to handle it: an adapter makes the record
-    a counted reject, the pack loader a :class:`PackError` with its line. One
-    that reaches a command was not handled, so it is a bug of whoever passed
+    a counted reject, the pack loader a :class:`~handoff_rules.errors.PackError`
+    with its line. One that reaches a command was not handled, so it is a bug of whoever passed
     the value: exit 3, blamed on the plugin whose code is in the traceback
     (``error: plugin 'NAME' (distribution D V) failed in HOOK: ...``), else
     ``internal error: ...``. It is a ``ValueError`` too, which attrs validators,
@@ -293,14 +293,14 @@ class InvalidValue(HandoffError, ValueError):
 class NumberRangeError(InvalidValue):
     """A number the rule engines cannot compare exactly; the message says which bound it breaks.
 
-    Exit 3 when unhandled (see :class:`InvalidValue`).
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
 class MoneyError(InvalidValue):
     """An amount or currency that cannot be money (float, unknown code, too many decimals).
 
-    Exit 3 when unhandled (see :class:`InvalidValue`).
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
@@ -309,29 +309,31 @@ class ModelDataError(InvalidValue):
 
     Also a derived value key no rule could name (``"Bad-Key"``), refused when
     the :class:`~handoff_rules.model.Derived` fact is made. Exit 3 when
-    unhandled (see :class:`InvalidValue`).
+    unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
 class ValueParseError(InvalidValue):
     """A cell that does not hold a value of the expected kind; the message says what was.
 
-    Exit 3 when unhandled (see :class:`InvalidValue`): an adapter makes it a reject.
+    An adapter makes it a reject; exit 3 when unhandled (see
+    :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
 class FlattenError(InvalidValue):
     """A value that has no flat form (a derived value of an unsupported type, a bad key).
 
-    Exit 3 when unhandled (see :class:`InvalidValue`).
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
 class RuleIRError(InvalidValue):
     """An IR object that breaks the rule IR's contract: a compiler bug, not a user mistake.
 
-    The pack loader turns one met while compiling a pack into a :class:`PackError`
-    with the rule's line; anywhere else, exit 3 (see :class:`InvalidValue`).
+    The pack loader turns one met while compiling a pack into a
+    :class:`~handoff_rules.errors.PackError` with the rule's line; anywhere else,
+    exit 3 (see :class:`~handoff_rules.errors.InvalidValue`).
     """
 
 
