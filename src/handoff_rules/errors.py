@@ -1,9 +1,51 @@
-"""The errors handoff-rules reports as one line, each with the exit status it ends in.
+"""Every error handoff-rules reports as one line, each with the exit status it ends in.
 
 The command line prints these as ``error: <message>`` and exits with
 ``exit_code``, never with a traceback unless ``-v`` asks for one. The status
 tells a CI job whose fault it is: 2 for the person running it (a wrong file,
 a typo in a pack), 3 for the software (a bug, or a plugin that failed).
+
+All of them are defined here, so one ``except HandoffError`` catches every
+error a caller can cause, and the tree below is the whole list::
+
+    HandoffError                       2
+    ├── UsageError                     2  an option's value
+    ├── InputError                     2  a file that cannot be read as a whole
+    │   ├── AdapterError               2
+    │   │   ├── EncodingError          2
+    │   │   └── LineTooLongError       2
+    │   ├── NoAdapterError             2
+    │   ├── AmbiguousFormatError       2
+    │   ├── YamlError                  2
+    │   └── RegisterError              2
+    ├── AdapterNotFound                2
+    ├── PackError                      2
+    ├── LockError                      2
+    ├── AuditError                     2
+    ├── StoreNotAvailable              2
+    ├── EngineUnavailable              2
+    ├── DurableUnavailable             2  (also RuntimeError)
+    ├── DurableCompileError            2  (also ValueError)
+    ├── RulesetShapeError              2  (also ValueError)
+    ├── RulesetConflictError           2  (also ValueError)
+    ├── FactValueError                 2  (also ValueError)
+    ├── DurableEvaluationError         2  (also RuntimeError)
+    ├── InvalidValue                   3  (also ValueError)
+    │   ├── NumberRangeError           3
+    │   ├── MoneyError                 3
+    │   ├── ModelDataError             3
+    │   ├── ValueParseError            3
+    │   ├── FlattenError               3
+    │   └── RuleIRError                3
+    └── InternalError                  3
+        └── PluginError                3
+            ├── PluginLoadError        3
+            │   └── DuplicateAdapterError  3
+            └── DecisionSinkError      3
+
+Errors that existing code catches as ``ValueError`` or ``RuntimeError`` (attrs
+validators, cattrs, an adapter's ``except ValueError`` that makes a reject) are
+both, so giving them a common base changed no ``except`` clause.
 """
 
 from __future__ import annotations
@@ -18,17 +60,71 @@ EXIT_INTERNAL: Final = 3
 EXIT_INTERRUPTED: Final = 130
 EXIT_OUTPUT_CLOSED: Final = 141
 
+__all__ = [
+    "EXIT_BLOCK",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
+    "EXIT_USAGE",
+    "AdapterError",
+    "AdapterNotFound",
+    "AmbiguousFormatError",
+    "AuditError",
+    "DecisionSinkError",
+    "DuplicateAdapterError",
+    "DurableCompileError",
+    "DurableEvaluationError",
+    "DurableUnavailable",
+    "EncodingError",
+    "EngineUnavailable",
+    "FactValueError",
+    "FlattenError",
+    "HandoffError",
+    "InputError",
+    "InternalError",
+    "InvalidValue",
+    "LineTooLongError",
+    "LockError",
+    "ModelDataError",
+    "MoneyError",
+    "NoAdapterError",
+    "NumberRangeError",
+    "PackError",
+    "PluginError",
+    "PluginLoadError",
+    "RegisterError",
+    "RuleIRError",
+    "RulesetConflictError",
+    "RulesetShapeError",
+    "StoreNotAvailable",
+    "UsageError",
+    "ValueParseError",
+    "YamlError",
+]
+
 
 class HandoffError(Exception):
-    """Base of every error meant for the person running handoff-rules."""
+    """Base of every error meant for the person running handoff-rules.
 
-    exit_code = EXIT_USAGE
+    Raised only through its subclasses. A command prints it as ``error: <message>``
+    and exits with ``exit_code``: exit 2 unless a subclass says otherwise.
+    """
+
+    exit_code: int = EXIT_USAGE
+
+
+# --- the user's: exit 2 ------------------------------------------------------------
+
+
+class UsageError(HandoffError):
+    """A command-line value that is not what the option expects (``--within 3x``). Exit 2."""
 
 
 class InputError(HandoffError):
     """An input file that cannot be read as a whole (not found, unknown format, malformed).
 
-    ``location`` is the line or segment where reading stopped, when known.
+    ``location`` is the line or segment where reading stopped, when known. Exit 2.
     """
 
     def __init__(self, source: str, message: str, location: str | None = None) -> None:
@@ -39,10 +135,221 @@ class InputError(HandoffError):
         super().__init__(f"{where}: {message}")
 
 
+class AdapterError(InputError):
+    """A file an adapter cannot read on: malformed, truncated, refused (DTD, entity bomb).
+
+    Raised by adapters, the core's and plugins' alike: the file's fault, so exit 2.
+    """
+
+
+class EncodingError(AdapterError):
+    """Bytes that are not text in the detected or requested encoding. Exit 2."""
+
+
+class LineTooLongError(AdapterError):
+    """A line longer than the text stream's limit, met by a reader that cannot skip it. Exit 2."""
+
+
+class NoAdapterError(InputError):
+    """No installed adapter recognises a file. Exit 2."""
+
+
+class AmbiguousFormatError(InputError):
+    """Two adapters claim a file with the same confidence. Exit 2."""
+
+
+class YamlError(InputError):
+    """A YAML file that cannot be read safely, with its line when known. Exit 2."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(source, message, None if line is None else f"line {line}")
+
+
+class RegisterError(InputError):
+    """An exception register that cannot be read: names file, line and what was expected.
+
+    Exit 2.
+    """
+
+
+class AdapterNotFound(HandoffError):
+    """``--adapter NAME`` names no installed adapter. Exit 2."""
+
+
+class PackError(HandoffError):
+    """A pack (or pack test) that is not valid: ``file:line: what was wrong, what was expected``.
+
+    Exit 2.
+    """
+
+
+class LockError(HandoffError):
+    """A lock file that cannot be read or written. Exit 2."""
+
+
+class AuditError(HandoffError):
+    """An audit log that cannot be read or written. Exit 2."""
+
+
+class StoreNotAvailable(HandoffError):
+    """A plugin-provided store that returned something else than an ExceptionStore. Exit 2."""
+
+
+class EngineUnavailable(HandoffError):
+    """The durable backend was asked for where it cannot run. Exit 2."""
+
+
+class DurableUnavailable(HandoffError, RuntimeError):
+    """durable_rules cannot be imported here, typically on Python 3.13+ or without a build.
+
+    Exit 2: ``--engine reference`` runs anywhere.
+    """
+
+
+class DurableCompileError(HandoffError, ValueError):
+    """A pack rule that cannot be evaluated safely by durable_rules.
+
+    The message names the rule. Such a rule can still be evaluated with
+    ``--engine reference``, or rewritten to read a derived fact. Exit 2.
+    """
+
+    def __init__(self, ruleset: str, rule: str | None, reason: str) -> None:
+        self.ruleset = ruleset
+        self.rule = rule
+        self.reason = reason
+        where = f"pack {ruleset!r}" + (f", rule {rule!r}" if rule is not None else "")
+        super().__init__(f"{where}: cannot run on the durable engine: {reason}")
+
+
+class RulesetShapeError(HandoffError, ValueError):
+    """A rule the driver refuses because durable_rules would crash on it or evaluate it wrongly.
+
+    Exit 2.
+    """
+
+    def __init__(self, ruleset: str, rule: str | None, reason: str) -> None:
+        self.ruleset = ruleset
+        self.rule = rule
+        self.reason = reason
+        where = f"ruleset {ruleset!r}" + (f", rule {rule!r}" if rule is not None else "")
+        super().__init__(f"{where}: {reason}")
+
+
+class RulesetConflictError(HandoffError, ValueError):
+    """A ruleset name already registered in this process with different rules.
+
+    The C engine cannot replace or re-register a ruleset, and a versioned name
+    must mean one set of rules: publish changed rules under a new version. Exit 2.
+    """
+
+
+class FactValueError(HandoffError, ValueError):
+    """A fact, or a value in it, that must not reach the C engine. Exit 2."""
+
+    def __init__(
+        self,
+        index: int | None,
+        key: str | None,
+        value: object,
+        reason: str,
+        case: int | None = None,
+    ) -> None:
+        self.index = index
+        self.key = key
+        self.value = value
+        self.reason = reason
+        self.case = case
+        where = "facts" if index is None else f"fact {index}"
+        if case is not None:
+            where = f"case {case}, {where}"
+        if key is not None:
+            where += f", key {key!r}"
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"{where}: {reason} (value {shown})")
+
+
+class DurableEvaluationError(HandoffError, RuntimeError):
+    """The engine failed during one evaluation; raised after its session was cleaned up.
+
+    Exit 2.
+    """
+
+
+# --- a value refused: the caller's to handle, else exit 3 --------------------------
+
+
+class InvalidValue(HandoffError, ValueError):
+    """A value the model or a parser refuses; the message says which bound or form it breaks.
+
+    Whoever passes the value is meant to handle it: an adapter makes the record
+    a counted reject, the pack loader a :class:`~handoff_rules.errors.PackError`
+    with its line. One that reaches a command was not handled, so it is a bug of whoever passed
+    the value: exit 3, blamed on the plugin whose code is in the traceback
+    (``error: plugin 'NAME' (distribution D V) failed in HOOK: ...``), else
+    ``internal error: ...``. It is a ``ValueError`` too, which attrs validators,
+    cattrs and every ``except ValueError`` that makes a reject rely on.
+    """
+
+    exit_code = EXIT_INTERNAL
+
+
+class NumberRangeError(InvalidValue):
+    """A number the rule engines cannot compare exactly; the message says which bound it breaks.
+
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+class MoneyError(InvalidValue):
+    """An amount or currency that cannot be money (float, unknown code, too many decimals).
+
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+class ModelDataError(InvalidValue):
+    """A dict that does not describe a valid model object; the message lists every problem.
+
+    Also a derived value key no rule could name (``"Bad-Key"``), refused when
+    the :class:`~handoff_rules.model.Derived` fact is made. Exit 3 when
+    unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+class ValueParseError(InvalidValue):
+    """A cell that does not hold a value of the expected kind; the message says what was.
+
+    An adapter makes it a reject; exit 3 when unhandled (see
+    :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+class FlattenError(InvalidValue):
+    """A value that has no flat form (a derived value of an unsupported type, a bad key).
+
+    Exit 3 when unhandled (see :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+class RuleIRError(InvalidValue):
+    """An IR object that breaks the rule IR's contract: a compiler bug, not a user mistake.
+
+    The pack loader turns one met while compiling a pack into a
+    :class:`~handoff_rules.errors.PackError` with the rule's line; anywhere else,
+    exit 3 (see :class:`~handoff_rules.errors.InvalidValue`).
+    """
+
+
+# --- the software's: exit 3 --------------------------------------------------------
+
+
 class InternalError(HandoffError):
     """A failure that is not the user's doing: a bug, not a wrong input.
 
-    It exits 3, so a CI job can tell "the software broke" from "something
+    Exit 3, so a CI job can tell "the software broke" from "something
     blocks" (1) and "the input is wrong" (2).
     """
 
@@ -53,9 +360,17 @@ class PluginError(InternalError):
     """An installed plugin failed; the message names the plugin and its distribution.
 
     Whoever reads the message can report the failure to the right people: the
-    plugin's authors, not handoff-rules' nor the author of the input file.
+    plugin's authors, not handoff-rules' nor the author of the input file. Exit 3.
     """
 
 
 class PluginLoadError(PluginError):
-    """An installed plugin that fails to import or to register; names the plugin."""
+    """An installed plugin that fails to import or to register; names the plugin. Exit 3."""
+
+
+class DuplicateAdapterError(PluginLoadError):
+    """Two plugins provide adapters with the same name. Exit 3."""
+
+
+class DecisionSinkError(PluginError):
+    """A plugin's decision sink failed: the run stops rather than lose decisions. Exit 3."""

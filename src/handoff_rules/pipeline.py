@@ -26,7 +26,7 @@ from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.engine.evaluate import make_evaluator
-from handoff_rules.errors import InputError, PluginError
+from handoff_rules.errors import DecisionSinkError, InputError
 from handoff_rules.facts import Fact, Reject
 from handoff_rules.plugins import default_plugin_manager, installed_adapters, plugin_distribution
 from handoff_rules.policy.discovery import find_pack
@@ -51,10 +51,6 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 
 def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
     return items
-
-
-class DecisionSinkError(PluginError):
-    """A plugin's decision sink failed: the run stops rather than lose decisions."""
 
 
 def expand_inputs(inputs: Iterable[Path | str]) -> list[Path]:

@@ -27,7 +27,8 @@ import pluggy
 
 from handoff_rules import hooks
 from handoff_rules.adapters.base import Adapter
-from handoff_rules.errors import HandoffError, PluginError, PluginLoadError
+from handoff_rules.errors import DuplicateAdapterError as DuplicateAdapterError
+from handoff_rules.errors import HandoffError, InvalidValue, PluginError, PluginLoadError
 
 ENTRY_POINT_GROUP = hooks.NAME
 BUILTIN = "builtin"
@@ -232,10 +233,6 @@ def describe_plugin(name: str, pm: pluggy.PluginManager) -> str:
 # --- adapters ------------------------------------------------------------------------
 
 
-class DuplicateAdapterError(PluginLoadError):
-    """Two plugins provide adapters with the same name."""
-
-
 def installed_adapters(pm: pluggy.PluginManager | None = None) -> list[Adapter]:
     """Every adapter of every plugin, sorted by name; duplicate names are an error.
 
@@ -261,9 +258,9 @@ def _adapters_of(
     try:
         provided = list(cast(Iterable[object], hook() or ()))  # None: no adapters, as in pluggy
         wrong = [a for a in provided if not isinstance(a, Adapter)]
-    except HandoffError:
-        raise
     except Exception as exc:
+        if isinstance(exc, HandoffError) and not isinstance(exc, InvalidValue):
+            raise  # an error it means to report; a refused value is its bug
         raise PluginError(
             f"{describe_plugin(plugin_name, pm)} failed to list its adapters: "
             f"{type(exc).__name__}: {exc}"

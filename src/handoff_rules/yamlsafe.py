@@ -35,7 +35,7 @@ from typing import Any, Final
 import attrs
 import yaml
 
-from handoff_rules.errors import InputError
+from handoff_rules.errors import YamlError
 
 __all__ = [
     "ALLOWED_TAGS",
@@ -68,14 +68,6 @@ class _TooDeep(yaml.composer.ComposerError):
 
     def __init__(self, mark: yaml.Mark | None) -> None:
         super().__init__(None, None, f"nested too deeply (more than {MAX_DEPTH} levels)", mark)
-
-
-class YamlError(InputError):
-    """A YAML file that cannot be read safely, with its line when known."""
-
-    def __init__(self, source: str, message: str, line: int | None = None) -> None:
-        self.line = line
-        super().__init__(source, message, None if line is None else f"line {line}")
 
 
 @attrs.frozen(slots=True)

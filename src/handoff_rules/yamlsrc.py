@@ -17,7 +17,7 @@ from typing import Any, Final
 import attrs
 import yaml
 
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import PackError
 from handoff_rules.yamlsafe import (
     BoundedLoader,
     YamlError,
@@ -31,10 +31,6 @@ __all__ = ["INT_MAX", "INT_MIN", "PackError", "Y", "parse_yaml", "read_source"]
 #: Whole numbers in a pack reach the rule engine as 64-bit integers.
 INT_MIN: Final = -(2**63)
 INT_MAX: Final = 2**63 - 1
-
-
-class PackError(HandoffError):
-    """A pack (or pack test) that is not valid: ``file:line: what was wrong, what was expected``."""
 
 
 @attrs.frozen(slots=True)

@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 import pytest
 
 import handoff_rules
+from handoff_rules.engine import cached
 from handoff_rules.hooks import hookimpl
 from handoff_rules.plugins import PluginOrigin, default_plugin_manager, plugin_origin
-from handoff_rules.policy import pack_access, scenarios
 
 REPO = Path(__file__).resolve().parents[2]
 EXPORTS = REPO / "examples" / "exports"
@@ -201,8 +201,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
 def exit_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The plugin installed, and a fresh plugin manager (and evaluators) that load it."""
     monkeypatch.syspath_prepend(str(install_plugin(tmp_path / "site")))
-    monkeypatch.setattr(pack_access, "_EVALUATORS", {})
-    monkeypatch.setattr(scenarios, "_EVALUATORS", {})
+    monkeypatch.setattr(cached, "_EVALUATORS", {})
     default_plugin_manager.cache_clear()
     yield
     default_plugin_manager.cache_clear()

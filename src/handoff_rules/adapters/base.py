@@ -15,15 +15,11 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from handoff_rules.errors import InputError
+from handoff_rules.errors import AdapterError as AdapterError
 from handoff_rules.facts import Fact, Reject
 
 #: How many bytes of a file sniffing gets to see.
 SNIFF_BYTES = 64 * 1024
-
-
-class AdapterError(InputError):
-    """A file an adapter cannot read on: malformed, truncated, refused (DTD, entity bomb)."""
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:

@@ -9,20 +9,17 @@ from pathlib import Path
 import attrs
 
 from handoff_rules.adapters.base import Adapter, Sample, SniffResult
-from handoff_rules.errors import HandoffError, InputError, InternalError, PluginError
+from handoff_rules.errors import AdapterNotFound as AdapterNotFound
+from handoff_rules.errors import AmbiguousFormatError as AmbiguousFormatError
+from handoff_rules.errors import (
+    HandoffError,
+    InputError,
+    InternalError,
+    InvalidValue,
+    PluginError,
+)
+from handoff_rules.errors import NoAdapterError as NoAdapterError
 from handoff_rules.facts import Fact, Reject
-
-
-class NoAdapterError(InputError):
-    """No installed adapter recognises a file."""
-
-
-class AmbiguousFormatError(InputError):
-    """Two adapters claim a file with the same confidence."""
-
-
-class AdapterNotFound(HandoffError):
-    """``--adapter NAME`` names no installed adapter."""
 
 
 @attrs.frozen(slots=True)
@@ -52,9 +49,9 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
     for adapter in adapters:
         try:
             result = adapter.sniff(sample)
-        except HandoffError:
-            raise
         except Exception as exc:  # a broken sniff must not hide the other adapters
+            if is_meant(exc):
+                raise
             raise adapter_failure(adapter, "sniffing", path, exc) from exc
         if result is not None and result.confidence > 0:
             claims.append((result, adapter))
@@ -96,6 +93,16 @@ def adapter_failure(
     return PluginError(message) if origin is not None else InternalError(message)
 
 
+def is_meant(exc: Exception) -> bool:
+    """Whether an adapter raised ``exc`` on purpose: a file it cannot read, not its own bug.
+
+    A refused value (:class:`InvalidValue`: bad money, a bad derived key) is
+    the adapter's to turn into a reject; one that escapes is its failure, named
+    with the adapter, the file and the line like any other.
+    """
+    return isinstance(exc, HandoffError) and not isinstance(exc, InvalidValue)
+
+
 def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
     """``adapter.read(path)``, an adapter's unexpected exception named as its plugin's failure."""
     where = None
@@ -103,9 +110,9 @@ def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
         for item in adapter.read(path):
             where = item.provenance.location
             yield item
-    except (HandoffError, MemoryError):
-        raise
     except Exception as exc:
+        if is_meant(exc) or isinstance(exc, MemoryError):
+            raise
         raise adapter_failure(adapter, "reading", path, exc, where) from exc
 
 

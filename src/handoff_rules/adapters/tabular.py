@@ -501,8 +501,8 @@ def open_table(
     ``skip_lines`` lines before the header (a marker line, a title) are consumed
     and counted, so row line numbers stay those of the file.
 
-    :raises AdapterError: when no delimiter splits the file into columns, or the
-        header cannot be read
+    :raises ~handoff_rules.adapters.AdapterError: when no delimiter splits the file
+        into columns, or the header cannot be read
     """
     stream: TextStream
     stream, detected = open_text(path, encoding=encoding)

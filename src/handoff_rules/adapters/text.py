@@ -48,7 +48,7 @@ from typing import Final, Protocol
 
 import attrs
 
-from handoff_rules.adapters.base import AdapterError
+from handoff_rules.errors import EncodingError, LineTooLongError
 
 __all__ = [
     "CYRILLIC_SHARE",
@@ -96,14 +96,6 @@ def _escape_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_ESCAPE, _escape_bad_bytes)
-
-
-class EncodingError(AdapterError):
-    """Bytes that are not text in the detected or requested encoding."""
-
-
-class LineTooLongError(AdapterError):
-    """A line longer than the stream's limit, met by a reader that cannot skip it."""
 
 
 @attrs.frozen(slots=True)

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from handoff_rules.errors import ValueParseError
 from handoff_rules.model.bounds import (
     MAX_DECIMAL_DIGITS,
     MAX_DIGITS,
@@ -45,10 +46,6 @@ __all__ = [
     "parse_sap_date",
     "strip_leading_zeros",
 ]
-
-
-class ValueParseError(ValueError):
-    """A cell that does not hold a value of the expected kind; the message says what was."""
 
 
 #: Cells that mean "no value" in the exports we read. Compared after stripping spaces.

@@ -35,7 +35,7 @@ import attrs
 from handoff_rules import __version__
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision, PackIdentity, canonical_json
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import AuditError as AuditError
 from handoff_rules.model import Money
 from handoff_rules.policy.exceptions import (
     ExceptionProblem,
@@ -70,10 +70,6 @@ RECORD_FIELDS: Final = frozenset(
         "case_value",
     }
 )
-
-
-class AuditError(HandoffError):
-    """An audit log that cannot be read or written."""
 
 
 def line_hash(line: str) -> str:

@@ -15,17 +15,13 @@ from datetime import date, timedelta
 import click
 import yaml
 
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import UsageError as UsageError
 from handoff_rules.policy.exceptions import register_problems
 from handoff_rules.policy.exceptions.yaml_format import revision_document
 from handoff_rules.policy.waivers import load_register
 
 DEFAULT_REGISTER = "exceptions.yaml"
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
-
-
-class UsageError(HandoffError):
-    """A command-line value that is not what the option expects."""
 
 
 def parse_period(text: str) -> int:

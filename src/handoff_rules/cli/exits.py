@@ -21,6 +21,7 @@ from handoff_rules.errors import (
     EXIT_OUTPUT_CLOSED,
     EXIT_USAGE,
     HandoffError,
+    InvalidValue,
 )
 
 #: The contract, as ``handoff-rules --help`` ends. ``\b`` keeps click from rewrapping it.
@@ -110,7 +111,14 @@ def _hint(code: int, verbose: bool) -> str:
 
 
 def report_error(exc: HandoffError, verbose: bool) -> int:
-    """Print a known error as ``error: <message>``; return its exit status."""
+    """Print a known error as ``error: <message>``; return its exit status.
+
+    A refused value (:class:`InvalidValue`) that nobody handled is a bug of the
+    code that passed it, so it is blamed like any unexpected exception: on the
+    plugin whose code raised it, else on handoff-rules.
+    """
+    if isinstance(exc, InvalidValue):
+        return report_unexpected(exc, verbose)
     if verbose:
         traceback.print_exception(exc)
     click.echo(f"error: {exc}{_hint(exc.exit_code, verbose)}", err=True)

@@ -54,7 +54,7 @@ from handoff_rules.engine.ir import (
     Ref,
     RuleIR,
 )
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import DurableCompileError
 
 __all__ = [
     "MAX_PATTERNS_PER_FACT_TYPE",
@@ -78,21 +78,6 @@ _OPERATORS: Final = {
     Op.GT: "$gt",
     Op.GE: "$gte",
 }
-
-
-class DurableCompileError(HandoffError, ValueError):
-    """A pack rule that cannot be evaluated safely by durable_rules.
-
-    The message names the rule. Such a rule can still be evaluated with
-    ``--engine reference``, or rewritten to read a derived fact.
-    """
-
-    def __init__(self, ruleset: str, rule: str | None, reason: str) -> None:
-        self.ruleset = ruleset
-        self.rule = rule
-        self.reason = reason
-        where = f"pack {ruleset!r}" + (f", rule {rule!r}" if rule is not None else "")
-        super().__init__(f"{where}: cannot run on the durable engine: {reason}")
 
 
 @attrs.frozen(slots=True)

@@ -47,7 +47,7 @@ from handoff_rules.engine.flatten import (
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
 from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import EngineUnavailable, HandoffError
 from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
 from handoff_rules.model import Derived, Money, to_dict
 
@@ -64,10 +64,6 @@ BACKENDS: Final = ("durable", "reference")
 _FOREVER: Final = date.max.toordinal()
 
 Row = Mapping[str, FlatValue]
-
-
-class EngineUnavailable(HandoffError):
-    """The durable backend was asked for where it cannot run."""
 
 
 def ruleset_name(pack: Pack) -> str:

@@ -61,6 +61,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from handoff_rules.decision import canonical_json
+from handoff_rules.errors import FlattenError
 from handoff_rules.facts import Fact, fact_sort_key, fact_sort_prefix
 from handoff_rules.model import FACT_TYPES, CompanyId, Counterparty, Derived, Money
 from handoff_rules.model.identifiers import SCHEME_BY_COUNTRY
@@ -94,10 +95,6 @@ DERIVED_PREFIX: Final = "derived."
 DERIVED_FIXED_KEYS: Final = ("subject", "order_id", "counterparty_id")
 
 _IDENT: Final = re.compile(r"[a-z][a-z0-9_]*")
-
-
-class FlattenError(ValueError):
-    """A value that has no flat form (a derived value of an unsupported type, a bad key)."""
 
 
 class FieldKind(enum.StrEnum):

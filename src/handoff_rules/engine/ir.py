@@ -74,6 +74,8 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from handoff_rules.errors import RuleIRError
+
 __all__ = [
     "SUBJECT",
     "Clause",
@@ -100,10 +102,6 @@ _KEY_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: 64-bit range: durable_rules saturates integers beyond it.
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**63 - 1
-
-
-class RuleIRError(ValueError):
-    """An IR object that breaks the contract above (a compiler bug, not a user mistake)."""
 
 
 class Op(enum.StrEnum):

@@ -34,6 +34,8 @@ from typing import Final
 
 import attrs
 
+from handoff_rules.errors import NumberRangeError
+
 __all__ = [
     "DECIMAL_SCALE_DIGITS",
     "MAX_DECIMAL_DIGITS",
@@ -63,10 +65,6 @@ MAX_DECIMAL_PLACES: Final = 28
 _SCALE: Final = 10**DECIMAL_SCALE_DIGITS
 #: Characters of a value quoted in a message.
 _SHOWN: Final = 40
-
-
-class NumberRangeError(ValueError):
-    """A number the rule engines cannot compare exactly; the message says which bound it breaks."""
 
 
 def shown(value: object) -> str:

@@ -16,6 +16,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
+from handoff_rules.errors import ModelDataError as ModelDataError
 from handoff_rules.model.bounds import check_decimal, check_int, shown
 from handoff_rules.model.crm import Derived
 from handoff_rules.model.documents import ContractStatus, DocumentForm, DocumentKind
@@ -23,10 +24,6 @@ from handoff_rules.model.identifiers import IdScheme
 from handoff_rules.model.money import Money
 
 T = TypeVar("T")
-
-
-class ModelDataError(ValueError):
-    """A dict that does not describe a valid model object; the message lists every problem."""
 
 
 def _structure_decimal(value: object, _type: object) -> Decimal:

@@ -10,6 +10,7 @@ from typing import ClassVar, Final
 
 import attrs
 
+from handoff_rules.errors import ModelDataError
 from handoff_rules.model.bounds import bounded_int
 from handoff_rules.model.money import Money
 from handoff_rules.model.orders import _decimal_or_none
@@ -84,12 +85,12 @@ def _check_value_keys(
     """
     for key, _value in values:
         if not isinstance(key, str) or not _VALUE_KEY.fullmatch(key):
-            raise ValueError(
+            raise ModelDataError(
                 f"derived value key {key!r} must be a lower-case identifier "
                 "(a-z, 0-9 and _, starting with a letter)"
             )
         if key in RESERVED_VALUE_KEYS:
-            raise ValueError(
+            raise ModelDataError(
                 f"derived value key {key!r} is reserved ({', '.join(sorted(RESERVED_VALUE_KEYS))})"
             )
 

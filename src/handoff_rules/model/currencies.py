@@ -12,6 +12,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from handoff_rules.errors import MoneyError
+
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE = "BHD IQD JOD KWD LYD OMR TND"
 _FOUR = "CLF UYW"
@@ -43,7 +45,7 @@ def minor_units(currency: str) -> int:
     try:
         return MINOR_UNITS[currency]
     except KeyError:
-        raise ValueError(f"unknown ISO 4217 currency code {currency!r}") from None
+        raise MoneyError(f"unknown ISO 4217 currency code {currency!r}") from None
 
 
 def is_currency(code: str) -> bool:

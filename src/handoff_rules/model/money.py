@@ -20,12 +20,9 @@ from typing import Any
 
 import attrs
 
+from handoff_rules.errors import MoneyError as MoneyError
 from handoff_rules.model.bounds import NumberRangeError, check_decimal, shown
 from handoff_rules.model.currencies import minor_units
-
-
-class MoneyError(ValueError):
-    """An amount or currency that cannot be money (float, unknown code, too many decimals)."""
 
 
 def _to_decimal(value: object) -> Decimal:

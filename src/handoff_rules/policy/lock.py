@@ -21,14 +21,10 @@ from typing import Final
 import attrs
 
 from handoff_rules.decision import PackIdentity
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import LockError as LockError
 
 LOCK_FILE: Final = "packs.lock"
 SCHEMA: Final = "handoff-rules/packs-lock/1"
-
-
-class LockError(HandoffError):
-    """A lock file that cannot be read or written."""
 
 
 Lock = dict[str, dict[str, str]]

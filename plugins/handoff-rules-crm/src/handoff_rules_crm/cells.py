@@ -27,6 +27,7 @@ from handoff_rules.adapters.values import (
     parse_decimal,
     parse_int,
 )
+from handoff_rules.errors import InvalidValue
 from handoff_rules.model import Money, MoneyError
 from handoff_rules_crm.options import ISO, CrmOptions
 
@@ -39,8 +40,13 @@ _ISO_DATETIME: Final = re.compile(
 )
 
 
-class RecordError(ValueError):
-    """A record that cannot become a fact; the message is the Reject's reason."""
+class RecordError(InvalidValue):
+    """A record that cannot become a fact; the message is the Reject's reason.
+
+    An :class:`~handoff_rules.errors.InvalidValue`, like the SDK's own refusals
+    (``MoneyError``, ``ValueParseError``) it is caught with: the adapters turn it
+    into a reject, and one that escapes is reported as this plugin's failure.
+    """
 
 
 def _iso(text: str) -> date | None:

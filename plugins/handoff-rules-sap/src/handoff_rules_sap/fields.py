@@ -23,12 +23,18 @@ from handoff_rules.adapters.values import (
     parse_sap_date,
     strip_leading_zeros,
 )
+from handoff_rules.errors import InvalidValue
 from handoff_rules.model import Money, MoneyError
 from handoff_rules.model.bounds import MAX_DECIMAL_DIGITS
 
 
-class FieldProblem(ValueError):
-    """A field whose value cannot be used; the message names the field and the value."""
+class FieldProblem(InvalidValue):
+    """A field whose value cannot be used; the message names the field and the value.
+
+    An :class:`~handoff_rules.errors.InvalidValue`, like the SDK's own refusals
+    (``MoneyError``, ``ValueParseError``) it is caught with: the adapters turn it
+    into a reject, and one that escapes is reported as this plugin's failure.
+    """
 
 
 def sap_id(raw: str) -> str:

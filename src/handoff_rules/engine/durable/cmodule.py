@@ -22,7 +22,7 @@ import sys
 from types import ModuleType
 from typing import Final
 
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import DurableUnavailable as DurableUnavailable
 
 #: The engine's parser reads integers with ``atoll``, which saturates beyond int64.
 INT64_MIN: Final = -(2**63)
@@ -30,10 +30,6 @@ INT64_MAX: Final = 2**63 - 1
 # Result codes of assert_fact(s): RULES_OK, ERR_EVENT_NOT_HANDLED, ERR_EVENT_OBSERVED.
 HANDLED: Final = 0
 NOT_HANDLED: Final = 1
-
-
-class DurableUnavailable(HandoffError, RuntimeError):
-    """durable_rules cannot be imported here, typically on Python 3.13+ or without a build."""
 
 
 def is_exponent_float(value: float) -> bool:

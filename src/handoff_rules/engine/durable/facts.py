@@ -26,37 +26,10 @@ from typing import Any, Final
 
 from handoff_rules.engine.durable.cmodule import INT64_MAX, INT64_MIN, is_exponent_float
 from handoff_rules.engine.durable.protocol import NAME_RE, RESERVED_KEYS
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import FactValueError as FactValueError
 
 #: 255 properties per fact (error 302); ``id`` and ``sid`` are added here.
 MAX_FACT_PROPERTIES: Final = 250
-
-
-class FactValueError(HandoffError, ValueError):
-    """A fact, or a value in it, that must not reach the C engine."""
-
-    def __init__(
-        self,
-        index: int | None,
-        key: str | None,
-        value: object,
-        reason: str,
-        case: int | None = None,
-    ) -> None:
-        self.index = index
-        self.key = key
-        self.value = value
-        self.reason = reason
-        self.case = case
-        where = "facts" if index is None else f"fact {index}"
-        if case is not None:
-            where = f"case {case}, {where}"
-        if key is not None:
-            where += f", key {key!r}"
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        super().__init__(f"{where}: {reason} (value {shown})")
 
 
 def _check_value(index: int, key: str, value: object) -> None:

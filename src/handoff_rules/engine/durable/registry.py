@@ -15,15 +15,7 @@ import threading
 
 from handoff_rules.engine.durable.rules import RulesetShapeError
 from handoff_rules.engine.durable.session import EngineRuleset
-from handoff_rules.errors import HandoffError
-
-
-class RulesetConflictError(HandoffError, ValueError):
-    """A ruleset name already registered in this process with different rules.
-
-    The C engine cannot replace or re-register a ruleset, and a versioned name
-    must mean one set of rules: publish changed rules under a new version.
-    """
+from handoff_rules.errors import RulesetConflictError as RulesetConflictError
 
 
 def check_ruleset_name(name: object) -> str:

@@ -32,7 +32,7 @@ from handoff_rules.engine.durable.protocol import (
     TRIGGER_ALIAS,
     TRIGGER_TYPE,
 )
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import RulesetShapeError as RulesetShapeError
 
 #: 255 rules share the trigger's alpha node at most (error 108 beyond); one is ``__done__``.
 MAX_RULES: Final = 254
@@ -59,17 +59,6 @@ _REFUSED_RULE_KEYS: Final = {
     "dist": "'dist' changes whether one fact may bind two aliases; the default is kept",
     "run": "actions are not part of a rule; the driver reports firings",
 }
-
-
-class RulesetShapeError(HandoffError, ValueError):
-    """A rule the driver refuses because durable_rules would crash on it or evaluate it wrongly."""
-
-    def __init__(self, ruleset: str, rule: str | None, reason: str) -> None:
-        self.ruleset = ruleset
-        self.rule = rule
-        self.reason = reason
-        where = f"ruleset {ruleset!r}" + (f", rule {rule!r}" if rule is not None else "")
-        super().__init__(f"{where}: {reason}")
 
 
 @attrs.define

@@ -54,7 +54,7 @@ from handoff_rules.engine.durable.protocol import (
     fnv1a_32,
 )
 from handoff_rules.engine.durable.rules import RulesetShapeError
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import DurableEvaluationError as DurableEvaluationError
 
 #: Cases share a session (and its set-up cost) up to this many facts and triggers in all.
 #: Measured on the default pack: asserting facts gets cheaper per case up to a few cases
@@ -63,10 +63,6 @@ from handoff_rules.errors import HandoffError
 MAX_SESSION_FACTS: Final = 128
 #: Sessions left open because they could not be closed safely; past this the ruleset stops.
 MAX_QUARANTINED_SESSIONS: Final = 32
-
-
-class DurableEvaluationError(HandoffError, RuntimeError):
-    """The engine failed during one evaluation; raised after its session was cleaned up."""
 
 
 @attrs.define

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import pluggy
 
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import StoreNotAvailable as StoreNotAvailable
 from handoff_rules.policy.exceptions.model import ExceptionRegister, ExceptionRevision
 from handoff_rules.policy.exceptions.yaml_format import (
     RegisterError,
@@ -101,10 +101,6 @@ class YamlExceptionStore:
             with self.path.open("r+b") as handle:
                 handle.truncate(old_size)
             raise
-
-
-class StoreNotAvailable(HandoffError):
-    """A plugin-provided store that returned something else than an ExceptionStore."""
 
 
 def open_exception_store(

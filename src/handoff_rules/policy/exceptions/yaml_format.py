@@ -44,7 +44,7 @@ import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from handoff_rules.decision import Checkpoint
-from handoff_rules.errors import InputError
+from handoff_rules.errors import RegisterError as RegisterError
 from handoff_rules.model import Money, MoneyError
 from handoff_rules.policy.exceptions.model import (
     ExceptionRevision,
@@ -79,10 +79,6 @@ OPTIONAL = ("pack", "limits", "revoked")
 SCOPE_FIELDS = ("order", "counterparty", "person", "checkpoint", "subject")
 #: A scope must name at least one of these: an exception for every case is a parameter change.
 SCOPE_SUBJECTS = ("order", "counterparty", "subject")
-
-
-class RegisterError(InputError):
-    """An exception register that cannot be read: names file, line and what was expected."""
 
 
 class _Located(dict[str, Any]):
