@@ -27,6 +27,7 @@ import pluggy
 
 from handoff_rules import hooks
 from handoff_rules.adapters.base import Adapter
+from handoff_rules.adapters.registry import set_origin_finder
 from handoff_rules.errors import DuplicateAdapterError as DuplicateAdapterError
 from handoff_rules.errors import HandoffError, InvalidValue, PluginError, PluginLoadError
 
@@ -271,3 +272,7 @@ def _adapters_of(
             "which does not implement the Adapter protocol"
         )
     return [a for a in provided if isinstance(a, Adapter)]
+
+
+# The SDK names the plugin of a failing adapter through this module, without importing it.
+set_origin_finder(plugin_origin)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -73,6 +73,17 @@ def choose_adapter(path: Path, adapters: Sequence[Adapter]) -> tuple[Adapter, Sn
     return adapter, best
 
 
+#: Finds the plugin a module belongs to (or None for handoff-rules itself). The
+#: plugin manager's module sets it when it is imported: the SDK must not import
+#: the manager, which imports the SDK (the built-in adapters) in turn.
+_ORIGIN_FINDER: list[Callable[[str], object | None]] = []
+
+
+def set_origin_finder(finder: Callable[[str], object | None]) -> None:
+    """Tell the SDK how to name the plugin of an adapter that fails."""
+    _ORIGIN_FINDER[:] = [finder]
+
+
 def adapter_failure(
     adapter: Adapter, doing: str, path: Path, exc: Exception, where: str | None = None
 ) -> InternalError:
@@ -82,9 +93,7 @@ def adapter_failure(
     file is an :class:`~handoff_rules.adapters.AdapterError`, which the adapter
     raises itself.
     """
-    from handoff_rules.plugins import plugin_origin
-
-    origin = plugin_origin(type(adapter).__module__)
+    origin = _ORIGIN_FINDER[0](type(adapter).__module__) if _ORIGIN_FINDER else None
     place = f"{path} (after {where})" if where else str(path)
     message = (
         f"adapter {adapter.name!r} of {origin or 'handoff-rules itself'} failed {doing} "
