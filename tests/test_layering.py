@@ -19,8 +19,6 @@ import ast
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import pytest
-
 import handoff_rules
 
 SRC = Path(handoff_rules.__file__).parent
