@@ -53,6 +53,7 @@ from handoff_rules.model import (
     PoaTerms,
 )
 from handoff_rules.model.bounds import MAX_INT
+from handoff_rules.model.crm import RESERVED_VALUE_KEYS
 from handoff_rules.model.currencies import MINOR_UNITS
 from handoff_rules.model.identifiers import check_identifier
 
@@ -449,7 +450,12 @@ def derived_facts() -> st.SearchStrategy[Derived]:
         Derived,
         name=st.sampled_from(("open_balance", "poa_coverage", "days_overdue")),
         subject=ids(),
-        values=st.dictionaries(st.text(string.ascii_lowercase, min_size=1), _DERIVED_VALUES),
+        values=st.dictionaries(
+            st.text(string.ascii_lowercase, min_size=1).filter(
+                lambda key: key not in RESERVED_VALUE_KEYS
+            ),
+            _DERIVED_VALUES,
+        ),
         order_id=_optional(st.sampled_from(ORDER_IDS)),
         counterparty_id=_optional(st.sampled_from(PARTY_IDS)),
     )
