@@ -65,10 +65,16 @@ class Provenance:
         line = data.get("line")
         if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
             raise ModelDataError(f"provenance line must be an integer, not {line!r}")
+        texts = {"adapter", "source", "location"} | ({"adapter_version"} & set(data))
+        wrong = sorted(key for key in texts if not isinstance(data[key], str))
+        if data.get("adapter_version", "") is None:
+            wrong.remove("adapter_version")
+        if wrong:
+            raise ModelDataError(f"provenance {', '.join(wrong)} must be text")
         return cls(
-            adapter=str(data["adapter"]),
-            source=str(data["source"]),
-            location=str(data["location"]),
+            adapter=data["adapter"],
+            source=data["source"],
+            location=data["location"],
             adapter_version=data.get("adapter_version"),
             line=line,
         )
