@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
+from handoff_rules.errors import HandoffError
 from handoff_rules.facts import Provenance
+from handoff_rules.model import ModelDataError
 
 DECISIONS_SCHEMA: Final = "handoff-rules/decisions/1"
+
+
+class DecisionDataError(HandoffError):
+    """A decision read back from JSON that is not one the engine could have made.
+
+    A decision is replayed and acted on, so one that is malformed (a missing
+    field, an unknown outcome) or inconsistent (``allow`` next to a failing
+    blocking finding, a waiver without its exception) is refused with the
+    path of the first problem rather than taken at its word.
+    """
 
 
 class Result(enum.StrEnum):
@@ -129,16 +142,36 @@ class Finding:
         return result
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+    def from_dict(cls, data: object, path: str = "finding") -> Finding:
+        """The finding of :meth:`to_dict`; :class:`DecisionDataError` if it is not one."""
+        fields = _fields(data, path, _FINDING_REQUIRED, _FINDING_OPTIONAL)
+        result = _member(Result, fields["result"], f"{path}.result")
+        exception = _optional_text(fields["exception"], f"{path}.exception")
+        limit_value = fields.get("limit")
+        limit = None if limit_value is None else _member(Limit, limit_value, f"{path}.limit")
+        if exception is not None and not _EXCEPTION_KEY.fullmatch(exception):
+            raise DecisionDataError(
+                f"{path}.exception: {exception!r} is not an exception key (id@revision)"
+            )
+        if (result is Result.WAIVED) is not (exception is not None):
+            problem = "names no exception" if exception is None else f"names exception {exception}"
+            raise DecisionDataError(f"{path}: a {result} finding {problem}")
+        if limit is not None and result is not Result.INDETERMINATE:
+            raise DecisionDataError(
+                f"{path}: a finding beyond the {limit} limit is indeterminate, not {result}"
+            )
+        sources = _list(fields["sources"], f"{path}.sources")
         return cls(
-            rule=data["rule"],
-            result=data["result"],
-            severity=data["severity"],
-            message=data["message"],
-            exception=data.get("exception"),
-            subject=data.get("subject"),
-            sources=tuple(Provenance.from_dict(p) for p in data.get("sources", ())),
-            limit=data.get("limit"),
+            rule=_text(fields["rule"], f"{path}.rule"),
+            result=result,
+            severity=_member(Severity, fields["severity"], f"{path}.severity"),
+            message=_text(fields["message"], f"{path}.message"),
+            exception=exception,
+            subject=_optional_text(fields.get("subject"), f"{path}.subject"),
+            sources=tuple(
+                _provenance(item, f"{path}.sources[{i}]") for i, item in enumerate(sources)
+            ),
+            limit=limit,
         )
 
 
@@ -154,8 +187,19 @@ class Action:
         return {"kind": self.kind, "rule": self.rule, "params": dict(self.params)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Action:
-        return cls(kind=data["kind"], rule=data["rule"], params=data.get("params", {}))
+    def from_dict(cls, data: object, path: str = "action") -> Action:
+        """The action of :meth:`to_dict`; :class:`DecisionDataError` if it is not one."""
+        fields = _fields(data, path, {"kind", "rule", "params"}, frozenset())
+        params = fields["params"]
+        if not isinstance(params, dict):
+            raise DecisionDataError(f"{path}.params: expected an object, not {_kind(params)}")
+        for key, value in params.items():
+            _text(value, f"{path}.params.{key}")
+        return cls(
+            kind=_text(fields["kind"], f"{path}.kind"),
+            rule=_text(fields["rule"], f"{path}.rule"),
+            params=params,
+        )
 
 
 class PackIdentity(Protocol):
@@ -238,20 +282,145 @@ class Decision:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+    def from_dict(cls, data: object) -> Decision:
+        """The decision of :meth:`to_dict` (schema ``decisions-1.json``), checked.
+
+        Besides its shape, what the engine guarantees of every decision is
+        checked too: the outcome is the one its findings give, and a finding is
+        waived exactly when it names an exception. Anything else raises
+        :class:`DecisionDataError` naming the first problem.
+        """
+        fields = _fields(data, "decision", _DECISION_REQUIRED, frozenset())
+        case = _text(fields["case"], "decision.case")
+        path = f"decision {case}"
+        checkpoint = _member(Checkpoint, fields["checkpoint"], f"{path}.checkpoint")
+        path = f"decision {case} {checkpoint}"
+        outcome = _member(Outcome, fields["outcome"], f"{path}.outcome")
+        findings = tuple(
+            Finding.from_dict(item, f"{path}.findings[{i}]")
+            for i, item in enumerate(_list(fields["findings"], f"{path}.findings"))
+        )
+        expected = outcome_of(findings)
+        if outcome is not expected:
+            raise DecisionDataError(
+                f"{path}: outcome is {outcome}, but its findings give {expected}"
+            )
         return cls(
-            case=data["case"],
-            checkpoint=data["checkpoint"],
-            at=date.fromisoformat(data["at"]),
-            pack=PackRef(**data["pack"]),
-            findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
-            actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
-            outcome=data["outcome"],
+            case=case,
+            checkpoint=checkpoint,
+            at=_date(fields["at"], f"{path}.at"),
+            pack=_pack(fields["pack"], f"{path}.pack"),
+            findings=findings,
+            actions=tuple(
+                Action.from_dict(item, f"{path}.actions[{i}]")
+                for i, item in enumerate(_list(fields["actions"], f"{path}.actions"))
+            ),
+            outcome=outcome,
         )
 
     def to_json(self) -> str:
         """The canonical JSON text: sorted keys, compact, UTF-8 kept readable."""
         return canonical_json(self.to_dict())
+
+
+# --- reading decisions back: the checks of schemas/decisions-1.json, in code --------------
+
+_DECISION_REQUIRED: Final = frozenset(
+    {"case", "checkpoint", "outcome", "at", "pack", "findings", "actions"}
+)
+_FINDING_REQUIRED: Final = frozenset(
+    {"rule", "result", "severity", "message", "exception", "sources"}
+)
+_FINDING_OPTIONAL: Final = frozenset({"subject", "limit"})
+_EXCEPTION_KEY: Final = re.compile(r".+@[0-9]+", re.DOTALL)
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
+
+
+def _kind(value: object) -> str:
+    """A value's JSON kind, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _fields(
+    data: object, path: str, required: frozenset[str] | set[str], optional: frozenset[str]
+) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        raise DecisionDataError(f"{path}: expected an object, not {_kind(data)}")
+    missing = sorted(required - set(data))
+    if missing:
+        raise DecisionDataError(f"{path}: missing {', '.join(missing)}")
+    unknown = sorted(str(key) for key in set(data) - required - optional)
+    if unknown:
+        raise DecisionDataError(f"{path}: unknown {', '.join(unknown)}")
+    return data
+
+
+def _text(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        raise DecisionDataError(f"{path}: expected a string, not {_kind(value)}")
+    return value
+
+
+def _optional_text(value: object, path: str) -> str | None:
+    return None if value is None else _text(value, path)
+
+
+def _list(value: object, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise DecisionDataError(f"{path}: expected an array, not {_kind(value)}")
+    return value
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _member(enum_cls: type[_E], value: object, path: str) -> _E:
+    known = [member.value for member in enum_cls]
+    if not isinstance(value, str) or value not in known:
+        raise DecisionDataError(f"{path}: {value!r} is not one of {', '.join(known)}")
+    return enum_cls(value)
+
+
+def _date(value: object, path: str) -> date:
+    text = _text(value, path)
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DecisionDataError(f"{path}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _pack(value: object, path: str) -> PackRef:
+    fields = _fields(value, path, {"name", "version", "digest"}, frozenset())
+    digest = _text(fields["digest"], f"{path}.digest")
+    if not _DIGEST.fullmatch(digest):
+        raise DecisionDataError(f"{path}.digest: {digest!r} is not 64 lower-case hex digits")
+    return PackRef(
+        name=_text(fields["name"], f"{path}.name"),
+        version=_text(fields["version"], f"{path}.version"),
+        digest=digest,
+    )
+
+
+def _provenance(value: object, path: str) -> Provenance:
+    try:
+        return Provenance.from_dict(value)
+    except ModelDataError as error:
+        raise DecisionDataError(f"{path}: {error}") from None
 
 
 def canonical_json(value: Any) -> str:

@@ -8,6 +8,8 @@ order 0000012345": every fact and every reject carries its provenance, and the
 from __future__ import annotations
 
 import json
+import operator
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
 import attrs
@@ -63,10 +65,16 @@ class Provenance:
         line = data.get("line")
         if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
             raise ModelDataError(f"provenance line must be an integer, not {line!r}")
+        texts = {"adapter", "source", "location"} | ({"adapter_version"} & set(data))
+        wrong = sorted(key for key in texts if not isinstance(data[key], str))
+        if data.get("adapter_version", "") is None:
+            wrong.remove("adapter_version")
+        if wrong:
+            raise ModelDataError(f"provenance {', '.join(wrong)} must be text")
         return cls(
-            adapter=str(data["adapter"]),
-            source=str(data["source"]),
-            location=str(data["location"]),
+            adapter=data["adapter"],
+            source=data["source"],
+            location=data["location"],
             adapter_version=data.get("adapter_version"),
             line=line,
         )
@@ -177,10 +185,14 @@ class _FullContent:
 
 
 def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int, _FullContent]:
-    """A total order on facts that does not depend on arrival order.
+    """The canonical order of facts: a total order that does not depend on arrival order.
 
+    Type, id, source, location, line, then the whole fact as canonical JSON.
     Decisions must not change when the same facts arrive in another order, so
-    everything that iterates facts sorts them by this key first.
+    everything that iterates facts puts them in this order first, through
+    :func:`canonical_order` (or ``sorted(..., key=fact_sort_key)``, which gives
+    the same list). Two facts with equal keys have equal content (the dict form
+    of a fact is lossless), so which of them comes first cannot change anything.
     """
     return (*fact_sort_prefix(fact), _FullContent(fact))
 
@@ -188,10 +200,10 @@ def fact_sort_key(fact: Fact) -> tuple[str, str, str, str, int, _FullContent]:
 def fact_sort_prefix(fact: Fact) -> tuple[str, str, str, str, int]:
     """:func:`fact_sort_key` without its last element, the fact's whole content.
 
-    Facts whose prefixes all differ are in the same order by prefix as by the
-    full key, so a sort can use this cheaper key and fall back to the full one
-    only when two prefixes are equal. It is computed for every fact of every
-    case, hence the plain attribute reads.
+    The fast path of :func:`canonical_order`: facts whose prefixes all differ
+    are in the same order by prefix as by the full key (tuples compare element
+    by element), so the content is needed only where two prefixes are equal.
+    It is computed for every fact of every case, hence the plain attribute reads.
     """
     data = fact.data
     data_id = getattr(data, "id", "")
@@ -203,3 +215,25 @@ def fact_sort_prefix(fact: Fact) -> tuple[str, str, str, str, int]:
         prov.location,
         prov.line or 0,
     )
+
+
+_first: Final = operator.itemgetter(0)
+
+
+def canonical_order(facts: Iterable[Fact]) -> list[Fact]:
+    """``facts`` in the canonical order: always ``sorted(facts, key=fact_sort_key)``.
+
+    The one place that orders the facts of a case; the engine and the
+    flattener both call it. The fast path sorts by the cheap
+    :func:`fact_sort_prefix` alone and falls back to the full key only when two
+    neighbours share a prefix (two facts read from one place). Without such a
+    tie the prefix order is strictly increasing, hence also the full-key order;
+    with one, the stable sort by the full key of the original list is the
+    definition itself.
+    """
+    listed: Sequence[Fact] = facts if isinstance(facts, list | tuple) else list(facts)
+    keyed = sorted(zip(map(fact_sort_prefix, listed), listed, strict=True), key=_first)
+    prefixes = list(map(_first, keyed))
+    if any(map(operator.eq, prefixes, prefixes[1:])):
+        return sorted(listed, key=fact_sort_key)
+    return [fact for _, fact in keyed]

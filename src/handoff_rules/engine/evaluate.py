@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -31,7 +30,6 @@ from handoff_rules.decision import (
     Finding,
     Result,
     Severity,
-    canonical_json,
 )
 from handoff_rules.engine.base import Match, MatchBackend
 from handoff_rules.engine.compiled import Pack, Rule, Template
@@ -48,8 +46,8 @@ from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
 from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import EngineUnavailable, HandoffError
-from handoff_rules.facts import Fact, Provenance, fact_sort_key, fact_sort_prefix
-from handoff_rules.model import Derived, Money, to_dict
+from handoff_rules.facts import Fact, Provenance, canonical_order
+from handoff_rules.model import Derived, Money
 
 __all__ = [
     "BACKENDS",
@@ -178,15 +176,8 @@ def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
 
 
 def _canonical(case: Case) -> Case:
-    prefixes = [fact_sort_prefix(f) for f in case.facts]
-    if all(map(operator.lt, prefixes, prefixes[1:])):
-        # already in order, no two facts from the same place: what a built Case holds
-        return case
-    keyed = sorted(((fact_sort_key(f), f) for f in case.facts), key=lambda pair: pair[0])
-    if any(a[0] == b[0] for a, b in itertools.pairwise(keyed)):
-        # two facts from the same place: order them by content too
-        keyed.sort(key=lambda pair: (pair[0], canonical_json(to_dict(pair[1].data))))
-    ordered = tuple(f for _, f in keyed)
+    """The case with its facts in the canonical order (itself when they already are)."""
+    ordered = tuple(canonical_order(case.facts))
     return case if ordered == case.facts else Case(case.id, ordered)
 
 

@@ -62,7 +62,7 @@ import attrs
 
 from handoff_rules.decision import canonical_json
 from handoff_rules.errors import FlattenError
-from handoff_rules.facts import Fact, fact_sort_key, fact_sort_prefix
+from handoff_rules.facts import Fact, canonical_order
 from handoff_rules.model import FACT_TYPES, CompanyId, Counterparty, Derived, Money
 from handoff_rules.model.identifiers import SCHEME_BY_COUNTRY
 
@@ -461,47 +461,21 @@ def flatten_case(
 ) -> FlatCase:
     """Flatten facts (in a canonical order) and append the evaluation row.
 
-    The order of ``facts`` is normalised with ``sort_key`` (default
-    :func:`~handoff_rules.facts.fact_sort_key`, then the flat row's text as a
-    tie-break), so the flat case never depends on arrival order.
+    The facts are put in :func:`~handoff_rules.facts.canonical_order`, so the
+    flat case never depends on arrival order. A caller's ``sort_key`` replaces
+    that order, with the flat row's text breaking its ties.
     """
-    keyed = _ordered(_keyed(facts, sort_key or fact_sort_prefix), sort_key)
-    return _flat_case([item[1] for item in keyed], [item[2] for item in keyed], at)
-
-
-_Keyed: TypeAlias = list[tuple[Any, Fact, FlatRow]]
-_first: Final = operator.itemgetter(0)
-
-
-def _keyed(facts: Sequence[Fact], key: Callable[[Fact], Any]) -> _Keyed:
-    """``(key, fact, row)`` per fact, in the order given."""
     flatteners = _FLATTENERS
-    return [
-        (k, fact, flatteners[type(fact.data)](fact.data))
-        for k, fact in zip(map(key, facts), facts, strict=True)
-    ]
-
-
-def _ordered(keyed: _Keyed, sort_key: Callable[[Fact], Any] | None) -> _Keyed:
-    """Sorted by key, then by the row's text; ``sort_key`` None: keys are sort prefixes."""
-    keyed.sort(key=_first)
-    ties = _has_ties(keyed)
-    if ties and sort_key is None:
-        # two facts from the same place: the whole key decides (the sort is stable, so
-        # re-sorting the sorted list gives what sorting the input by it would give)
-        keyed = [(fact_sort_key(fact), fact, row) for _, fact, row in keyed]
-        keyed.sort(key=_first)
-        ties = _has_ties(keyed)
-    if ties:
-        # facts from the same place: their content decides (ties are rare, JSON is slow)
+    if sort_key is None:
+        ordered = canonical_order(facts)
+        rows = [flatteners[type(fact.data)](fact.data) for fact in ordered]
+        return _flat_case(ordered, rows, at)
+    keyed = [(sort_key(fact), fact, flatteners[type(fact.data)](fact.data)) for fact in facts]
+    keyed.sort(key=lambda item: item[0])
+    keys = [item[0] for item in keyed]
+    if any(map(operator.eq, keys, keys[1:])):
         keyed.sort(key=lambda item: (item[0], canonical_json(item[2])))
-    return keyed
-
-
-def _has_ties(keyed: _Keyed) -> bool:
-    """Whether two neighbours of a sorted list have equal keys."""
-    keys = list(map(_first, keyed))
-    return any(map(operator.eq, keys, keys[1:]))
+    return _flat_case([item[1] for item in keyed], [item[2] for item in keyed], at)
 
 
 def _flat_case(facts: list[Fact], rows: list[FlatRow], at: date) -> FlatCase:

@@ -25,6 +25,16 @@ from stdnum.pl import nip
 from stdnum.ru import inn
 from stdnum.ua import edrpou
 
+from handoff_rules.decision import (
+    Action,
+    Checkpoint,
+    Decision,
+    Finding,
+    Limit,
+    PackRef,
+    Result,
+    Severity,
+)
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import (
     FACT_TYPES,
@@ -60,18 +70,21 @@ from handoff_rules.model.identifiers import check_identifier
 __all__ = [
     "ORDER_IDS",
     "PARTY_IDS",
+    "actions",
     "company_ids",
     "contract_templates",
     "corrections",
     "counterparties",
     "currencies",
     "dates",
+    "decisions",
     "deliveries",
     "derived_facts",
     "documents",
     "fact_data",
     "fact_lists",
     "facts",
+    "findings",
     "id_documents",
     "identifier_values",
     "invoices",
@@ -81,6 +94,7 @@ __all__ = [
     "opportunity_links",
     "order_lines",
     "orders",
+    "pack_refs",
     "payments",
     "people",
     "poa_terms",
@@ -509,3 +523,74 @@ def facts(fact_type: str | None = None) -> st.SearchStrategy[Fact]:
 def fact_lists(min_size: int = 0, max_size: int = 30) -> st.SearchStrategy[list[Fact]]:
     """Lists of facts whose keys come from small pools, so they form cases together."""
     return st.lists(facts(), min_size=min_size, max_size=max_size)
+
+
+# --- decisions --------------------------------------------------------------------------
+
+_RULE_IDS = ("party.legal_id", "order.poa_valid", "invoice.matches_order", "credit.limit")
+
+
+def _sources() -> st.SearchStrategy[Provenance]:
+    """Provenances with every optional part present or not."""
+    return st.builds(
+        Provenance,
+        adapter=st.sampled_from(("sap", "crm", "test")),
+        source=texts(),
+        location=texts(),
+        adapter_version=_optional(st.sampled_from(("1.0.0", "2.3.1"))),
+        line=_optional(st.integers(0, 10**6)),
+    )
+
+
+@st.composite
+def findings(draw: st.DrawFn) -> Finding:
+    """Findings the engine could make: waived exactly when an exception is named.
+
+    A finding beyond a case limit is indeterminate, as the engine makes it.
+    """
+    result = draw(st.sampled_from(Result))
+    limit = draw(_optional(st.sampled_from(Limit))) if result is Result.INDETERMINATE else None
+    exception = None
+    if result is Result.WAIVED:
+        exception = f"{draw(ids('EX-'))}@{draw(st.integers(1, 99))}"
+    return Finding(
+        rule=draw(st.sampled_from(_RULE_IDS)),
+        result=result,
+        severity=draw(st.sampled_from(Severity)),
+        message=draw(texts(60)),
+        sources=draw(st.lists(_sources(), max_size=3)),
+        exception=exception,
+        subject=draw(_optional(ids())),
+        limit=limit,
+    )
+
+
+def actions() -> st.SearchStrategy[Action]:
+    return st.builds(
+        Action,
+        kind=st.sampled_from(("write_off", "create_task", "notify")),
+        rule=st.sampled_from(_RULE_IDS),
+        params=st.dictionaries(st.text(string.ascii_lowercase, min_size=1), texts(), max_size=3),
+    )
+
+
+def pack_refs() -> st.SearchStrategy[PackRef]:
+    return st.builds(
+        PackRef,
+        name=st.sampled_from(("o2c-standard", "o2c-strict")),
+        version=st.sampled_from(("1.0.0", "1.1.0", "2.0.0")),
+        digest=st.text("0123456789abcdef", min_size=64, max_size=64),
+    )
+
+
+def decisions() -> st.SearchStrategy[Decision]:
+    """Decisions whose outcome is the one their findings give, as every decision's is."""
+    return st.builds(
+        Decision,
+        case=st.sampled_from(ORDER_IDS) | ids(),
+        checkpoint=st.sampled_from(Checkpoint),
+        at=dates(),
+        pack=pack_refs(),
+        findings=st.lists(findings(), max_size=5),
+        actions=st.lists(actions(), max_size=3),
+    )
