@@ -13,7 +13,7 @@ from __future__ import annotations
 from random import Random
 from typing import Final
 
-MAX_BYTES: Final = 900_000
+MAX_BYTES: Final = 880_000
 
 #: Bytes that mean something to one of the formats or to a decoder.
 INTERESTING_BYTES: Final[tuple[bytes, ...]] = (

@@ -118,25 +118,22 @@ def save_reproducer(folder: Path, inp: Any, failure: Any, known: bool) -> None:
 
 
 def plan(total: int, chunk_size: int, first_seed: int, only: list[str] | None) -> list[Chunk]:
+    """Chunks of every command, interleaved so that a run cut short by ``--minutes``
+    has still run each command in its share."""
     from .test_hostile import SHARES
 
-    chunks = []
+    shares = {e: s for e, s in SHARES.items() if not only or e in only}
+    placed: list[tuple[float, Chunk]] = []
     seed = first_seed
-    for entry, share in SHARES.items():
-        if only and entry not in only:
-            continue
-        count = max(1, round(total * share / (sum(SHARES[e] for e in only) if only else 1)))
-        while count > 0:
-            size = min(chunk_size, count)
-            chunks.append(Chunk(entry, seed, size))
+    for entry, share in shares.items():
+        count = max(1, round(total * share / sum(shares.values())))
+        sizes = [chunk_size] * (count // chunk_size) + (
+            [count % chunk_size] if count % chunk_size else []
+        )
+        for index, size in enumerate(sizes):
+            placed.append(((index + 0.5) / len(sizes), Chunk(entry, seed, size)))
             seed += 1
-            count -= size
-    # expensive chunks first, so the last minutes are not one long chunk on one core
-    return sorted(chunks, key=lambda c: -SHARES_COST.get(c.entry, 1) * c.examples)
-
-
-#: Rough milliseconds per example, for ordering the chunks.
-SHARES_COST = {"pack test": 300, "audit replay": 200, "pack diff": 250, "check": 150}
+    return [chunk for _position, chunk in sorted(placed, key=lambda p: (p[0], p[1].seed))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("HANDOFF_RULES_HOSTILE_EXAMPLES", "100000")),
     )
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--entry", action="append", help="only this command (repeatable)")
     parser.add_argument("--minutes", type=float, default=0, help="stop starting chunks after")

@@ -25,16 +25,16 @@ TOTAL_EXAMPLES: Final = int(os.environ.get("HANDOFF_RULES_HOSTILE_EXAMPLES", "20
 #: command that loads the whole pack a tenth of a second or more.
 SHARES: Final[dict[str, float]] = {
     "read": 0.40,
-    "check": 0.03,
+    "check": 0.015,
     "pack show": 0.03,
     "pack test": 0.01,
     "pack diff": 0.015,
     "pack lock": 0.03,
-    "exceptions validate": 0.025,
-    "exceptions show": 0.15,
-    "audit verify": 0.15,
-    "audit replay": 0.02,
-    "report": 0.14,
+    "exceptions validate": 0.015,
+    "exceptions show": 0.16,
+    "audit verify": 0.16,
+    "audit replay": 0.01,
+    "report": 0.155,
 }
 
 settings.register_profile(

@@ -280,7 +280,7 @@ class AuditLog:
         """Every record with its line number; a line that is not a record is an error.
 
         Each record is checked against the shape its readers rely on
-        (:mod:`handoff_rules.audit.shape`): a log can verify and still hold
+        (``handoff_rules.audit.shape``): a log can verify and still hold
         a record that was edited and re-hashed.
         """
         for number, line in self.lines():
