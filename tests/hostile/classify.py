@@ -54,7 +54,7 @@ RULES: Final[tuple[tuple[str, frozenset[str], str], ...]] = (
         _CRASH,
         r"yaml\.|yamlsrc\.py|unhashable|RecursionError[^|]*\| [^|]*(native|policy|yaml)",
     ),
-    ("yaml-alias-nesting-tags", _BOUNDS, r"raw-node@[^,]*=(&|\*|!|\[\[|\{a: \{)"),
+    ("yaml-alias-nesting-tags", _BOUNDS, r"raw-node@[^,]*=(&|\*|!|\[&|\[\[|\{a: \{)"),
     # digits past int(), exponents past Decimal, int64 in the engine
     (
         "huge-numbers",

@@ -75,15 +75,30 @@ def test_each_breach_of_the_contract_is_seen(
     assert [f.kind for f in failures] == [kind]
 
 
-def test_an_exception_escaping_main_is_caught_and_classified(tmp_path: Path) -> None:
-    # ``--revision`` is an int option: a pack folder given as the register makes the
-    # command read a folder; whatever it does, the harness reports it as an outcome
+def test_a_refused_file_is_a_sound_outcome() -> None:
     inp = HostileInput(
         "exceptions show", (("r.yaml", b"- id: [\n"),), ("exceptions", "show", "X", "{dir}/r.yaml")
     )
     outcome = run_example(inp)
     assert outcome.exit_code == 2
     assert outcome.ok
+
+
+def test_an_exception_escaping_main_is_caught_and_classified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import handoff_rules.cli.read_cmd as read_cmd
+
+    def broken() -> None:
+        raise RuntimeError("adapter registry broke")
+
+    monkeypatch.setattr(read_cmd, "installed_adapters", broken)
+    inp = HostileInput("read", (("a.csv", b"x"),), ("read", "{dir}/a.csv"))
+    outcome = run_example(inp)
+    assert [f.kind for f in outcome.failures] == ["exception"]
+    assert classify(outcome.failures[0], inp) == (
+        "unclassified: exception: builtins.RuntimeError at handoff_rules/cli/read_cmd.py:read"
+    )
 
 
 def test_an_unknown_failure_is_unclassified() -> None:

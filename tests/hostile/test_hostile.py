@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from .classify import classify, signature
@@ -48,7 +49,13 @@ settings.register_profile(
         HealthCheck.large_base_example,
     ],
 )
-warm_up()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _seeds() -> None:
+    """Seeds that run the command line are built before hypothesis draws (it
+    warns about the ``random`` use of ``tempfile`` inside a draw)."""
+    warm_up()
 
 
 def examples(entry: str) -> int:
