@@ -25,7 +25,7 @@ from lxml import etree
 
 from . import hostile_values as hv
 from . import seeds
-from .mutations import cap, mutate_bytes
+from .mutations import MAX_BYTES, cap, mutate_bytes
 from .trees import dump_json, dump_yaml, edit_tree, load_yaml
 
 #: "items": every fact and reject line is one record (one record gives one of them);
@@ -154,7 +154,7 @@ def write_table(table: Table, quoted: bool, encoding: str, newline: str) -> byte
         text = out.getvalue()
     else:
         text = "".join(table.delimiter.join(r) + newline for r in [table.header, *table.rows])
-    return cap((table.prefix + text).encode(encoding, "replace"))
+    return (table.prefix + text).encode(encoding, "replace")
 
 
 def delimited(
@@ -169,7 +169,8 @@ def delimited(
         # the csv writer quotes whatever the new delimiter splits
         edited = attrs.evolve(edited, delimiter=rnd.choice([table.delimiter, ",", ";", "\t", "|"]))
     data = write_table(edited, quoted, encoding, rnd.choice(["\n", "\r\n"]))
-    sample = Sample(path.name, data, (*labels, encoding), len(edited.rows), count_by)
+    records = len(edited.rows) if len(data) <= MAX_BYTES else None  # cut: rows are lost
+    sample = Sample(path.name, cap(data), (*labels, encoding), records, count_by)
     return maybe_bytes(rnd, sample)
 
 
@@ -241,6 +242,14 @@ def crm_tree_json(rnd: Random) -> Sample:
     return maybe_bytes(rnd, sample)
 
 
+def json_or_none(text: str) -> Any:
+    """The parsed line, or ``None`` for one an earlier edit made unreadable (or 20,000 deep)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def native_jsonl(rnd: Random) -> Sample:
     lines = [line for line in seeds.jsonl_seed().decode("utf-8").split("\n") if line]
     lines = lines[:-1]  # the summary: skipped by the reader, so no record
@@ -248,8 +257,8 @@ def native_jsonl(rnd: Random) -> Sample:
     for _ in range(rnd.randint(1, 3)):
         i = rnd.randrange(len(lines))
         kind = rnd.choice(["edit", "edit", "edit", "duplicate", "delete", "garbage"])
-        if kind == "edit":
-            tree = json.loads(lines[i])
+        tree = json_or_none(lines[i])
+        if kind == "edit" and tree is not None:
             raw, kind = edit_tree(rnd, tree, (), hv.HOSTILE_JSON_VALUES)
             lines[i] = dump_json(tree, raw, indent=None).decode("utf-8", "surrogatepass")
         elif kind == "duplicate":

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from . import hostile_values as hv
 from . import seeds
-from .formats import YAML_NODES, CountBy, export_file
+from .formats import YAML_NODES, CountBy, export_file, json_or_none
 from .mutations import cap, mutate_bytes
 from .trees import dump_json, dump_yaml, edit_tree, load_yaml
 
@@ -217,7 +217,9 @@ def mutate_audit_log(rnd: Random) -> tuple[Files, tuple[str, ...]]:
     if kind == "record":
         for _ in range(rnd.randint(1, 2)):
             i = rnd.randrange(len(lines))
-            tree = json.loads(lines[i])
+            tree = json_or_none(lines[i])
+            if tree is None:
+                continue
             raw, label = edit_tree(rnd, tree, (), hv.HOSTILE_JSON_VALUES)
             lines[i] = dump_json(tree, raw, indent=None).decode("utf-8", "surrogatepass")
             labels.append(label)

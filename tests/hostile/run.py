@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results: list[dict[str, Any]] = []
     crashed: list[Chunk] = []
+    broken: list[tuple[Chunk, str]] = []
     pending = list(chunks)
     while pending:
         with concurrent.futures.ProcessPoolExecutor(args.processes) as pool:
@@ -176,16 +177,28 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     for future in done:
                         chunk = futures.pop(future)
-                        results.append(future.result())
+                        try:
+                            results.append(future.result())
+                        except concurrent.futures.process.BrokenProcessPool:
+                            raise
+                        except Exception as exc:  # a bug in a generator: the chunk is lost
+                            broken.append((chunk, f"{type(exc).__name__}: {exc}"[:300]))
+                            print(f"chunk {chunk} failed: {exc!r}"[:400], file=sys.stderr)
                         print(progress(results, started, len(chunks)), file=sys.stderr)
+                        if args.json and len(results) % 20 == 0:  # a partial summary survives
+                            write_json(args.json, summarize(results, crashed, broken, started))
             except concurrent.futures.process.BrokenProcessPool:
                 crashed.extend(futures.values())  # one of them died; the others are lost too
                 print(f"a worker died; chunks {list(futures.values())}", file=sys.stderr)
-    summary = summarize(results, crashed, time.monotonic() - started)
+    summary = summarize(results, crashed, broken, started)
     print(render(summary))
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
-    return 1 if summary["unexpected_failures"] or crashed else 0
+        write_json(args.json, summary)
+    return 1 if summary["unexpected_failures"] or crashed or broken else 0
+
+
+def write_json(path: str, summary: dict[str, Any]) -> None:
+    Path(path).write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def progress(results: list[dict[str, Any]], started: float, chunks: int) -> str:
@@ -195,7 +208,12 @@ def progress(results: list[dict[str, Any]], started: float, chunks: int) -> str:
     )
 
 
-def summarize(results: list[dict[str, Any]], crashed: list[Chunk], wall: float) -> dict[str, Any]:
+def summarize(
+    results: list[dict[str, Any]],
+    crashed: list[Chunk],
+    broken: list[tuple[Chunk, str]],
+    started: float,
+) -> dict[str, Any]:
     from .known_failures import KNOWN_FAILURES
 
     per_entry: dict[str, dict[str, Any]] = defaultdict(
@@ -227,13 +245,14 @@ def summarize(results: list[dict[str, Any]], crashed: list[Chunk], wall: float) 
             signatures.setdefault(name, text)
     unexpected = {k: v for k, v in classes.items() if k not in KNOWN_FAILURES}
     return {
-        "wall_seconds": round(wall, 1),
+        "wall_seconds": round(time.monotonic() - started, 1),
         "examples": sum(e["examples"] for e in per_entry.values()),
         "per_entry": dict(sorted(per_entry.items())),
         "classes": dict(classes.most_common()),
         "unexpected_failures": sum(unexpected.values()),
         "signatures": signatures,
         "crashed_chunks": [attrs.asdict(c) for c in crashed],
+        "broken_chunks": [{**attrs.asdict(c), "error": e} for c, e in broken],
     }
 
 
@@ -263,6 +282,8 @@ def render(summary: dict[str, Any]) -> str:
     lines.append(f"unexpected failures: {summary['unexpected_failures']}")
     if summary["crashed_chunks"]:
         lines.append(f"crashed chunks (worker died): {summary['crashed_chunks']}")
+    if summary["broken_chunks"]:
+        lines.append(f"chunks lost to a generator error: {summary['broken_chunks']}")
     return "\n".join(lines)
 
 
