@@ -55,6 +55,12 @@ RULES: Final[tuple[tuple[str, frozenset[str], str], ...]] = (
         r"yaml\.|yamlsrc\.py|unhashable|RecursionError[^|]*\| [^|]*(native|policy|yaml)",
     ),
     ("yaml-alias-nesting-tags", _BOUNDS, r"raw-node@[^,]*=(&|\*|!|\[&|\[\[|\{a: \{)"),
+    # the hard timeout, raised into a command that printed it as a traceback
+    (
+        "yaml-alias-nesting-tags",
+        frozenset({"traceback"}),
+        r"HarnessTimeout.*raw-node@[^,]*=(&|\*|!|\[&|\[\[|\{a: \{)",
+    ),
     # digits past int(), exponents past Decimal, int64 in the engine
     (
         "huge-numbers",
@@ -73,6 +79,8 @@ RULES: Final[tuple[tuple[str, frozenset[str], str], ...]] = (
     # found by this harness in code it leaves alone (see the list in known_failures.py)
     ("lone-surrogates-in-output", _CRASH, r"surrogates not allowed"),
     ("read-table-slow", frozenset({"timeout"}), r"\| read \|(?!.*jsonl)"),
+    ("rich-markup-in-read-table", _CRASH, r"MarkupError"),
+    ("sniff-error-loses-summary", frozenset({"jsonl-contract"}), r"failed while sniffing"),
     ("model-from-dict-not-an-object", _CRASH, r"(AttributeError|TypeError)[^|]*\| [^|]*model/"),
 )
 
@@ -80,6 +88,8 @@ RULES: Final[tuple[tuple[str, frozenset[str], str], ...]] = (
 def signature(failure: Failure, inp: HostileInput) -> str:
     """``kind | exception or detail | innermost project frame | command | argv | labels``."""
     detail = failure.detail if failure.kind == "exception" else exception_line(failure.trace)
+    if failure.kind == "jsonl-contract":
+        detail = f"{failure.detail}: {failure.trace}"
     return " | ".join(
         (
             failure.kind,

@@ -227,11 +227,13 @@ def judge(
     if growth_mb > MAX_RSS_GROWTH_MB:
         failures.append(Failure("memory", f"peak RSS {growth_mb:.0f} MB above the start"))
     if inp.entry == "read" and "jsonl" in inp.argv and escaped is None:
-        failures.extend(check_jsonl(inp, code, stdout))
+        failures.extend(check_jsonl(inp, code, stdout, stderr))
     return tuple(failures)
 
 
-def check_jsonl(inp: HostileInput, code: int | None, stdout: str) -> list[Failure]:
+def check_jsonl(
+    inp: HostileInput, code: int | None, stdout: str, stderr: str = ""
+) -> list[Failure]:
     """The ``read --format jsonl`` contract (docs/reference/jsonl.rst) and record counts."""
     lines = stdout.split("\n")[:-1]  # the contract separates lines by \n only
     try:
@@ -239,7 +241,8 @@ def check_jsonl(inp: HostileInput, code: int | None, stdout: str) -> list[Failur
     except ValueError as exc:
         return [Failure("jsonl-contract", f"a line is not JSON: {exc}")]
     if not records or records[-1].get("record") != "summary":
-        return [Failure("jsonl-contract", "the last line is not the summary")]
+        error = stderr.strip().splitlines()[:1]
+        return [Failure("jsonl-contract", "the last line is not the summary", "\n".join(error))]
     summary, body = records[-1], records[:-1]
     facts = Counter(r.get("type") for r in body if r.get("record") == "fact")
     rejects = [r for r in body if r.get("record") == "reject"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from random import Random
@@ -187,7 +188,7 @@ def exceptions_show_input(rnd: Random) -> HostileInput:
 def rehash(lines: list[str]) -> tuple[list[str], bytes]:
     """Recompute each record's ``prev`` and ``hash`` and the head file: a log that
     verifies although its content is hostile, so ``replay`` and ``report`` read all of it."""
-    from handoff_rules.audit.log import GENESIS, line_hash, record_hash
+    from handoff_rules.audit.log import GENESIS, record_hash
     from handoff_rules.decision import canonical_json
 
     prev = GENESIS
@@ -204,7 +205,8 @@ def rehash(lines: list[str]) -> tuple[list[str], bytes]:
         except (ValueError, TypeError, RecursionError):
             pass  # stays as it is: verify names it
         out.append(line)
-        prev = line_hash(line)
+        # as the bytes are written: a \ud800 edit stays in the file, which is then no UTF-8
+        prev = hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
     head = json.dumps({"hash": prev, "seq": last_seq}, sort_keys=True, separators=(",", ":"))
     return out, (head + "\n").encode("utf-8")
 

@@ -143,3 +143,14 @@ def test_every_generator_draws_inputs_below_one_megabyte() -> None:
             assert sum(len(data) for _name, data in inp.files) < 2**20
         for make in FORMATS.values():
             assert len(make(rnd).data) < 2**20
+
+
+def test_the_peak_memory_of_one_input_is_measured_from_its_start() -> None:
+    from .harness import peak_growth, start_peak
+
+    start = start_peak()
+    block = bytearray(64 * 2**20)
+    block[:: 2**12] = b"x" * len(block[:: 2**12])  # touch every page
+    del block
+    assert peak_growth(start) >= 60
+    assert peak_growth(start_peak()) < 60

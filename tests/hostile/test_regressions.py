@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from . import seeds
 from .harness import invoke
 from .inputs import rehash
 from .seeds import PACK_DIR, audit_log
@@ -82,3 +83,14 @@ def test_a_tree_record_with_a_lone_surrogate_is_a_reject(tmp_path: Path) -> None
     assert "no Unicode character" in first["reason"]
     assert "\\ud800" in first["raw"]
     assert json.loads(out.splitlines()[-1])["rejects"] >= 1
+
+
+def test_the_html_report_at_the_last_day_of_the_calendar(tmp_path: Path) -> None:
+    exports = seeds.EXAMPLES / "exports"
+    register = seeds.EXAMPLES / "exceptions.yaml"
+    argv = ["check", str(exports), "--pack", str(PACK_DIR), "--engine", "reference"]
+    argv += ["--at", "9999-12-31", "--exceptions", str(register), "--format", "html"]
+    code, out, _err, escaped, _trace = invoke(argv)
+    assert escaped is None
+    assert code in (0, 1)
+    assert out.lstrip().startswith("<!DOCTYPE html>")

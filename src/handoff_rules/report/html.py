@@ -298,7 +298,9 @@ def _exception_views(
         return tuple(used), (), ()
     in_force = [r for r in register if r.in_force(at)]
     unused = tuple(view(r) for r in in_force if r.key not in uses)
-    horizon = at + timedelta(days=expiring_within)
+    # at the end of the calendar (``--at 9999-12-31``) everything in force expires within
+    window = timedelta(days=expiring_within)
+    horizon = at + window if date.max - at > window else date.max
     expiring = tuple(view(r) for r in in_force if r.valid_until <= horizon)
     return tuple(used), unused, expiring
 
