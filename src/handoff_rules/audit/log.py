@@ -33,6 +33,7 @@ from typing import IO, Any, Final
 import attrs
 
 from handoff_rules import __version__
+from handoff_rules.audit.shape import record_problem
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision, PackIdentity, canonical_json
 from handoff_rules.errors import AuditError as AuditError
@@ -239,7 +240,7 @@ class AuditLog:
             else:
                 try:
                     seq = int(json.loads(last)["seq"])
-                except (ValueError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError, RecursionError):
                     raise AuditError(
                         f"{self.path}: the last line is not an audit record; "
                         "run `handoff-rules audit verify` before appending"
@@ -272,11 +273,16 @@ class AuditLog:
             raise AuditError(f"{self.path}: not UTF-8 text ({exc.reason})") from None
 
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Every record with its line number; a line that is not a record is an error."""
+        """Every record with its line number; a line that is not a record is an error.
+
+        Each record is checked against the shape its readers rely on
+        (``handoff_rules.audit.shape``): a log can verify and still hold
+        a record that was edited and re-hashed.
+        """
         for number, line in self.lines():
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise AuditError(
                     f"{self.path}:{number}: not a JSON record (run `handoff-rules audit verify`)"
                 ) from None
@@ -284,6 +290,9 @@ class AuditLog:
                 raise AuditError(
                     f"{self.path}:{number}: not an audit record (run `handoff-rules audit verify`)"
                 )
+            problem = record_problem(record)
+            if problem is not None:
+                raise AuditError(f"{self.path}:{number}: not an audit record: {problem}")
             yield number, record
 
     def verify(self) -> VerifyResult:
@@ -347,7 +356,7 @@ def _read_head(path: Path) -> dict[str, Any] | None:
         head = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {"invalid": True}
     return head if isinstance(head, dict) else {"invalid": True}
 
@@ -362,11 +371,15 @@ def verify_lines(lines: Iterable[tuple[int, str]], head: dict[str, Any] | None) 
         expected_seq = count + 1
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return VerifyResult(count, AuditProblem(number, "not valid JSON: edited or truncated"))
         if not isinstance(record, dict) or not {"seq", "prev", "hash"} <= set(record):
             return VerifyResult(count, AuditProblem(number, "not an audit record: edited"))
-        if canonical_json(record) != line:
+        try:
+            written = canonical_json(record)
+        except (ValueError, RecursionError):  # JSON that no writer of the log writes back
+            written = None
+        if written != line:
             return VerifyResult(
                 count, AuditProblem(number, "edited: the line is not the JSON that was written")
             )

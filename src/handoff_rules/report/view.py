@@ -728,7 +728,9 @@ def _exceptions_view(
     unused_views = tuple(use(key) for key in unused)
     expiring: tuple[ExceptionUse, ...] = ()
     if at is not None:
-        horizon = at + timedelta(days=expiring_within)
+        # at the end of the calendar (``--at 9999-12-31``) everything in force expires within
+        window = timedelta(days=expiring_within)
+        horizon = at + window if date.max - at > window else date.max
         expiring = tuple(
             sorted(
                 (

@@ -144,6 +144,24 @@ class _Scanner:
             raise AdapterError(self.source, 'no "records" array: not an sfdx data-tree file')
 
 
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """Whether a decoded JSON value holds a ``\\ud800``-style escape that is no character.
+
+    JSON allows such escapes, Unicode text does not: no file, terminal or
+    JSON Lines output can carry them, so the record is refused as a whole.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
 def iter_tree_records(text: str, source: str) -> Iterator[TreeRecord]:
     """The elements of a data-tree file's ``records`` array, with their offsets.
 
@@ -263,13 +281,16 @@ class SalesforceTreeAdapter:
         for item in scanner.records():
             line = scanner.line_of(item.offset)
             location = f"line {line} (records[{item.index - 1}])"
-            if not isinstance(item.value, dict):
+            broken = has_lone_surrogate(item.value)
+            if broken or not isinstance(item.value, dict):
                 yield emit.reject(
-                    "a record must be a JSON object",
+                    "text escapes such as \\ud800 that are no Unicode character"
+                    if broken
+                    else "a record must be a JSON object",
                     location,
                     line,
                     None,
-                    json.dumps(item.value, ensure_ascii=False)[:200],
+                    json.dumps(item.value, ensure_ascii=broken)[:200],
                 )
                 continue
             for flat in _flatten(item.value, f"records[{item.index - 1}]", None, None):
