@@ -313,3 +313,16 @@ def test_utf16_without_a_byte_order_mark(encoding: str) -> None:
 
 def test_a_file_with_one_stray_nul_is_not_utf16() -> None:
     assert detect_encoding(b"id;name\n1;a\x00b\n2;c\n").encoding == "utf-8"
+
+
+def test_a_long_utf8_file_with_a_bad_line_in_its_head_reads_the_rest(tmp_path: Path) -> None:
+    """Detection may choose UTF-8 for a head holding a bad line; the check of the rest
+    must then not trip over that line (it is the reader's to report, line by line)."""
+    from handoff_rules.adapters.text import open_text
+
+    lines = ["Čechy;1\n"] * 3 + ["\xff bad\n"] + ["Morava;2\n"] * 20_000
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"".join(s.encode("latin-1") if "\xff" in s else s.encode() for s in lines))
+    stream, detected = open_text(path)
+    assert detected.encoding == "utf-8"
+    stream.close()

@@ -94,6 +94,15 @@ def test_an_exception_escaping_main_is_caught_and_classified(
 
     monkeypatch.setattr(read_cmd, "installed_adapters", broken)
     inp = HostileInput("read", (("a.csv", b"x"),), ("read", "{dir}/a.csv"))
+    # through main, the failure is exit status 3 (an internal error): a failure too
+    assert [f.kind for f in run_example(inp).failures] == ["exit-code"]
+    # without main's handling, the exception escapes and is classified where it arose
+    import handoff_rules.cli as cli_module
+
+    def unhandled(argv: list[str]) -> object:
+        return cli_module.cli.main(args=argv, prog_name="handoff-rules", standalone_mode=False)
+
+    monkeypatch.setattr(cli_module, "main", unhandled)
     outcome = run_example(inp)
     assert [f.kind for f in outcome.failures] == ["exception"]
     assert classify(outcome.failures[0], inp) == (

@@ -70,6 +70,34 @@ _FACTS_MARKER_RE: Final = re.compile(
 )
 
 
+_NOT_UNICODE: Final = "text with a lone surrogate {!r}, which is no Unicode character"
+
+
+def lone_surrogate(value: object) -> str | None:
+    """The first lone surrogate in the text of a parsed value, if any.
+
+    JSON's and YAML's ``\\ud800`` escapes decode to one; such text cannot be
+    written out as UTF-8, nor held by the rule engine, so the record is a reject.
+    """
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                found = _SURROGATE.search(item)
+                if found is not None:
+                    return found.group()
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return None
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
 def _excerpt(text: str) -> str:
     text = text.strip()
     return text if len(text) <= _RAW_LIMIT else text[: _RAW_LIMIT - 1] + "…"
@@ -150,6 +178,9 @@ class NativeJsonlAdapter(_NativeAdapter):
             return Reject("not a record: nested too deeply", here, raw=_excerpt(line))
         if not isinstance(record, dict):
             return Reject("a record must be a JSON object", here, raw=_excerpt(line))
+        # Only a \u escape can put a lone surrogate into text decoded strictly.
+        if "\\u" in line and (surrogate := lone_surrogate(record)) is not None:
+            return Reject(_NOT_UNICODE.format(surrogate), here, raw=_excerpt(line))
         kind = record.get("record")
         fact_type = record.get("type") if isinstance(record.get("type"), str) else None
         if kind == RECORD_SUMMARY:
@@ -325,10 +356,12 @@ class NativeYamlAdapter(_NativeAdapter):
                 f"a fact must be a mapping with 'type' and 'data', got {keys}", here, raw=raw
             )
         fact_type = item["type"]
-        if fact_type not in FACT_TYPES:
+        if not isinstance(fact_type, str) or fact_type not in FACT_TYPES:
             known = ", ".join(sorted(FACT_TYPES))
             return Reject(f"unknown fact type {fact_type!r} (known: {known})", here, raw=raw)
         data = item["data"]
+        if (surrogate := lone_surrogate(item)) is not None:
+            return Reject(_NOT_UNICODE.format(surrogate), here, type=fact_type, raw=raw)
         if FACT_TYPES[fact_type] is Derived:
             # Derived values are free-form: YAML's own typing, in the tagged dict form
             # ({decimal: "1.50"}, {date: "2024-03-01"}) for decimals and dates.

@@ -793,7 +793,12 @@ def _confirm_utf8(raw: io.BufferedReader, head: bytes, found: DetectedEncoding) 
     as mojibake.
     """
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    decoder.decode(head, final=False)  # valid, as detection just found
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        # Detection chose UTF-8 for a head with more UTF-8 lines than not: the file
+        # is UTF-8 already, and its lines that are not are read as rejects.
+        return found
     while chunk := raw.read(1024 * 1024):
         try:
             decoder.decode(chunk, final=False)

@@ -11,11 +11,12 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from handoff_rules.adapters.registry import choose_adapter, find_adapter, read_file
 from handoff_rules.cli.progress import track
@@ -100,6 +101,11 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
         raise SystemExit(EXIT_USAGE)
 
 
+#: Rejects listed in the table for people; a terminal of thousands helps nobody, and
+#: ``--format jsonl`` lists every one.
+TABLE_REJECTS: Final = 500
+
+
 def _print_table(
     per_file: list[tuple[str, str, int, int]], facts: Counter[str], rejects: list[Reject]
 ) -> None:
@@ -108,21 +114,32 @@ def _print_table(
     for column in ("file", "adapter", "facts", "rejects"):
         files.add_column(column, justify="right" if column in {"facts", "rejects"} else "left")
     for name, adapter, n_facts, n_rejects in per_file:
-        files.add_row(name, adapter, str(n_facts), str(n_rejects))
+        files.add_row(Text(name), Text(adapter), str(n_facts), str(n_rejects))
     console.print(files)
     if facts:
         types = Table(title="Facts by type")
         types.add_column("type")
         types.add_column("count", justify="right")
         for fact_type, count in sorted(facts.items()):
-            types.add_row(fact_type, str(count))
+            types.add_row(Text(fact_type), str(count))
         console.print(types)
     if rejects:
-        table = Table(title=f"Rejects ({len(rejects)})")
+        shown = rejects[:TABLE_REJECTS]
+        title = f"Rejects ({len(rejects)})"
+        if len(shown) < len(rejects):
+            title = f"Rejects (the first {len(shown)} of {len(rejects)})"
+        table = Table(title=title)
         for column in ("where", "type", "reason"):
             table.add_column(column)
-        for reject in rejects:
-            table.add_row(str(reject.provenance), reject.type or "", reject.reason)
+        # Text cells: a file's own text is never read as rich markup.
+        for reject in shown:
+            table.add_row(
+                Text(str(reject.provenance)), Text(reject.type or ""), Text(reject.reason)
+            )
         console.print(table)
+        if len(shown) < len(rejects):
+            console.print(
+                Text(f"{len(rejects) - len(shown)} more rejects: --format jsonl lists every one")
+            )
     total = sum(facts.values())
     console.print(f"{total} facts, {len(rejects)} rejects")
