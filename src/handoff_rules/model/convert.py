@@ -9,7 +9,7 @@ their values. Fields equal to their default are left out to keep lines short.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
@@ -17,11 +17,12 @@ import cattrs
 from cattrs.errors import ClassValidationError
 
 from handoff_rules.errors import ModelDataError as ModelDataError
-from handoff_rules.model.bounds import check_decimal, check_int, shown
+from handoff_rules.model.bounds import check_int, shown
 from handoff_rules.model.crm import Derived
 from handoff_rules.model.documents import ContractStatus, DocumentForm, DocumentKind
 from handoff_rules.model.identifiers import IdScheme
 from handoff_rules.model.money import Money
+from handoff_rules.model.orders import decimal_or_none
 
 T = TypeVar("T")
 
@@ -29,14 +30,10 @@ T = TypeVar("T")
 def _structure_decimal(value: object, _type: object) -> Decimal:
     if isinstance(value, bool | float):
         raise TypeError(f"expected a decimal string, not {type(value).__name__} {value!r}")
-    if isinstance(value, int):
-        return check_decimal(Decimal(value))
-    text = str(value)
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"not a decimal: {shown(text)}") from None
-    return check_decimal(result, text)  # finite and within what the engines compare
+    result = decimal_or_none(value)  # finite and within what the engines compare
+    if result is None:
+        raise TypeError("a decimal is required, not null")
+    return result
 
 
 def _structure_strict(expected: type) -> Any:

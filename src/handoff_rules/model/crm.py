@@ -13,7 +13,7 @@ import attrs
 from handoff_rules.errors import ModelDataError
 from handoff_rules.model.bounds import bounded_int
 from handoff_rules.model.money import Money
-from handoff_rules.model.orders import _decimal_or_none
+from handoff_rules.model.orders import decimal_or_none
 
 
 @attrs.frozen(slots=True)
@@ -34,7 +34,7 @@ class Opportunity:
     order_ref: str | None = None
     payment_terms: str | None = None
     payment_days: int | None = attrs.field(default=None, validator=bounded_int)
-    discount_pct: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
+    discount_pct: Decimal | None = attrs.field(default=None, converter=decimal_or_none)
     nonstandard_terms: str | None = None
     ops_signoff_by: str | None = None
     ops_signoff_on: date | None = None

@@ -12,7 +12,7 @@ from handoff_rules.model.bounds import bounded_int, check_decimal, shown
 from handoff_rules.model.money import Money
 
 
-def _decimal_or_none(value: object) -> Decimal | None:
+def decimal_or_none(value: object) -> Decimal | None:
     """A decimal field's value: a representable Decimal (see :mod:`~handoff_rules.model.bounds`)."""
     if value is None:
         return None
@@ -31,7 +31,7 @@ def _decimal_or_none(value: object) -> Decimal | None:
 
 
 def _decimal(value: object) -> Decimal:
-    result = _decimal_or_none(value)
+    result = decimal_or_none(value)
     if result is None:
         raise TypeError("a quantity is required")
     return result
@@ -56,7 +56,7 @@ class Order:
     incoterm: str | None = None
     payment_terms: str | None = None
     payment_days: int | None = attrs.field(default=None, validator=bounded_int)
-    discount_pct: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
+    discount_pct: Decimal | None = attrs.field(default=None, converter=decimal_or_none)
     contract_id: str | None = None
     quote_id: str | None = None
     owner: str | None = None
@@ -84,7 +84,7 @@ class OrderLine:
     line_no: str
     item: str | None = None
     description: str | None = None
-    quantity: Decimal | None = attrs.field(default=None, converter=_decimal_or_none)
+    quantity: Decimal | None = attrs.field(default=None, converter=decimal_or_none)
     unit: str | None = None
     net_value: Money | None = None
     is_standard: bool | None = None
