@@ -16,21 +16,11 @@ from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
-from handoff_rules.errors import HandoffError
+from handoff_rules.errors import DecisionDataError as DecisionDataError
 from handoff_rules.facts import Provenance
 from handoff_rules.model import ModelDataError
 
 DECISIONS_SCHEMA: Final = "handoff-rules/decisions/1"
-
-
-class DecisionDataError(HandoffError):
-    """A decision read back from JSON that is not one the engine could have made.
-
-    A decision is replayed and acted on, so one that is malformed (a missing
-    field, an unknown outcome) or inconsistent (``allow`` next to a failing
-    blocking finding, a waiver without its exception) is refused with the
-    path of the first problem rather than taken at its word.
-    """
 
 
 class Result(enum.StrEnum):

@@ -23,6 +23,7 @@ error a caller can cause, and the tree below is the whole list::
     ├── LockError                      2
     ├── AuditError                     2
     ├── StoreNotAvailable              2
+    ├── DecisionDataError              2  a decision read back that the engine could not make
     ├── EngineUnavailable              2
     ├── DurableUnavailable             2  (also RuntimeError)
     ├── DurableCompileError            2  (also ValueError)
@@ -71,6 +72,7 @@ __all__ = [
     "AdapterNotFound",
     "AmbiguousFormatError",
     "AuditError",
+    "DecisionDataError",
     "DecisionSinkError",
     "DuplicateAdapterError",
     "DurableCompileError",
@@ -194,6 +196,16 @@ class AuditError(HandoffError):
 
 class StoreNotAvailable(HandoffError):
     """A plugin-provided store that returned something else than an ExceptionStore. Exit 2."""
+
+
+class DecisionDataError(HandoffError):
+    """A decision read back from JSON that is not one the engine could have made.
+
+    A decision is replayed and acted on, so one that is malformed (a missing
+    field, an unknown outcome) or inconsistent (``allow`` next to a failing
+    blocking finding, a waiver without its exception) is refused with the
+    path of the first problem rather than taken at its word. Exit 2.
+    """
 
 
 class EngineUnavailable(HandoffError):
