@@ -44,6 +44,12 @@ class HostileInput:
         sizes = ", ".join(f"{name} ({len(data)} bytes)" for name, data in self.files)
         return f"HostileInput({self.entry!r}, argv={self.argv}, labels={self.labels}, {sizes})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints attrs classes field by field (kilobytes of file content):
+        the short form above keeps a failing example readable, and under
+        ``filterwarnings = error`` keeps its "overly large repr" warning from hiding it."""
+        printer.text(repr(self))
+
 
 # -- read and check --------------------------------------------------------------------------
 
