@@ -398,18 +398,7 @@ class PackEvaluator:
                 findings.extend(shared)
                 for item in items:
                     actions.extend(item.actions)
-            findings.sort(key=_finding_order)
-            actions.sort(key=_action_order)
-            decisions.append(
-                Decision(
-                    case=case_id,
-                    checkpoint=checkpoint,
-                    at=at,
-                    pack=self.pack.ref,
-                    findings=tuple(findings),
-                    actions=tuple(actions),
-                )
-            )
+            decisions.append(self._decision(case_id, checkpoint, at, findings, actions))
         return decisions
 
     def _undecided(
@@ -430,17 +419,26 @@ class PackEvaluator:
                 )
                 for number, severity in guards
             ]
-            findings.sort(key=_finding_order)
-            decisions.append(
-                Decision(
-                    case=case_id,
-                    checkpoint=checkpoint,
-                    at=at,
-                    pack=self.pack.ref,
-                    findings=tuple(findings),
-                )
-            )
+            decisions.append(self._decision(case_id, checkpoint, at, findings))
         return decisions
+
+    def _decision(
+        self,
+        case_id: str,
+        checkpoint: Checkpoint,
+        at: date,
+        findings: list[Finding],
+        actions: Sequence[Action] = (),
+    ) -> Decision:
+        """A checkpoint's decision, its findings and actions in their canonical order."""
+        return Decision(
+            case=case_id,
+            checkpoint=checkpoint,
+            at=at,
+            pack=self.pack.ref,
+            findings=tuple(sorted(findings, key=_finding_order)),
+            actions=tuple(sorted(actions, key=_action_order)),
+        )
 
     def _judge(
         self,
