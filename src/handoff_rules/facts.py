@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, cast
 
 import attrs
@@ -116,18 +116,50 @@ class Fact:
         return cls(data=data, provenance=Provenance.from_dict(record.get("provenance")))
 
 
+#: The business keys a reject may name: each is how facts of that kind are
+#: tied to a case (an order's id, a delivery's, an invoice's, a counterparty's).
+REJECT_KEYS: Final = ("order", "delivery", "invoice", "counterparty")
+
+
+def _reject_keys(
+    value: Mapping[str, str | None] | Iterable[tuple[str, str | None]],
+) -> tuple[tuple[str, str], ...]:
+    """Keys as sorted ``(kind, value)`` pairs; blank values dropped, unknown kinds refused."""
+    items = value.items() if isinstance(value, Mapping) else value
+    pairs: dict[str, str] = {}
+    for kind, key in items:
+        if kind not in REJECT_KEYS:
+            raise ValueError(f"unknown reject key {kind!r} (known: {', '.join(REJECT_KEYS)})")
+        if isinstance(key, str) and key.strip():
+            pairs[kind] = key.strip()
+    return tuple(sorted(pairs.items()))
+
+
 @attrs.frozen(slots=True)
 class Reject:
     """An input record that could not become a fact, and why; never dropped silently.
 
     ``type`` is the fact type the record would have become, when the adapter
     knows it; ``raw`` is a short excerpt of the record for the person fixing it.
+    ``keys`` are the business keys the adapter could still see in the record
+    (``{"order": "4712", "delivery": "80001"}``; names in :data:`REJECT_KEYS`),
+    so the reject can be attached to the case it would have belonged to: a
+    rejected release row must make that order's goods release undecidable,
+    not silently absent.
     """
 
     reason: str
     provenance: Provenance
     type: str | None = None
     raw: str | None = None
+    keys: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_reject_keys)
+
+    def key(self, kind: str) -> str | None:
+        """The value of one business key the record named, if any."""
+        for name, value in self.keys:
+            if name == kind:
+                return value
+        return None
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -138,6 +170,8 @@ class Reject:
         }
         if self.raw is not None:
             record["raw"] = self.raw
+        if self.keys:
+            record["keys"] = dict(self.keys)
         return record
 
     @classmethod
@@ -149,7 +183,19 @@ class Reject:
             provenance=Provenance.from_dict(record.get("provenance")),
             type=record.get("type"),
             raw=record.get("raw"),
+            keys=_keys_of(record.get("keys", {})),
         )
+
+
+def _keys_of(value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ModelDataError(f"reject keys must be an object of texts, not {value!r}")
+    unknown = sorted(set(value) - set(REJECT_KEYS))
+    if unknown:
+        raise ModelDataError(f"unknown reject keys {unknown} (known: {', '.join(REJECT_KEYS)})")
+    return value
 
 
 class _FullContent:

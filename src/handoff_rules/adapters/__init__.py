@@ -13,6 +13,7 @@ from handoff_rules.adapters.base import (
     FormatInfo,
     Sample,
     SniffResult,
+    Supply,
 )
 from handoff_rules.adapters.registry import (
     AmbiguousFormatError,
@@ -22,9 +23,10 @@ from handoff_rules.adapters.registry import (
     read_file,
     read_files,
 )
-from handoff_rules.facts import Fact, Provenance, Reject
+from handoff_rules.facts import REJECT_KEYS, Fact, Provenance, Reject
 
 __all__ = [
+    "REJECT_KEYS",
     "SNIFF_BYTES",
     "Adapter",
     "AdapterError",
@@ -37,6 +39,7 @@ __all__ = [
     "Reject",
     "Sample",
     "SniffResult",
+    "Supply",
     "choose_adapter",
     "read_file",
     "read_files",

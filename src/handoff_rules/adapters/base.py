@@ -27,12 +27,38 @@ def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(slots=True)
+class Supply:
+    """Facts of one type a format can hold, and which of their fields it can fill.
+
+    ``fields`` are the dotted paths packs use (``net_value``, ``poa.holder_name``);
+    an adapter lists a field when the format has a place for it, even if a
+    particular file leaves it empty. ``handoff-rules pack needs`` and every
+    ``check`` run compare these declarations with what the rules read, so
+    "this rule can never be decided from these files" is said before any
+    decision, not discovered as a wall of indeterminate findings.
+    """
+
+    fact_type: str
+    fields: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+
+def _supplies(values: Iterable[Supply]) -> tuple[Supply, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(slots=True)
 class FormatInfo:
-    """One format an adapter reads, as ``handoff-rules adapters`` lists it."""
+    """One format an adapter reads, as ``handoff-rules adapters`` lists it.
+
+    ``supplies`` declares the fact types and fields the format can hold
+    (empty: not declared, so coverage reports say "unknown" for it rather
+    than guessing).
+    """
 
     name: str
     description: str
     extensions: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    supplies: tuple[Supply, ...] = attrs.field(default=(), converter=_supplies)
 
 
 @attrs.frozen(slots=True)
