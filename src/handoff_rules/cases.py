@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from handoff_rules.facts import Fact, fact_sort_key
+from handoff_rules.facts import Fact, Reject, fact_sort_key
 from handoff_rules.model import ContractTemplate, Counterparty, Opportunity, OpportunityLink, Order
 
 #: Fact types that belong to every case (reference data, not tied to a party).
@@ -30,6 +30,9 @@ class Case:
 
     id: str
     facts: tuple[Fact, ...]
+    #: records read for this case but rejected: the rules they could have
+    #: decided are ``indeterminate`` for it, naming them
+    rejects: tuple[Reject, ...] = ()
 
     def of_type(self, fact_type: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if f.type == fact_type)
@@ -48,6 +51,8 @@ class CaseSet:
 
     cases: tuple[Case, ...]
     unassigned: tuple[Fact, ...]
+    #: rejects whose keys name no case (or that name no key at all)
+    unplaced_rejects: tuple[Reject, ...] = ()
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -57,7 +62,7 @@ def _key(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def build_cases(facts: Iterable[Fact]) -> CaseSet:
+def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSet:
     """Build one :class:`Case` per order fact.
 
     A fact joins a case when its ``order_id`` is the order's id, or when it has
@@ -65,6 +70,10 @@ def build_cases(facts: Iterable[Fact]) -> CaseSet:
     (documents, people, payments, open items of the customer). A won
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
     Facts that join no case are returned in ``unassigned``.
+
+    A reject joins the cases its keys name (:attr:`Reject.keys`): the order
+    itself, the order of a delivery or invoice with that id, or every order
+    of a counterparty. Rejects that name no case are ``unplaced_rejects``.
     """
     all_facts = sorted(facts, key=fact_sort_key)
     orders = [f for f in all_facts if isinstance(f.data, Order)]
@@ -109,4 +118,52 @@ def build_cases(facts: Iterable[Fact]) -> CaseSet:
         cases.append(Case(id=order_id, facts=tuple(sorted(unique.values(), key=fact_sort_key))))
 
     unassigned = tuple(f for f in all_facts if id(f) not in placed)
-    return CaseSet(cases=tuple(sorted(cases, key=lambda c: c.id)), unassigned=unassigned)
+    ordered = sorted(cases, key=lambda c: c.id)
+    placed_rejects, unplaced = _place_rejects(ordered, all_facts, rejects)
+    return CaseSet(
+        cases=tuple(
+            attrs.evolve(case, rejects=tuple(placed_rejects[case.id]))
+            if placed_rejects.get(case.id)
+            else case
+            for case in ordered
+        ),
+        unassigned=unassigned,
+        unplaced_rejects=tuple(unplaced),
+    )
+
+
+def _place_rejects(
+    cases: Iterable[Case], facts: Iterable[Fact], rejects: Iterable[Reject]
+) -> tuple[dict[str, list[Reject]], list[Reject]]:
+    """Which case each reject belongs to, by the keys its record still showed."""
+    case_ids = set()
+    by_party: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        case_ids.add(case.id)
+        for fact in case.facts:
+            if isinstance(fact.data, Order) and fact.data.id == case.id:
+                party = _key(fact.data.counterparty_id)
+                if party is not None:
+                    by_party[party].add(case.id)
+    order_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for fact in facts:
+        order_id = _key(getattr(fact.data, "order_id", None))
+        if order_id is not None and fact.type in ("delivery", "invoice"):
+            order_of[fact.type, str(getattr(fact.data, "id", ""))].add(order_id)
+    placed: dict[str, list[Reject]] = defaultdict(list)
+    unplaced: list[Reject] = []
+    for reject in rejects:
+        targets: set[str] = set()
+        for kind, value in reject.keys:
+            if kind == "order":
+                targets.add(value)
+            elif kind == "counterparty":
+                targets.update(by_party.get(value, ()))
+            else:
+                targets.update(order_of.get((kind, value), ()))
+        targets &= case_ids
+        if not targets:
+            unplaced.append(reject)
+        for case_id in sorted(targets):
+            placed[case_id].append(reject)
+    return placed, unplaced

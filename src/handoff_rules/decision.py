@@ -24,12 +24,19 @@ DECISIONS_SCHEMA: Final = "handoff-rules/decisions/1"
 
 
 class Result(enum.StrEnum):
-    """A rule's result for a case. ``indeterminate`` means a fact it needs is missing."""
+    """A rule's result for a case. ``indeterminate`` means a fact it needs is missing.
+
+    ``not_applicable`` says the rule guards the checkpoint but nothing in the
+    case is what it judges (no correction task, no document of its kinds): it
+    changes no outcome, but an ``allow`` lists it, so "checked and passed"
+    reads differently from "nothing applied".
+    """
 
     PASS = "pass"
     FAIL = "fail"
     INDETERMINATE = "indeterminate"
     WAIVED = "waived"
+    NOT_APPLICABLE = "not_applicable"
 
 
 class Severity(enum.StrEnum):
@@ -228,7 +235,7 @@ def outcome_of(findings: Iterable[Finding]) -> Outcome:
     """``block`` if a blocking rule fails or is indeterminate, ``warn`` if only warnings do."""
     outcome = Outcome.ALLOW
     for finding in findings:
-        if finding.result in (Result.PASS, Result.WAIVED):
+        if finding.result in (Result.PASS, Result.WAIVED, Result.NOT_APPLICABLE):
             continue
         if finding.severity is Severity.BLOCK:
             return Outcome.BLOCK

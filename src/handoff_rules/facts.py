@@ -135,6 +135,36 @@ def _reject_keys(
     return tuple(sorted(pairs.items()))
 
 
+#: Fields of a raw record that name a business key, and which key they name.
+_KEY_FIELDS: Final = {
+    "order_id": "order",
+    "delivery_id": "delivery",
+    "invoice_id": "invoice",
+    "counterparty_id": "counterparty",
+}
+
+
+def keys_of_record(fact_type: str | None, data: object) -> dict[str, str]:
+    """The business keys a raw record (field name → value) still shows, for a reject.
+
+    ``id`` names the record's own key when its type is one of
+    :data:`REJECT_KEYS`; ``order_id``, ``delivery_id``, ``invoice_id`` and
+    ``counterparty_id`` name the others. Anything not text is left out: the
+    record is being rejected, so nothing in it is trusted beyond a readable key.
+    """
+    if not isinstance(data, Mapping):
+        return {}
+    keys: dict[str, str] = {}
+    own = data.get("id")
+    if fact_type in REJECT_KEYS and isinstance(own, str) and own.strip():
+        keys[fact_type] = own
+    for field, kind in _KEY_FIELDS.items():
+        value = data.get(field)
+        if isinstance(value, str) and value.strip():
+            keys.setdefault(kind, value)
+    return keys
+
+
 @attrs.frozen(slots=True)
 class Reject:
     """An input record that could not become a fact, and why; never dropped silently.

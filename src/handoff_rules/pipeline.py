@@ -21,9 +21,11 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
+from handoff_rules.adapters.base import FormatInfo
 from handoff_rules.adapters.registry import ReadResult
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
+from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.errors import DecisionSinkError, InputError
@@ -89,6 +91,8 @@ class RunResult:
     exceptions_unused: tuple[str, ...] = ()
     exception_problems: tuple[dict[str, Any], ...] = ()
     notice: str | None = None
+    #: which rules these inputs' formats can decide, and what each rule did
+    coverage: Coverage | None = attrs.field(default=None, repr=False, eq=False)
     case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
     reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
     register: ExceptionRegister | None = attrs.field(default=None, repr=False, eq=False)
@@ -167,8 +171,9 @@ def check(
     loaded = pack if isinstance(pack, Pack) else find_pack(_spec(pack), at, pm)
     evaluator = make_evaluator(loaded, engine, pm)
     read = read_files(inputs, plugin_manager=pm, progress=progress)
-    all_facts = (*read.facts, *facts)
-    caseset = build_cases(all_facts)
+    given = tuple(facts)
+    all_facts = (*read.facts, *given)
+    caseset = build_cases(all_facts, read.rejects)
     register = _register(exceptions)
     wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
     decisions: list[Decision] = []
@@ -210,6 +215,12 @@ def check(
     unused: list[str] = []
     if register is not None and exceptions is not None:
         unused = sorted(r.key for r in unused_exceptions(register, used, at))
+    covered = coverage(
+        loaded,
+        SupplyIndex([*read.formats, *_formats_of(given, pm)]),
+        decisions,
+        plugin_derivers=bool(pm.hook.handoff_rules_derive_facts.get_hookimpls()),
+    )
     return RunResult(
         pack=loaded,
         at=at,
@@ -225,10 +236,22 @@ def check(
         exceptions_unused=tuple(unused),
         exception_problems=tuple(_unique(problems)),
         notice=evaluator.notice,
+        coverage=covered,
         case_list=caseset.cases,
         reject_list=read.rejects,
         register=register,
     )
+
+
+def _formats_of(facts: Iterable[Fact], pm: pluggy.PluginManager) -> list[tuple[str, FormatInfo]]:
+    """The formats of the installed adapters that read facts handed in already read."""
+    names = {fact.provenance.adapter for fact in facts}
+    return [
+        (adapter.name, info)
+        for adapter in installed_adapters(pm)
+        if adapter.name in names
+        for info in adapter.formats
+    ]
 
 
 def _spec(pack: str | Path | None) -> str | None:

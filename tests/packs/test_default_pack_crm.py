@@ -97,7 +97,9 @@ def _evaluate(engine: str, case: Case, plugin: OrderMatchPlugin | None) -> Decis
 def test_without_a_plugin_the_tolerance_rule_judges_nothing(engine: str) -> None:
     decision = _evaluate(engine, _case("1100.00"), plugin=None)
     crm = {f.rule: f for f in decision.findings if f.rule.startswith("SAL-CRM")}
-    assert "SAL-CRM-004" not in crm  # no subject fact: no finding, so nothing blocks on it
+    # no subject fact: not applicable, shown as such, and nothing blocks on it
+    assert crm["SAL-CRM-004"].result is Result.NOT_APPLICABLE
+    assert crm["SAL-CRM-004"].message.endswith("the case has no crm order match")
     # the amount is SAL-CRM-004's business alone: the currency check passes
     assert {rule: f.result for rule, f in crm.items()} == {
         "SAL-CRM-001": Result.PASS,
@@ -111,7 +113,7 @@ def test_link_findings_name_the_link(engine: str) -> None:
     decision = _evaluate(engine, _case("1000.00"), plugin=None)
     (finding,) = [f for f in decision.findings if f.rule == "SAL-CRM-001"]
     assert finding.subject == "OPP-1->4711"
-    assert finding.message.endswith("satisfied for link OPP-1->4711")
+    assert finding.message.endswith("satisfied for CRM link OPP-1->4711")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -110,6 +110,8 @@ class _Lines:
         for line in lines:
             if line.startswith("action "):
                 self.actions.add(_action(case, checkpoint, line))
+            elif line.startswith("checked: "):
+                rule = None  # what an allow checked: no finding of its own
             elif not line.startswith("  "):
                 rule = line.split(" ", 1)[0]
             elif rule is None:
@@ -132,7 +134,7 @@ def _logical_lines(fragments: list[str], rule_ids: set[str]) -> list[str]:
     for fragment in fragments:
         first = fragment.split(" ", 2)
         starts = (
-            fragment.startswith(("  ", "action "))
+            fragment.startswith(("  ", "action ", "checked: "))
             or (len(first) > 1 and first[0] in rule_ids and first[1].startswith("["))
             or not lines
         )

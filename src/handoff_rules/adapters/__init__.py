@@ -23,7 +23,7 @@ from handoff_rules.adapters.registry import (
     read_file,
     read_files,
 )
-from handoff_rules.facts import REJECT_KEYS, Fact, Provenance, Reject
+from handoff_rules.facts import REJECT_KEYS, Fact, Provenance, Reject, keys_of_record
 
 __all__ = [
     "REJECT_KEYS",
@@ -41,6 +41,7 @@ __all__ = [
     "SniffResult",
     "Supply",
     "choose_adapter",
+    "keys_of_record",
     "read_file",
     "read_files",
 ]

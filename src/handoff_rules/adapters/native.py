@@ -44,7 +44,15 @@ from handoff_rules.adapters.native_schema import (
 )
 from handoff_rules.adapters.tabular import open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text, read_text
-from handoff_rules.facts import RECORD_FACT, RECORD_REJECT, RECORD_SUMMARY, Fact, Provenance, Reject
+from handoff_rules.facts import (
+    RECORD_FACT,
+    RECORD_REJECT,
+    RECORD_SUMMARY,
+    Fact,
+    Provenance,
+    Reject,
+    keys_of_record,
+)
 from handoff_rules.model import FACT_TYPES, Derived, FactData, ModelDataError, from_dict
 from handoff_rules.yamlsafe import BoundedLoader, YamlError, compose, construct, first_refusal
 
@@ -193,7 +201,8 @@ class NativeJsonlAdapter(_NativeAdapter):
             if kind == RECORD_REJECT:
                 return Reject.from_record(record)
         except ModelDataError as exc:
-            return Reject(str(exc), here, type=fact_type, raw=_excerpt(line))
+            keys = keys_of_record(fact_type, record.get("data"))
+            return Reject(str(exc), here, type=fact_type, raw=_excerpt(line), keys=keys)
         return Reject(
             f"unknown record kind {kind!r} (expected fact, reject or summary)",
             here,
@@ -373,7 +382,8 @@ class NativeYamlAdapter(_NativeAdapter):
         try:
             return _build_fact(fact_type, coerce(fact_type, data), here)
         except ModelDataError as exc:
-            return Reject(str(exc), here, type=fact_type, raw=raw)
+            seen = keys_of_record(fact_type, data)
+            return Reject(str(exc), here, type=fact_type, raw=raw, keys=seen)
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -452,15 +462,16 @@ class NativeCsvAdapter(_NativeAdapter):
                     if stray
                     else None
                 )
+                keys = keys_of_record(fact_type, row.values)
                 if problem is not None:
-                    yield Reject(problem, here, type=fact_type, raw=row.raw(_RAW_LIMIT))
+                    yield Reject(problem, here, type=fact_type, raw=row.raw(_RAW_LIMIT), keys=keys)
                     continue
                 try:
                     cells = {k: v for k, v in row.values.items() if k not in unnamed}
                     data = coerce(fact_type, nest(cells))
                     yield _build_fact(fact_type, data, here)
                 except ModelDataError as exc:
-                    yield Reject(str(exc), here, type=fact_type, raw=row.raw(_RAW_LIMIT))
+                    yield Reject(str(exc), here, type=fact_type, raw=row.raw(_RAW_LIMIT), keys=keys)
 
     @staticmethod
     def _fact_type(path: Path, marked: str | None, header: set[str], where: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from handoff_rules.adapters.base import Adapter, Sample, SniffResult
+from handoff_rules.adapters.base import Adapter, FormatInfo, Sample, SniffResult
 from handoff_rules.errors import AdapterNotFound as AdapterNotFound
 from handoff_rules.errors import AmbiguousFormatError as AmbiguousFormatError
 from handoff_rules.errors import (
@@ -29,6 +29,9 @@ class ReadResult:
     facts: tuple[Fact, ...]
     rejects: tuple[Reject, ...]
     errors: tuple[InputError, ...] = ()
+    #: ``(adapter name, format)`` of every format read, in first-use order:
+    #: what these inputs can supply (see :mod:`handoff_rules.coverage`)
+    formats: tuple[tuple[str, FormatInfo], ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Facts per fact type, sorted by type: what the summary line reports."""
@@ -149,9 +152,18 @@ def read_files(
     facts: list[Fact] = []
     rejects: list[Reject] = []
     errors: list[InputError] = []
+    formats: dict[tuple[str, str], FormatInfo] = {}
     for path in paths:
         try:
-            adapter = forced or choose_adapter(path, adapters)[0]
+            if forced is not None:
+                adapter, used = forced, tuple(forced.formats)
+            else:
+                adapter, claim = choose_adapter(path, adapters)
+                used = tuple(f for f in adapter.formats if f.name == claim.format) or tuple(
+                    adapter.formats
+                )
+            for info in used:
+                formats.setdefault((adapter.name, info.name), info)
             for item in read_file(adapter, path):
                 if isinstance(item, Fact):
                     facts.append(item)
@@ -161,4 +173,9 @@ def read_files(
             if not keep_going:
                 raise
             errors.append(exc)
-    return ReadResult(facts=tuple(facts), rejects=tuple(rejects), errors=tuple(errors))
+    return ReadResult(
+        facts=tuple(facts),
+        rejects=tuple(rejects),
+        errors=tuple(errors),
+        formats=tuple((name, info) for (name, _), info in formats.items()),
+    )

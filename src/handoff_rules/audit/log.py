@@ -52,6 +52,8 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 SCHEMA: Final = "handoff-rules/audit/1"
+#: Which release wrote a record: replay names it when a decision comes out otherwise.
+SOFTWARE: Final = f"handoff-rules {__version__}"
 GENESIS: Final = "0" * 64
 RECORD_FIELDS: Final = frozenset(
     {
@@ -129,7 +131,7 @@ def build_record(
         raise AuditError(f"decision is for case {decision.case}, not {case.id}")
     return {
         "schema": SCHEMA,
-        "software": f"handoff-rules {__version__}",
+        "software": SOFTWARE,
         "case": case.id,
         "checkpoint": decision.checkpoint.value,
         "at": decision.at.isoformat(),
@@ -140,6 +142,8 @@ def build_record(
         "exceptions": [r.to_dict() for r in used_revisions(decision, register)],
         "problems": [p.to_dict() for p in problems],
         "case_value": _money_dict(case_value(case)),
+        # only when there are some: a record without rejects keeps the shape it always had
+        **({"rejects": [r.to_record() for r in case.rejects]} if case.rejects else {}),
     }
 
 

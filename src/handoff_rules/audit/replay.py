@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import attrs
 
-from handoff_rules.audit.log import AuditLog, record_uses
+from handoff_rules.audit.log import SOFTWARE, AuditLog, record_uses
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision, PackIdentity, canonical_json
-from handoff_rules.facts import Fact
+from handoff_rules.facts import Fact, Reject
 from handoff_rules.model import ModelDataError
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision, UseLedger
 from handoff_rules.policy.waivers import apply_exceptions
@@ -116,10 +116,11 @@ def replay_record(
         )
     try:
         facts = tuple(Fact.from_record(r) for r in record["facts"])
+        rejects = tuple(Reject.from_record(r) for r in record.get("rejects", ()))
         revisions = [ExceptionRevision.from_dict(r) for r in record["exceptions"]]
     except (ModelDataError, KeyError, TypeError, ValueError) as exc:
         return differ(f"the record cannot be read back: {exc}")
-    case = Case(id=case_id, facts=facts)
+    case = Case(id=case_id, facts=facts, rejects=rejects)
     at = date.fromisoformat(record["at"])
     decisions = [
         d for d in evaluate(case, pack, at, record["engine"]) if d.checkpoint == checkpoint
@@ -131,7 +132,12 @@ def replay_record(
     replayed_json = outcome.decision.to_json()
     if replayed_json == recorded_json:
         return None
-    return differ(_first_difference(record["decision"], outcome.decision.to_dict()), replayed_json)
+    message = _first_difference(record["decision"], outcome.decision.to_dict())
+    recorded_by = record.get("software")
+    if isinstance(recorded_by, str) and recorded_by != SOFTWARE:
+        # the engine's wording and judgement may have changed between releases
+        message += f" (recorded by {recorded_by}, replayed by {SOFTWARE})"
+    return differ(message, replayed_json)
 
 
 def replay_log(path: Path | str, find_pack: PackFinder, evaluate: Evaluate) -> ReplayResult:

@@ -119,8 +119,10 @@ def show(pack_spec: str | None, at: str | None) -> None:
         click.echo(f"  {name} ({param.type}) = {_param_text(param)}")
 
 
+from handoff_rules.cli.pack_needs_cmd import needs  # noqa: E402
 from handoff_rules.cli.pack_versions_cmd import diff, impact, lock  # noqa: E402
 
+pack.add_command(needs)
 pack.add_command(diff)
 pack.add_command(impact)
 pack.add_command(lock)

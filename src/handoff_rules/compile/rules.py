@@ -46,6 +46,7 @@ from handoff_rules.engine.ir import (
     RuleIR,
     RuleIRError,
 )
+from handoff_rules.engine.words import field_words
 from handoff_rules.yamlsrc import Y
 
 __all__ = [
@@ -387,7 +388,7 @@ class RuleCompiler:
                 if field is None:
                     raise entry.error(f"{subject_type} has no field {path!r} to require")
                 key = field.key + ("__minor" if field.kind is FieldKind.MONEY else "")
-                result.append(NeedField(key, path))
+                result.append(NeedField(key, field_words(subject_type, path)))
                 continue
             items = entry.keys("a required fact", {"fact", "where", "label"}, {"fact"})
             fact_type = items["fact"].text("fact")

@@ -57,14 +57,29 @@ DERIVE_ADAPTER: Final = "handoff-rules:derive"
 Deriver = Callable[[Case, date, Mapping[str, Any]], list[Fact]]
 
 
+#: One source of a derived value: a model fact type and a dotted field path.
+Source = tuple[str, str]
+
+
 @attrs.frozen(slots=True)
 class DerivedSpec:
-    """A derived fact type: its value kinds, the parameters it reads, the function."""
+    """A derived fact type: its value kinds, the parameters it reads, the function.
+
+    ``reads`` says, per derived value, which model fields it is computed from
+    (alternatives: any one suffices, in the order the deriver tries them);
+    ``words`` says what the value is in a user's words. Both exist so that a
+    rule reading ``derived.goods_release.receiver_key`` can be traced back to
+    "the delivery's receiver", which an export must supply, and said so.
+    """
 
     name: str
     fields: Mapping[str, FieldKind]
     params: Mapping[str, tuple[str, ...]]  # parameter name -> accepted parameter types
     derive: Deriver
+    #: the model fact the derived fact is made for (one derived fact per such fact)
+    source_type: str = ""
+    reads: Mapping[str, tuple[Source, ...]] = attrs.field(factory=dict)
+    words: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def fold_name(name: str) -> str:
@@ -358,6 +373,23 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             },
             {},
             _indexed(_goods_release),
+            source_type="delivery",
+            reads={
+                "delivery_id": (("delivery", "id"),),
+                "release_date": (("delivery", "release_date"), ("delivery", "planned_date")),
+                "receiver_name": (("delivery", "receiver_name"),),
+                "receiver_key": (("delivery", "receiver_name"),),
+                "value_minor": (("delivery", "value"),),
+                "value_currency": (("delivery", "value"),),
+            },
+            words={
+                "delivery_id": "the delivery's number",
+                "release_date": "the delivery's release date (or planned date)",
+                "receiver_name": "the delivery's receiver",
+                "receiver_key": "the delivery's receiver",
+                "value_minor": "the delivery's value",
+                "value_currency": "the delivery's currency",
+            },
         ),
         DerivedSpec(
             "poa_terms",
@@ -374,6 +406,29 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             },
             {"poa_default_term_days": ("days", "int")},
             _indexed(_poa_terms),
+            source_type="document",
+            reads={
+                "document_id": (("document", "id"),),
+                "issued_on": (("document", "issued_on"),),
+                "valid_from": (("document", "valid_from"), ("document", "issued_on")),
+                "valid_until": (("document", "valid_until"), ("document", "issued_on")),
+                "term_days": (("document", "issued_on"),),
+                "holder_name": (("document", "poa.holder_name"),),
+                "holder_key": (("document", "poa.holder_name"),),
+                "revoked_on": (("document", "poa.revoked_on"),),
+                "consumed": (("document", "poa.consumed"),),
+            },
+            words={
+                "document_id": "the power of attorney's number",
+                "issued_on": "the power of attorney's date of issue",
+                "valid_from": "the power of attorney's start of validity",
+                "valid_until": "the power of attorney's end of validity",
+                "term_days": "the power of attorney's term",
+                "holder_name": "the power of attorney's holder",
+                "holder_key": "the power of attorney's holder",
+                "revoked_on": "the power of attorney's revocation date",
+                "consumed": "whether the power of attorney is used up",
+            },
         ),
         DerivedSpec(
             "payment_difference",
@@ -392,6 +447,38 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             },
             {"payment_tolerance": ("tolerance",)},
             _indexed(_payment_difference),
+            source_type="payment",
+            reads={
+                "payment_id": (("payment", "id"),),
+                "invoice_id": (("payment", "invoice_id"),),
+                "paid_minor": (("payment", "amount"),),
+                "currency": (("payment", "amount"),),
+                **dict.fromkeys(
+                    (
+                        "open_minor",
+                        "diff_minor",
+                        "abs_diff_minor",
+                        "allowed_minor",
+                        "direction",
+                        "difference",
+                        "allowed",
+                    ),
+                    (("invoice", "open_amount"), ("invoice", "total")),
+                ),
+            },
+            words={
+                "payment_id": "the payment's number",
+                "invoice_id": "the invoice the payment is for",
+                "paid_minor": "the amount paid",
+                "currency": "the payment's currency",
+                "open_minor": "the invoice's open amount (or total) in the payment's currency",
+                "diff_minor": "the payment difference",
+                "abs_diff_minor": "the payment difference",
+                "allowed_minor": "the allowed payment difference",
+                "direction": "the direction of the payment difference",
+                "difference": "the payment difference",
+                "allowed": "the allowed payment difference",
+            },
         ),
         DerivedSpec(
             "credit_exposure",
@@ -404,6 +491,21 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             },
             {},
             _indexed(_credit_exposure),
+            source_type="order",
+            reads={
+                "limit_minor": (("counterparty", "credit_limit"),),
+                "currency": (("counterparty", "credit_limit"),),
+                "limit": (("counterparty", "credit_limit"),),
+                "exposure_minor": (("order", "net_value"),),
+                "exposure": (("order", "net_value"),),
+            },
+            words={
+                "limit_minor": "the counterparty's credit limit",
+                "currency": "the credit limit's currency",
+                "limit": "the counterparty's credit limit",
+                "exposure_minor": "the credit exposure (order value plus open items)",
+                "exposure": "the credit exposure (order value plus open items)",
+            },
         ),
     )
 }

@@ -42,11 +42,13 @@ from handoff_rules.engine.flatten import (
     FlatValue,
     flatten_case,
 )
-from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
+from handoff_rules.engine.ir import SUBJECT, Clause, Compare, Condition, NeedFact, NeedField, Ref
 from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
+from handoff_rules.engine.needs import base_sources, rule_needs
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
+from handoff_rules.engine.words import fact_noun, field_words
 from handoff_rules.errors import EngineUnavailable, HandoffError
-from handoff_rules.facts import Fact, Provenance, canonical_order
+from handoff_rules.facts import Fact, Provenance, Reject, canonical_order
 from handoff_rules.model import Derived, Money
 
 __all__ = [
@@ -165,20 +167,62 @@ def _sources(flat: FlatCase, indexes: Iterable[int]) -> tuple[Provenance, ...]:
 
 
 def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
+    """What the subject ``row`` lacks of the rule's ``requires``, in a user's words."""
     missing: list[str] = []
     for need in rule.ir.requires:
         if isinstance(need, NeedField):
             if need.key not in row:
-                missing.append(need.label or need.key)
+                missing.append(need.label or field_words(rule.ir.subject, need.key))
         elif isinstance(need, NeedFact) and not need_fact_met(need, flat.rows, row):
-            missing.append(need.label or need.fact_type)
+            missing.append(need.label or f"a matching {fact_noun(need.fact_type)}")
     return missing
+
+
+def _unknown_applies(conditions: Sequence[Condition], row: Row) -> list[str]:
+    """Flat keys an ``applies`` comparison reads that the subject row lacks.
+
+    A comparison with an absent value is false, so without this a rule that
+    applies "to documents of kind X" would silently not apply to a document
+    whose kind is unknown. Presence tests (``exists``/``missing``) are the
+    pack's explicit word on absence and never unknown.
+    """
+    unknown = []
+    for condition in conditions:
+        if isinstance(condition, Compare) and condition.key not in row:
+            unknown.append(condition.key)
+        elif (
+            isinstance(condition, Compare)
+            and isinstance(condition.value, Ref)
+            and condition.value.key not in row
+        ):
+            unknown.append(condition.value.key)
+    return unknown
+
+
+def _rejected(rejects: Sequence[Reject]) -> str:
+    """ "evidence rejected: FILE:LINE (reason)" for at most three rejects, then a count."""
+    shown = []
+    for reject in rejects[:3]:
+        where = reject.provenance.source
+        where += (
+            f":{reject.provenance.line}"
+            if reject.provenance.line
+            else (f" ({reject.provenance.location})")
+        )
+        shown.append(f"{where} ({_first_line(reject.reason)})")
+    more = f" and {len(rejects) - 3} more" if len(rejects) > 3 else ""
+    return f"evidence rejected: {'; '.join(shown)}{more}"
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _canonical(case: Case) -> Case:
     """The case with its facts in the canonical order (itself when they already are)."""
     ordered = tuple(canonical_order(case.facts))
-    return case if ordered == case.facts else Case(case.id, ordered)
+    return case if ordered == case.facts else attrs.evolve(case, facts=ordered)
 
 
 _KIND_TYPES: Final[Mapping[FieldKind, type]] = {
@@ -246,6 +290,16 @@ class PackEvaluator:
         self._derivers = pack.builtin_derivers
         self._plans: dict[tuple[Checkpoint, ...] | None, _Plan] = {}
         self._applies = {rule.id: own_test(rule.ir.applies, SUBJECT) for rule in pack.rules}
+        #: per rule, the model fact types its evidence comes from: a rejected
+        #: record of one of them leaves the rule unable to decide for that case
+        self._evidence_types = {
+            rule.id: frozenset(
+                source_type
+                for need in rule_needs(rule, pack).needs
+                for source_type, _ in base_sources(need)
+            )
+            for rule in pack.rules
+        }
 
     def derived_facts(self, case: Case, at: date) -> list[Fact]:
         """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins.
@@ -316,7 +370,7 @@ class PackEvaluator:
         flat = self._prepare(case, at)
         if isinstance(flat, CaseBeyondLimit):
             return self._undecided(plan, case.id, at, flat)
-        return self._decide(plan, case.id, at, flat, self.match_backend.matches(flat.rows))
+        return self._decide(plan, case, at, flat, self.match_backend.matches(flat.rows))
 
     def evaluate_many(
         self,
@@ -342,7 +396,7 @@ class PackEvaluator:
                     yield self._undecided(plan, case.id, at, ready)
                 else:
                     flat, matches = next(matched)
-                    yield self._decide(plan, case.id, at, flat, matches)
+                    yield self._decide(plan, case, at, flat, matches)
 
     def _plan(self, checkpoints: Sequence[Checkpoint] | None) -> _Plan:
         key = tuple(checkpoints) if checkpoints is not None else None
@@ -362,8 +416,9 @@ class PackEvaluator:
         return plan
 
     def _decide(
-        self, plan: _Plan, case_id: str, at: date, flat: FlatCase, matches: Iterable[Match]
+        self, plan: _Plan, case: Case, at: date, flat: FlatCase, matches: Iterable[Match]
     ) -> list[Decision]:
+        case_id = case.id
         best: dict[tuple[str, int], Match] = {}
         for match in matches:
             key = (match.rule, match.subject)
@@ -373,7 +428,10 @@ class PackEvaluator:
         by_type: dict[FlatValue, list[int]] = {}
         for index, row in enumerate(flat.rows):
             by_type.setdefault(row["t"], []).append(index)
-        judged = [self._judge(rule, flat, by_type, best, case_id, at) for rule in plan.rules]
+        judged = [
+            self._with_rejects(rule, self._judge(rule, flat, by_type, best, case_id, at), case)
+            for rule in plan.rules
+        ]
         decisions = []
         # A rule guarding several checkpoints at one severity gives the same findings.
         made: dict[tuple[int, Severity], list[Finding]] = {}
@@ -453,7 +511,16 @@ class PackEvaluator:
         subjects = by_type.get(ir.subject)
         if not subjects:
             if not ir.subject_required:
-                return []
+                return [
+                    _Judged(
+                        rule,
+                        Result.NOT_APPLICABLE,
+                        f"{rule.title}: not applicable, the case has no {fact_noun(ir.subject)}",
+                        (),
+                        None,
+                        (),
+                    )
+                ]
             return [
                 _Judged(
                     rule,
@@ -466,18 +533,34 @@ class PackEvaluator:
             ]
         result = []
         applies = self._applies[rule.id]
+        noun = fact_noun(ir.subject)
         for index in subjects:
             row = flat.rows[index]
+            subject_id = _subject_id(row)
+            unknown = _unknown_applies(ir.applies, row) if ir.applies else ()
+            if unknown:
+                words = ", ".join(dict.fromkeys(field_words(ir.subject, k) for k in unknown))
+                result.append(
+                    _Judged(
+                        rule,
+                        Result.INDETERMINATE,
+                        f"{rule.title}: cannot tell whether it applies to {noun} {subject_id}, "
+                        f"missing {words}",
+                        _sources(flat, [index]),
+                        subject_id,
+                        (),
+                    )
+                )
+                continue
             if not applies(row):
                 continue
-            subject_id = _subject_id(row)
             missing = _missing(rule, flat, row) if ir.requires else None
             if missing:
                 result.append(
                     _Judged(
                         rule,
                         Result.INDETERMINATE,
-                        f"{rule.title}: cannot decide for {ir.subject} {subject_id}, "
+                        f"{rule.title}: cannot decide for {noun} {subject_id}, "
                         f"missing {', '.join(missing)}",
                         _sources(flat, [index]),
                         subject_id,
@@ -491,7 +574,7 @@ class PackEvaluator:
                     _Judged(
                         rule,
                         Result.PASS,
-                        f"{rule.title}: satisfied for {ir.subject} {subject_id}",
+                        f"{rule.title}: satisfied for {noun} {subject_id}",
                         _sources(flat, [index]),
                         subject_id,
                         self._actions(rule, row, case_id, at) if rule.actions else (),
@@ -513,7 +596,50 @@ class PackEvaluator:
                     (),
                 )
             )
+        if not result:
+            result.append(
+                _Judged(
+                    rule,
+                    Result.NOT_APPLICABLE,
+                    f"{rule.title}: not applicable to any {noun} of the case",
+                    (),
+                    None,
+                    (),
+                )
+            )
         return result
+
+    def _with_rejects(self, rule: Rule, judged: list[_Judged], case: Case) -> list[_Judged]:
+        """Findings that rejected evidence of the case could have changed, made indeterminate.
+
+        A rejected record of a fact type the rule draws on (or of an unknown
+        type) might have been the contract, the release or the payment that
+        decides it; a ``pass`` or ``not_applicable`` is then not known, so it
+        becomes ``indeterminate`` naming the rejects. A ``fail`` found on the
+        evidence that was read stays a fail: no missing record can undo it.
+        """
+        if not case.rejects:
+            return judged
+        types = self._evidence_types[rule.id]
+        relevant = [r for r in case.rejects if r.type is None or r.type in types]
+        if not relevant:
+            return judged
+        reason = _rejected(relevant)
+        sources = tuple(dict.fromkeys(r.provenance for r in relevant))
+        return [
+            attrs.evolve(
+                item,
+                result=Result.INDETERMINATE,
+                message=f"{rule.title}: cannot decide"
+                + (f" for {fact_noun(rule.ir.subject)} {item.subject}" if item.subject else "")
+                + f", {reason}",
+                sources=(*item.sources, *sources),
+                actions=(),
+            )
+            if item.result in (Result.PASS, Result.NOT_APPLICABLE)
+            else item
+            for item in judged
+        ]
 
     def _actions(self, rule: Rule, row: Row, case_id: str, at: date) -> tuple[Action, ...]:
         actions = []

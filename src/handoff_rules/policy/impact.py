@@ -62,7 +62,7 @@ def _comparable(finding: Finding) -> tuple[str, str | None]:
     # Messages quote parameter values ("over 8000.00 EUR"), so they change with
     # every parameter change; what matters to the business is the result, and
     # the severity of a finding that does not pass.
-    passing = finding.result in (Result.PASS, Result.WAIVED)
+    passing = finding.result in (Result.PASS, Result.WAIVED, Result.NOT_APPLICABLE)
     return (finding.result.value, None if passing else finding.severity.value)
 
 

@@ -13,7 +13,8 @@ A scenario file (``tests/*.yaml`` in a pack version folder)::
         facts: [...]                # more facts, same layout as the native YAML format
         expect:
           - rule: ACC-POA-001
-            result: pass            # pass | fail | indeterminate | none (no finding)
+            result: pass            # pass | fail | indeterminate | waived | not_applicable
+                                    # | none (nothing but not_applicable)
             checkpoint: H3          # optional
             subject: D1             # optional: only findings about this subject
             message_contains: text  # optional
@@ -55,8 +56,9 @@ __all__ = [
 ]
 
 ADAPTER: Final = "pack-test"
-#: Results a scenario can expect; "none" = the rule says nothing about the case.
-EXPECTABLE: Final = ("pass", "fail", "indeterminate", "waived", "none")
+#: Results a scenario can expect; "none" = the rule says nothing about the case
+#: (no finding, or only ``not_applicable`` ones).
+EXPECTABLE: Final = ("pass", "fail", "indeterminate", "waived", "not_applicable", "none")
 #: What full coverage of a rule means.
 COVERAGE_KINDS: Final = ("pass", "fail", "indeterminate", "boundary")
 

@@ -34,6 +34,8 @@ def document(view: RunView) -> dict[str, Any]:
         "unassigned_facts": counts.unassigned,
         "outcomes": counts.outcomes,
     }
+    if view.coverage is not None:
+        doc["coverage"] = view.coverage.to_dict()
     doc["exceptions"] = {
         "register": exceptions.register,
         "used": list(exceptions.used_keys),

@@ -6,9 +6,12 @@ the CI server's test report, so both take their lines from here.
 
 from __future__ import annotations
 
+from handoff_rules.coverage import Evaluability
+from handoff_rules.decision import Outcome
+from handoff_rules.engine.needs import NeedKind
 from handoff_rules.report.view import DecisionView, RunView
 
-__all__ = ["decision_lines", "exception_lines", "header", "summary"]
+__all__ = ["coverage_lines", "decision_lines", "exception_lines", "header", "summary"]
 
 #: Indent of the lines that belong to the finding above them.
 DETAIL = "  "
@@ -27,7 +30,8 @@ def header(view: RunView) -> str:
 
 
 def decision_lines(view: DecisionView) -> list[str]:
-    """Every finding that did not pass, with its sources, who may waive it, and the actions."""
+    """Every finding that did not pass, with its sources, who may waive it, and the actions;
+    for an ``allow``, what was checked (passed, not applicable)."""
     lines: list[str] = []
     for finding in view.findings:
         lines.append(finding.text)
@@ -39,6 +43,8 @@ def decision_lines(view: DecisionView) -> list[str]:
             for refusal in finding.refused
         )
     lines.extend(f"action {action.text}" for action in view.actions)
+    if view.outcome is Outcome.ALLOW:  # nothing above says what was checked
+        lines.append(f"checked: {view.checked}")
     return lines
 
 
@@ -58,6 +64,33 @@ def summary(view: RunView) -> str:
     if counts.unassigned is not None:
         read.append(f"{counts.unassigned} in no case")
     return "; ".join([text, ", ".join(read)]) if read else text
+
+
+def coverage_lines(view: RunView) -> list[str]:
+    """How much of the pack these inputs can decide, and each rule they cannot, in words.
+
+    Said before any reader trusts an ``allow``: a rule no input can feed is not
+    a rule that passed.
+    """
+    covered = view.coverage
+    if covered is None:
+        return []
+    counts = covered.counts()
+    lines = [
+        f"coverage: {counts['evaluable']} rules evaluable from these inputs, "
+        f"{counts['partial']} partly, {counts['not_evaluable']} not at all, "
+        f"{counts['unknown']} unknown (formats: {', '.join(covered.formats) or 'none'})"
+    ]
+    for rule in covered.rules:
+        if rule.evaluability is Evaluability.NOT_EVALUABLE:
+            needs = "; ".join(
+                n.need.words for n in rule.missing if n.need.kind is not NeedKind.READ
+            )
+            lines.append(f"{DETAIL}{rule.rule} cannot be decided: no input supplies {needs}")
+        elif rule.evaluability is Evaluability.PARTIAL:
+            needs = "; ".join(n.need.words for n in rule.missing)
+            lines.append(f"{DETAIL}{rule.rule} reads what no input supplies: {needs}")
+    return lines
 
 
 def exception_lines(view: RunView) -> list[str]:

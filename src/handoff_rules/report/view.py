@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from handoff_rules.cases import Case, CaseSet
+from handoff_rules.coverage import Coverage
 from handoff_rules.decision import (
     Action,
     Checkpoint,
@@ -236,6 +237,26 @@ class DecisionView:
     def waived(self) -> int:
         return sum(1 for f in self.findings if f.result is Result.WAIVED)
 
+    def rules_with(self, result: Result) -> tuple[str, ...]:
+        """The rules with a finding of ``result`` (the passing ones too), sorted."""
+        return tuple(sorted({f.rule for f in self.decision.findings if f.result is result}))
+
+    @property
+    def checked(self) -> str:
+        """What was checked beyond the findings listed: "passed A, B; not applicable C".
+
+        An ``allow`` with nothing listed would read the same whether every rule
+        passed or none applied; this line tells them apart.
+        """
+        parts = []
+        passed = self.rules_with(Result.PASS)
+        if passed:
+            parts.append(f"passed {', '.join(passed)}")
+        idle = self.rules_with(Result.NOT_APPLICABLE)
+        if idle:
+            parts.append(f"not applicable {', '.join(idle)}")
+        return "; ".join(parts) or "no rule guards this checkpoint"
+
 
 @attrs.frozen(slots=True)
 class CheckpointCounts:
@@ -353,6 +374,8 @@ class RunView:
     exceptions: ExceptionsView
     rejects: tuple[Reject, ...] | None
     """Input records that became no fact, by file and line, when known."""
+    coverage: Coverage | None = None
+    """Which rules the run's inputs could decide (a run only)."""
 
     def _sorted(self, keep: Iterable[DecisionView]) -> tuple[DecisionView, ...]:
         return tuple(sorted(keep, key=lambda v: (v.case, v.checkpoint.value)))
@@ -382,7 +405,7 @@ class RunView:
 
 def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> RunView:
     """The view of a run of :func:`handoff_rules.check`: what every ``--format`` renders."""
-    return _build(
+    view = _build(
         run.decisions,
         run=RunInfo(run.pack.ref, run.at, run.at_given, run.engine, run.notice),
         pack=run.pack,
@@ -398,6 +421,7 @@ def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> 
         counts=(run.cases, run.facts, run.rejects, run.unassigned),
         expiring_within=expiring_within,
     )
+    return attrs.evolve(view, coverage=run.coverage)
 
 
 def build_view(
@@ -620,7 +644,7 @@ def _decision_view(
     mine = [r for r in refused if r.case == decision.case]
     findings = []
     for finding in decision.findings:
-        if finding.result is Result.PASS:
+        if finding.result in (Result.PASS, Result.NOT_APPLICABLE):  # in ``checked``
             continue
         approver = None
         if finding.exception is not None:
