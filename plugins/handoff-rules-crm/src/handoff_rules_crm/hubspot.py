@@ -26,6 +26,7 @@ from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
+from handoff_rules_crm.supplies import probe_supplies
 
 __all__ = ["HubSpotCsvAdapter", "hubspot_kind"]
 
@@ -153,9 +154,21 @@ class HubSpotCsvAdapter:
     name = "hubspot-csv"
     version = __version__
     formats: Sequence[FormatInfo] = (
-        FormatInfo("hubspot-deals", "HubSpot deals export (Record ID, Deal Name, Deal Stage …)"),
-        FormatInfo("hubspot-companies", "HubSpot companies export (Record ID, Company name …)"),
-        FormatInfo("hubspot-contacts", "HubSpot contacts export (Record ID, First Name, Email …)"),
+        FormatInfo(
+            "hubspot-deals",
+            "HubSpot deals export (Record ID, Deal Name, Deal Stage …)",
+            supplies=probe_supplies([_deal]),
+        ),
+        FormatInfo(
+            "hubspot-companies",
+            "HubSpot companies export (Record ID, Company name …)",
+            supplies=probe_supplies([_company]),
+        ),
+        FormatInfo(
+            "hubspot-contacts",
+            "HubSpot contacts export (Record ID, First Name, Email …)",
+            supplies=probe_supplies([_contact]),
+        ),
     )
 
     def __init__(self, options: CrmOptions | None = None) -> None:

@@ -28,6 +28,7 @@ from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
+from handoff_rules_crm.supplies import probe_supplies
 
 __all__ = ["OdooSaleOrderAdapter", "is_odoo_sale_order"]
 
@@ -114,6 +115,12 @@ def _line(cells: Cells, order_id: str, line_no: int, currency: str | None) -> Or
     )
 
 
+def _probe(cells: Cells) -> list[FactData]:
+    """An order row with its first line: every fact an export row can become."""
+    order = _order(cells)
+    return [order, _line(cells, order.id, 1, order.currency)]
+
+
 class OdooSaleOrderAdapter:
     """Reads an Odoo sale.order export into Order and OrderLine facts."""
 
@@ -124,6 +131,7 @@ class OdooSaleOrderAdapter:
             "odoo-sale-order",
             "Odoo sale.order export with order_line/... continuation rows",
             (".csv",),
+            probe_supplies([_probe]),
         ),
     )
 

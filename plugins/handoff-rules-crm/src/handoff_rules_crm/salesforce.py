@@ -25,9 +25,11 @@ import attrs
 
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.supplies import probe_supplies
 
 __all__ = [
     "OBJECTS",
+    "SUPPLIES",
     "SalesforceObject",
     "detect_object",
     "map_record",
@@ -392,6 +394,14 @@ OBJECTS: Final = (
 )
 
 _BY_NAME: Final = {o.name.casefold(): o for o in OBJECTS}
+
+
+def _probed(mapper: Callable[[Cells, str], list[FactData]]) -> Callable[[Cells], list[FactData]]:
+    return lambda cells: mapper(cells, "XX")
+
+
+#: What a Salesforce file (CSV or data tree) can fill: every object's mapper, probed.
+SUPPLIES: Final = probe_supplies(_probed(o.mapper) for o in OBJECTS)
 
 
 def object_from_name(name: str) -> SalesforceObject | None:

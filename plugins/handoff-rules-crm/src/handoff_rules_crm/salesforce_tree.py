@@ -31,7 +31,7 @@ from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
-from handoff_rules_crm.salesforce import map_record, object_from_name
+from handoff_rules_crm.salesforce import SUPPLIES, map_record, object_from_name
 
 __all__ = ["SalesforceTreeAdapter", "iter_tree_records"]
 
@@ -247,6 +247,7 @@ class SalesforceTreeAdapter:
             "sfdx-tree",
             "sfdx data-tree JSON: records[] with attributes.type/referenceId and @Ref references",
             (".json",),
+            SUPPLIES,
         ),
         FormatInfo(
             "sfdx-data-plan",
