@@ -30,7 +30,7 @@ from handoff_rules.adapters import AdapterError
 from handoff_rules.model import is_currency
 from handoff_rules_crm.via import CUSTOMER_PO, VIA
 
-__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "options_for"]
+__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "link_via_in", "options_for"]
 
 #: The date style token for ISO 8601: ``2024-02-03`` or ``2020-12-22T21:16:01Z`` (its UTC date).
 ISO: Final = "iso"
@@ -135,3 +135,13 @@ def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
     if candidate.is_file():
         return CrmOptions.from_toml(candidate)
     return CrmOptions()
+
+
+def link_via_in(path: Path) -> str | None:
+    """``link_via`` as an options file sets it; None when the file leaves it unset.
+
+    :raises AdapterError: naming the file, as :meth:`CrmOptions.from_toml` does
+    """
+    options = CrmOptions.from_toml(path)  # reads and checks the whole file first
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("crm", {})
+    return options.link_via if "link_via" in table else None
