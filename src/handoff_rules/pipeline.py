@@ -168,8 +168,7 @@ def check(
     evaluator = make_evaluator(loaded, engine, pm)
     read = read_files(inputs, plugin_manager=pm, progress=progress)
     all_facts = (*read.facts, *facts)
-    all_facts = (*all_facts, *link_facts(pm, all_facts))
-    caseset = build_cases(all_facts)
+    caseset = build_cases((*all_facts, *link_facts(pm, all_facts)))
     register = _register(exceptions)
     wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
     decisions: list[Decision] = []
