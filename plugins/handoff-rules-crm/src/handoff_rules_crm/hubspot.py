@@ -24,7 +24,7 @@ from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Pe
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 
 __all__ = ["HubSpotCsvAdapter", "hubspot_kind"]
@@ -153,9 +153,21 @@ class HubSpotCsvAdapter:
     name = "hubspot-csv"
     version = __version__
     formats: Sequence[FormatInfo] = (
-        FormatInfo("hubspot-deals", "HubSpot deals export (Record ID, Deal Name, Deal Stage …)"),
-        FormatInfo("hubspot-companies", "HubSpot companies export (Record ID, Company name …)"),
-        FormatInfo("hubspot-contacts", "HubSpot contacts export (Record ID, First Name, Email …)"),
+        FormatInfo(
+            "hubspot-deals",
+            "HubSpot deals export (Record ID, Deal Name, Deal Stage …)",
+            options_files=(OPTIONS_FILE,),
+        ),
+        FormatInfo(
+            "hubspot-companies",
+            "HubSpot companies export (Record ID, Company name …)",
+            options_files=(OPTIONS_FILE,),
+        ),
+        FormatInfo(
+            "hubspot-contacts",
+            "HubSpot contacts export (Record ID, First Name, Email …)",
+            options_files=(OPTIONS_FILE,),
+        ),
     )
 
     def __init__(self, options: CrmOptions | None = None) -> None:
