@@ -212,7 +212,9 @@ class NoOrderError(HandoffError):
         if self.skipped:
             files = ", ".join(file for file, _reason in self.skipped)
             count = len(self.skipped)
-            parts.append(f"{count} {_plural(count, 'file')} skipped, no adapter recognises: {files}")
+            parts.append(
+                f"{count} {_plural(count, 'file')} skipped, no adapter recognises: {files}"
+            )
         super().__init__("; ".join(parts))
 
 

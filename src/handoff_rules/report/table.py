@@ -8,7 +8,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from handoff_rules.report.text import decision_lines, exception_lines, header, summary
+from handoff_rules.report.text import (
+    decision_lines,
+    exception_lines,
+    header,
+    input_lines,
+    summary,
+)
 from handoff_rules.report.view import RunView
 
 __all__ = ["TABLE_WIDTH", "write_table"]
@@ -40,5 +46,5 @@ def write_table(view: RunView, out: TextIO, *, width: int = TABLE_WIDTH) -> None
         )
     console.print(table)
     console.print(escape(summary(view)), soft_wrap=True)
-    for line in exception_lines(view):
+    for line in [*input_lines(view), *exception_lines(view)]:
         console.print(escape(line), soft_wrap=True)

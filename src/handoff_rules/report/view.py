@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from handoff_rules.adapters.registry import SkippedFile
 from handoff_rules.cases import Case, CaseSet
 from handoff_rules.decision import (
     Action,
@@ -30,7 +31,7 @@ from handoff_rules.decision import (
     Result,
     Severity,
 )
-from handoff_rules.facts import Fact, Provenance, Reject
+from handoff_rules.facts import Fact, Provenance, Reject, canonical_order
 from handoff_rules.model import Order, to_dict
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision
 from handoff_rules.policy.exceptions.enforcement import ProblemKind, duration_cap, scope_matches
@@ -353,6 +354,10 @@ class RunView:
     exceptions: ExceptionsView
     rejects: tuple[Reject, ...] | None
     """Input records that became no fact, by file and line, when known."""
+    skipped: tuple[SkippedFile, ...] = ()
+    """Files of input folders that no adapter recognises, left unread."""
+    unassigned: tuple[Fact, ...] | None = None
+    """Facts that joined no case, in canonical order, when known (a run knows)."""
 
     def _sorted(self, keep: Iterable[DecisionView]) -> tuple[DecisionView, ...]:
         return tuple(sorted(keep, key=lambda v: (v.case, v.checkpoint.value)))
@@ -382,7 +387,7 @@ class RunView:
 
 def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> RunView:
     """The view of a run of :func:`handoff_rules.check`: what every ``--format`` renders."""
-    return _build(
+    view = _build(
         run.decisions,
         run=RunInfo(run.pack.ref, run.at, run.at_given, run.engine, run.notice),
         pack=run.pack,
@@ -397,6 +402,9 @@ def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> 
         at=run.at,
         counts=(run.cases, run.facts, run.rejects, run.unassigned),
         expiring_within=expiring_within,
+    )
+    return attrs.evolve(
+        view, skipped=run.skipped, unassigned=tuple(canonical_order(run.unassigned_list))
     )
 
 
