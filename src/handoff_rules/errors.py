@@ -195,9 +195,9 @@ class NoOrderError(HandoffError):
         skipped: Sequence[tuple[str, str]] = (),
     ) -> None:
         #: Facts read, per fact type.
-        self.facts = dict(facts)
+        self.facts = dict(sorted(facts.items()))
         #: Records rejected, per fact type they would have become (``unknown``: not said).
-        self.rejected = dict(rejected)
+        self.rejected = dict(sorted(rejected.items()))
         #: Files of input folders that no adapter recognises: (file, reason).
         self.skipped = tuple(skipped)
         total = sum(self.facts.values())

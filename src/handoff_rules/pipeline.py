@@ -168,7 +168,7 @@ def check(
         (default: the built-in plugin and every installed one).
     :param progress: wraps the long loops to show progress.
     :param strict: a file of an input directory that no adapter recognises is an error
-        (by default it is skipped and listed in :attr:`RunResult.skipped`).
+        (by default it is skipped and listed in ``RunResult.skipped``).
     :raises NoOrderError: the inputs hold no order, so there is nothing to decide; raised
         before anything is evaluated or logged (a run of no decision must not pass a gate).
     :raises HandoffError: for every problem a user can cause (unreadable input, a bad

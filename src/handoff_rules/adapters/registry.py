@@ -207,7 +207,8 @@ def adapter_for(
     """The adapter to read ``item`` with, or why it is skipped.
 
     A file of a folder that no adapter recognises is skipped unless ``strict``;
-    a file named on its own must be read, so it raises :class:`NoAdapterError`.
+    a file named on its own must be read, so it raises
+    :class:`~handoff_rules.adapters.NoAdapterError`.
     """
     if forced is not None:
         return forced
@@ -237,7 +238,8 @@ def read_files(
 ) -> ReadResult:
     """Read every file with the adapter that claims it (or the one named).
 
-    A folder among ``paths`` stands for its files (:func:`list_inputs`); a file
+    A folder among ``paths`` stands for its files (as
+    :func:`~handoff_rules.adapters.registry.list_inputs` lists them); a file
     of a folder that no adapter recognises is listed in ``skipped``, or with
     ``strict`` is an error like a file named on its own.
     With ``keep_going`` a file that fails as a whole is recorded in ``errors``
