@@ -77,8 +77,6 @@ class RunResult:
     facts: int
     rejects: int
     unassigned: int
-    #: Files of input folders that no adapter recognises, left unread (``strict`` refuses them).
-    skipped: tuple[SkippedFile, ...] = ()
     #: False when the caller took ``at`` from the clock (the command line's default).
     at_given: bool = True
     exceptions_file: str | None = None
@@ -86,6 +84,8 @@ class RunResult:
     exceptions_unused: tuple[str, ...] = ()
     exception_problems: tuple[dict[str, Any], ...] = ()
     notice: str | None = None
+    #: Files of input folders that no adapter recognises, left unread (``strict`` refuses them).
+    skipped: tuple[SkippedFile, ...] = ()
     case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
     reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
     #: The facts that joined no case.
