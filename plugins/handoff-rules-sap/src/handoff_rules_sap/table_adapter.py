@@ -26,9 +26,12 @@ from handoff_rules.adapters.tabular import TableReader, open_table, sniff_dialec
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_sap import __version__
 from handoff_rules_sap.fields import FieldProblem
+from handoff_rules_sap.supplies import supplies_of
 from handoff_rules_sap.tables import (
     TABLES,
     RowValues,
+    TableSpec,
+    business_keys,
     field_name,
     rows_to_facts,
     table_of_columns,
@@ -80,6 +83,7 @@ class SapTableAdapter:
             spec.name.lower(),
             f"SAP table {spec.name} ({spec.description}) as CSV/TSV",
             (".csv", ".tsv", ".txt"),
+            supplies=supplies_of(spec.fills),
         )
         for spec in TABLES.values()
     )
@@ -114,6 +118,7 @@ class SapTableAdapter:
             )
         spec = TABLES[table]
         fields, pick = _column_plan(headers)
+        columns = [field_name(header) for header in headers]
         missing = [f for f in spec.required if f not in fields]
         if missing:
             raise AdapterError(
@@ -130,6 +135,7 @@ class SapTableAdapter:
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
         for line, end_line, cells, problem in reader.records():
             location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
+            values = None
             if problem is None:
                 # pick gives one cell per field; zip's strict= costs its keyword parsing per row
                 values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
@@ -152,7 +158,30 @@ class SapTableAdapter:
             provenance = Provenance(
                 adapter=name, source=source, location=location, adapter_version=version, line=line
             )
-            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells))
+            keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
+            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+
+
+#: Columns holding codes and numbers without separators: in a row with extra
+#: cells, the cells before the first other column are still in their place.
+_CODE_COLUMNS: Final = frozenset({"MANDT", "BUKRS", "GJAHR", "BUZEI", "POSNR", "POSNV", "POSNN"})
+
+
+def _cells_in_place(spec: TableSpec, columns: Sequence[str], cells: Sequence[str]) -> RowValues:
+    """The cells of a misshapen row that are surely under their header.
+
+    A short row was cut at its end, so every cell it has is in place; a row with
+    extra cells has a separator inside a value, which shifts every cell after
+    it, so only the leading code columns (ids, numbers) are trusted.
+    """
+    width = len(cells)
+    if width > len(columns):
+        trusted = spec.key_columns | set(spec.key) | _CODE_COLUMNS
+        width = next((i for i, c in enumerate(columns) if c not in trusted), len(columns))
+    values = RowValues()
+    for column, cell in zip(columns[:width], cells[:width], strict=False):
+        values.setdefault(column, cell.strip())  # where two columns name one field, the first
+    return values
 
 
 def _column_plan(
