@@ -8,7 +8,8 @@ detected by the SDK's readers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Final
@@ -73,8 +74,34 @@ def identify(path: Path, headers: list[str]) -> tuple[str | None, float]:
     return None, 0.0
 
 
+#: Where ``handoff-rules`` users set the currencies of credit areas: ``1000=EUR,2000=USD``,
+#: or one currency for every area (``EUR``).
+CREDIT_CURRENCY_VARIABLE: Final = "HANDOFF_RULES_SAP_CREDIT_CURRENCY"
+#: The key of a currency that holds for every credit area.
+ANY_AREA: Final = "*"
+
+
+def parse_area_currencies(text: str) -> dict[str, str]:
+    """``1000=EUR,2000=USD`` (or ``EUR`` for every area) as {area: currency}; ValueError if not."""
+    result: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        area, sep, currency = part.rpartition("=")
+        area, currency = (area.strip() if sep else ANY_AREA), currency.strip().upper()
+        if not (len(currency) == 3 and currency.isalpha()) or not area:
+            raise ValueError(f"{part!r} is not AREA=CURRENCY (1000=EUR) nor a currency code")
+        result[area] = currency
+    return result
+
+
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA."""
+    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA, KNKK and
+    UKMBP_CMS_SGM.
+
+    ``area_currencies`` gives the currency of each credit control area or credit
+    segment (``{"1000": "EUR"}``, ``{"*": "EUR"}`` for all), which SAP keeps out
+    of the credit tables; without it, the ``HANDOFF_RULES_SAP_CREDIT_CURRENCY``
+    environment variable is read when a credit table is.
+    """
 
     name = "sap-table"
     version = __version__
@@ -87,6 +114,17 @@ class SapTableAdapter:
         )
         for spec in TABLES.values()
     )
+
+    def __init__(self, area_currencies: Mapping[str, str] | None = None) -> None:
+        self._area_currencies = dict(area_currencies) if area_currencies is not None else None
+
+    def _currencies(self, source: str) -> Mapping[str, str]:
+        if self._area_currencies is not None:
+            return self._area_currencies
+        try:
+            return parse_area_currencies(os.environ.get(CREDIT_CURRENCY_VARIABLE, ""))
+        except ValueError as exc:
+            raise AdapterError(source, f"{CREDIT_CURRENCY_VARIABLE}: {exc}") from None
 
     def sniff(self, sample: Sample) -> SniffResult | None:
         try:
@@ -104,6 +142,14 @@ class SapTableAdapter:
                 yield from self._rows(path, reader)
         except OSError as exc:
             raise AdapterError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+    def _area_currency(
+        self, source: str, spec: TableSpec, fields: Sequence[str]
+    ) -> Callable[[RowValues], str] | None:
+        """For a credit table without a currency column: the area's currency of a row."""
+        if spec.area_currency is None or "WAERS" in fields or "CURRENCY" in fields:
+            return None
+        return _area_currency_of(spec.area_currency, self._currencies(source))
 
     def _rows(self, path: Path, reader: TableReader) -> Iterator[Fact | Reject]:
         source = str(path)
@@ -130,6 +176,7 @@ class SapTableAdapter:
         # Per row only what differs between rows is done: the cells are picked by
         # position, stripped once, and the provenance location is filled into a
         # template; a reject's raw excerpt is built only for a reject.
+        currency_of = self._area_currency(source, spec, fields)
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
@@ -139,6 +186,8 @@ class SapTableAdapter:
             if problem is None:
                 # pick gives one cell per field; zip's strict= costs its keyword parsing per row
                 values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
+                if currency_of is not None:
+                    values["WAERS"] = currency_of(values)
                 try:
                     facts = rows_to_facts(spec, values)
                 except mapper_errors as exc:
@@ -165,6 +214,11 @@ class SapTableAdapter:
 #: Columns holding codes and numbers without separators: in a row with extra
 #: cells, the cells before the first other column are still in their place.
 _CODE_COLUMNS: Final = frozenset({"MANDT", "BUKRS", "GJAHR", "BUZEI", "POSNR", "POSNV", "POSNN"})
+
+
+def _area_currency_of(area_field: str, currencies: Mapping[str, str]) -> Callable[[RowValues], str]:
+    default = currencies.get(ANY_AREA, "")
+    return lambda values: currencies.get(values(area_field), default)
 
 
 def _cells_in_place(spec: TableSpec, columns: Sequence[str], cells: Sequence[str]) -> RowValues:

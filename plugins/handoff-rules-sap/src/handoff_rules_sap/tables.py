@@ -19,7 +19,16 @@ BSID   OpenItem
 BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
        row whose BELNR is its own clearing document AUGBL, also a Payment
 VBFA   ``doc_flow`` (any preceding → follow-on document)
+KNKK   CreditLimit per credit control area (classic credit management)
+UKMBP_CMS_SGM
+       CreditLimit per credit segment (S/4HANA FSCM credit management)
 =====  ====================================================================
+
+Neither credit table has a currency column: the currency is the credit
+control area's (T014-WAERS) or the credit segment's (UKM_CRED_SGM0C). It is
+taken from a ``WAERS`` or ``CURRENCY`` column where the extract joined one
+in, else from the adapter's area currencies (``SapTableAdapter(area_currencies=…)``
+or ``HANDOFF_RULES_SAP_CREDIT_CURRENCY``); a row with neither is a reject.
 
 ``doc_flow`` facts are :class:`~handoff_rules.model.Derived` facts named
 ``doc_flow``: the model has no class for document links. Their values are
@@ -31,6 +40,7 @@ document is a sales order, so the link joins that order's case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Final
@@ -39,6 +49,7 @@ import attrs
 
 from handoff_rules.model import (
     Counterparty,
+    CreditLimit,
     Delivery,
     Derived,
     FactData,
@@ -127,6 +138,9 @@ class TableSpec:
     #: (column, categories): a row whose column names another category is a record
     #: of another kind (a quotation in VBAK), not a broken one, and names no keys.
     read_categories: tuple[str, frozenset[str]] | None = None
+    #: The column naming the credit area whose currency a limit is in, for a
+    #: table without a currency column of its own (KNKK, UKMBP_CMS_SGM).
+    area_currency: str | None = None
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -563,6 +577,80 @@ _VBFA_FILLS: Final = {
     }
 }
 
+
+def _credit_currency(r: RowValues, area_field: str) -> str:
+    currency = r("WAERS") or r("CURRENCY")
+    if not currency:
+        raise FieldProblem(
+            f"no currency for the limit of credit area {r(area_field) or '(blank)'}: the table "
+            "has none (it is the area's); add a WAERS or CURRENCY column or set the area's "
+            "currency (HANDOFF_RULES_SAP_CREDIT_CURRENCY, e.g. 1000=EUR)"
+        )
+    return currency
+
+
+def _knkk(r: RowValues) -> list[FactData]:
+    """KNKK: the limit of one customer in one credit control area.
+
+    A customer whose credit account (KNKLI) is another customer shares that
+    account's limit; its own KLIMK (usually 0) is no limit of its own, and
+    reading it as one would block every order of the customer.
+    """
+    customer = sap_id(r("KUNNR"))
+    account = optional_id(r("KNKLI"))
+    if account is not None and account != customer:
+        raise FieldProblem(
+            f"KNKLI: customer {customer} uses the credit account of customer {account}; "
+            "a limit shared by several customers is not read"
+        )
+    amount = number(r("KLIMK"), "KLIMK")
+    if amount is None:
+        raise FieldProblem("KLIMK: the credit limit is empty")
+    limit = money(amount, _credit_currency(r, "KKBER"), "KLIMK")
+    if limit is None:  # pragma: no cover - money() gives None only for a None amount here
+        raise FieldProblem("KLIMK: no limit")
+    return [CreditLimit(counterparty_id=customer, limit=limit, area=text(r("KKBER")))]
+
+
+def _ukmbp_cms_sgm(r: RowValues) -> list[FactData]:
+    """UKMBP_CMS_SGM: the limit of one business partner in one credit segment.
+
+    The business partner number is taken as the customer number (the usual
+    customer/vendor integration keeps them equal), so the limit joins the
+    orders and open items of that customer.
+    """
+    amount = number(r("CREDIT_LIMIT"), "CREDIT_LIMIT")
+    if amount is None:
+        raise FieldProblem("CREDIT_LIMIT: the credit limit is empty")
+    limit = money(amount, _credit_currency(r, "CREDIT_SGMNT"), "CREDIT_LIMIT")
+    if limit is None:  # pragma: no cover - money() gives None only for a None amount here
+        raise FieldProblem("CREDIT_LIMIT: no limit")
+    return [
+        CreditLimit(
+            counterparty_id=sap_id(r("PARTNER")),
+            limit=limit,
+            area=text(r("CREDIT_SGMNT")),
+            valid_until=sap_date(r("LIMIT_VALID_DATE"), "LIMIT_VALID_DATE"),
+        )
+    ]
+
+
+_KNKK_FILLS: Final = {
+    "credit_limit": {
+        "counterparty_id": "KUNNR",
+        "limit": "KLIMK in the area's currency (WAERS column or option)",
+        "area": "KKBER",
+    }
+}
+_UKMBP_CMS_SGM_FILLS: Final = {
+    "credit_limit": {
+        "counterparty_id": "PARTNER",
+        "limit": "CREDIT_LIMIT in the segment's currency (CURRENCY column or option)",
+        "area": "CREDIT_SGMNT",
+        "valid_until": "LIMIT_VALID_DATE",
+    }
+}
+
 _OPEN_ITEM_KEYS = ("BUKRS", "KUNNR", "GJAHR", "BELNR", "BUZEI")
 _OPEN_ITEM_REQUIRED = (*_OPEN_ITEM_KEYS, "SHKZG", "WRBTR", "WAERS")
 _OPEN_ITEM_BUSINESS_KEYS: Final = {"invoice": ("VBELN", "XBLNR"), "counterparty": ("KUNNR",)}
@@ -689,6 +777,30 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             fills=_VBFA_FILLS,
             category_keys=(("VBELV", "VBTYP_V"), ("VBELN", "VBTYP_N")),
         ),
+        TableSpec(
+            "KNKK",
+            "customer credit limits per credit control area",
+            ("KUNNR", "KKBER", "KLIMK"),
+            ("KUNNR", "KKBER", "KLIMK"),
+            _knkk,
+            "credit_limit",
+            ("KUNNR", "KKBER"),
+            fills=_KNKK_FILLS,
+            business_keys={"counterparty": ("KUNNR",)},
+            area_currency="KKBER",
+        ),
+        TableSpec(
+            "UKMBP_CMS_SGM",
+            "business partner credit limits per credit segment (S/4HANA)",
+            ("PARTNER", "CREDIT_SGMNT", "CREDIT_LIMIT"),
+            ("PARTNER", "CREDIT_SGMNT", "CREDIT_LIMIT"),
+            _ukmbp_cms_sgm,
+            "credit_limit",
+            ("PARTNER", "CREDIT_SGMNT"),
+            fills=_UKMBP_CMS_SGM_FILLS,
+            business_keys={"counterparty": ("PARTNER",)},
+            area_currency="CREDIT_SGMNT",
+        ),
     )
 }
 
@@ -711,10 +823,18 @@ def table_of_header(headers: list[str]) -> str | None:
 
 
 def table_of_name(stem: str) -> str | None:
-    """The table a file name names (``VBAK.csv``, ``export_vbak_2024.tsv``)."""
-    tokens = set("".join(c if c.isalnum() else " " for c in stem.upper()).split())
+    """The table a file name names (``VBAK.csv``, ``export_vbak_2024.tsv``, ``UKMBP_CMS_SGM``)."""
+    upper = stem.upper()
+    tokens = set("".join(c if c.isalnum() else " " for c in upper).split())
     named = tokens & set(TABLES)
+    named |= {
+        name for name in _COMPOUND_NAMES if re.search(rf"(?<![A-Z0-9]){name}(?![A-Z0-9])", upper)
+    }
     return next(iter(named)) if len(named) == 1 else None
+
+
+#: Table names with an underscore, which the token split of a file name would cut.
+_COMPOUND_NAMES: Final = tuple(name for name in TABLES if "_" in name)
 
 
 def table_of_columns(fields: set[str]) -> str | None:
