@@ -147,3 +147,17 @@ def test_a_bad_invoice_total_names_invoice_order_delivery_and_customer(sap_data,
         "delivery": "80001234",
         "counterparty": "300412",
     }
+
+
+def test_a_contact_without_name_names_its_customer(sap_data, tmp_path):
+    text = (sap_data / "debmas06.xml").read_text(encoding="utf-8")
+    start, end = text.index("<E1KNVKM"), text.index("</E1KNVKM>")
+    contact = text[start:end]
+    assert "<NAME1>" in contact
+    blanked = contact.replace("<NAME1>", "<NAME1_X>").replace("</NAME1>", "</NAME1_X>")
+    blanked = blanked.replace("<NAMEV>", "<NAMEV_X>").replace("</NAMEV>", "</NAMEV_X>")
+    path = tmp_path / "debmas06.xml"
+    path.write_text(text[:start] + blanked + text[end:], encoding="utf-8")
+    (reject,) = _rejects(SapIdocAdapter(), path)
+    assert reject.type == "person"
+    assert set(dict(reject.keys)) == {"counterparty"}
