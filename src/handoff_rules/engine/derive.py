@@ -531,9 +531,9 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             _indexed(_credit_exposure),
             source_type="order",
             reads={
-                "limit_minor": (("counterparty", "credit_limit"),),
-                "currency": (("counterparty", "credit_limit"),),
-                "limit": (("counterparty", "credit_limit"),),
+                "limit_minor": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
+                "currency": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
+                "limit": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
                 "exposure_minor": (("order", "net_value"),),
                 "exposure": (("order", "net_value"),),
             },
