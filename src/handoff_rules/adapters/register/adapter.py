@@ -19,7 +19,7 @@ from typing import Final
 
 from handoff_rules import __version__
 from handoff_rules.adapters.base import AdapterError, FormatInfo, Sample, SniffResult, Supply
-from handoff_rules.adapters.native_schema import types_for_header
+from handoff_rules.adapters.native_schema import model_paths, types_for_header
 from handoff_rules.adapters.register.cells import CellValue, read_text
 from handoff_rules.adapters.register.columns import HeaderMap, HeaderProblem, map_header
 from handoff_rules.adapters.register.rows import (
@@ -31,7 +31,6 @@ from handoff_rules.adapters.register.rows import (
 from handoff_rules.adapters.register.xlsx import OLE_MAGIC, ZIP_MAGIC, SheetRow, Workbook
 from handoff_rules.adapters.tabular import CsvDialect, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text
-from handoff_rules.engine.flatten import field_schema
 from handoff_rules.facts import Fact, Provenance, Reject
 from handoff_rules.model import CreditLimit, Document
 
@@ -45,11 +44,13 @@ _CSV_MARKER: Final = "#handoff-rules"
 
 
 def _paths(fact_type: str, columns: Iterable[str]) -> tuple[str, ...]:
-    """The paths of ``fact_type``'s schema that the given model fields fill, in schema order."""
-    schema = field_schema(fact_type)
-    assert schema is not None
+    """The paths of ``fact_type`` that the given model fields fill, in the model's order."""
     wanted = set(columns)
-    return tuple(path for path in schema if path in wanted or path.rpartition(".")[0] in wanted)
+    return tuple(
+        path
+        for path in model_paths(fact_type)
+        if path in wanted or path.rpartition(".")[0] in wanted
+    )
 
 
 def register_supplies() -> tuple[Supply, ...]:
