@@ -122,6 +122,13 @@ _LOOKUP: Final = {
     for spelling in (canonical, *spellings)
 }
 
+#: column key -> a spelling of it as the documentation writes it, for "did you mean".
+_SPELLING: Final = {
+    column_key(spelling): spelling
+    for spellings in ALIASES.values()
+    for spelling in reversed(spellings)
+}
+
 
 @attrs.frozen(slots=True)
 class HeaderMap:
@@ -177,7 +184,8 @@ def map_header(cells: Sequence[str], *, strict: bool = True) -> HeaderMap:
             if strict and (near := difflib.get_close_matches(column_key(name), _LOOKUP, 1, 0.86)):
                 raise HeaderProblem(
                     f"unknown column {cell!r} (column {index + 1}); "
-                    f"is it {_LOOKUP[near[0]]!r}, spelt as in docs/reference/document-register.rst?"
+                    f"did you mean {_SPELLING.get(near[0], near[0])!r} "
+                    "(see docs/reference/document-register.rst)?"
                 )
             ignored.append(cell)
             continue
