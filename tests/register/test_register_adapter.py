@@ -29,6 +29,7 @@ ROOT = Path(__file__).parents[2]
 ADAPTER = DocumentRegisterAdapter()
 CliRun = Callable[..., tuple[int, str, str]]
 
+_POA_TAIL = [datetime(2024, 6, 30), "Иванов", 150000.5, "RUB"]
 HEADER_RU = ["Номер документа", "Вид", "Контрагент", "Заказ", "Форма", "Дата", "Действует до"]
 
 
@@ -304,8 +305,7 @@ def test_an_xlsx_register_reads_typed_cells_and_every_register_sheet(tmp_path: P
                 [],
                 [*HEADER_RU, "Доверенное лицо", "Лимит суммы", "Валюта"],
                 ["Д-15", "Договор", "C200", None, "оригинал", datetime(2024, 1, 10), None],
-                [17, "Доверенность", "C200", 5001, "скан", datetime(2024, 6, 1)]
-                + [datetime(2024, 6, 30), "Иванов", 150000.5, "RUB"],
+                [17, "Доверенность", "C200", 5001, "скан", datetime(2024, 6, 1), *_POA_TAIL],
                 [],
                 ["881", "Накладная", "C200", 5001, "факс", 45447, None],
             ],
@@ -391,7 +391,7 @@ def test_bad_workbooks_are_one_line_errors(
     with pytest.raises(AdapterError, match=message) as info:
         _read(path)
     assert "\n" not in str(info.value)
-    code, out, err = cli("read", str(path), "--adapter", "document-register")
+    code, _, err = cli("read", str(path), "--adapter", "document-register")
     assert code == 2
     assert message.split(":")[0] in err
     assert "Traceback" not in err
