@@ -23,6 +23,7 @@ __all__ = [
     "ALIASES",
     "DATE_HINTS",
     "REQUIRED",
+    "REQUIRED_FOR_LIMITS",
     "HeaderMap",
     "HeaderProblem",
     "column_key",
@@ -93,8 +94,10 @@ ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "area": ("Credit control area", "Credit segment", "Область кредитного контроля"),
 }
 
-#: The columns that make a header a register's: without them no row can become a fact.
+#: The columns that make a header a register's when sniffing: a register of documents
+#: has these, a register of credit limits the second set.
 REQUIRED: Final = ("kind", "number", "counterparty_id")
+REQUIRED_FOR_LIMITS: Final = ("counterparty_id", "credit_limit", "currency")
 
 #: Date orders a header may declare in brackets, by their spellings (Russian ДД.ММ.ГГГГ too).
 DATE_HINTS: Final[Mapping[str, str]] = {
@@ -147,7 +150,10 @@ class HeaderMap:
     ignored: tuple[str, ...]
 
     def is_register(self) -> bool:
-        return all(name in self.columns for name in REQUIRED)
+        """Whether a file with this header is claimed as a register (see :data:`REQUIRED`)."""
+        return any(
+            all(name in self.columns for name in names) for names in (REQUIRED, REQUIRED_FOR_LIMITS)
+        )
 
 
 class HeaderProblem(ValueError):
