@@ -524,3 +524,19 @@ def test_money_from_a_float_cell_is_the_decimal_the_sheet_shows(tmp_path: Path) 
     assert isinstance(fact, Fact)
     assert isinstance(fact.data, CreditLimit)
     assert fact.data.limit.amount == Decimal("0.10")
+
+
+def test_every_header_spelling_and_word_is_documented() -> None:
+    from handoff_rules.adapters.register.columns import ALIASES
+    from handoff_rules.adapters.register.words import FORMS, KINDS, STATUSES, word_key
+
+    docs = (ROOT / "docs" / "reference" / "document-register.rst").read_text(encoding="utf-8")
+    for canonical, spellings in ALIASES.items():
+        assert f"``{canonical}``" in docs
+        for spelling in spellings:
+            assert spelling in docs, spelling
+    words = word_key(docs)
+    for table in (KINDS, FORMS, STATUSES):
+        for key, value in table.items():
+            assert key in words, key
+            assert f"{value}:" in docs, value
