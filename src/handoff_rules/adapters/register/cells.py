@@ -45,6 +45,9 @@ __all__ = [
 CellValue: TypeAlias = str | int | float | bool | Decimal | datetime | date | time | None
 
 _TEXT_DATE_FORMATS: Final = ("%Y-%m-%d", "%d.%m.%Y")
+#: What those formats read, matched directly (``strptime`` is the slow part of a row).
+_ISO: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DOTTED: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _SLASHED: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 #: Currency words of Russian registers; every other currency is written as its ISO code.
 _CURRENCY_WORDS: Final = {"руб": "RUB", "р": "RUB", "₽": "RUB", "rur": "RUB"}
@@ -86,6 +89,14 @@ def read_date(value: CellValue, declared: str | None = None) -> date:
         raise ValueParseError("expected a date, got an empty cell")
     if declared is not None:
         return parse_date(text, (declared,))
+    plain = _ISO.fullmatch(text) or _DOTTED.fullmatch(text)
+    if plain is not None:
+        numbers = [int(group) for group in plain.groups()]
+        year, month, day = numbers if len(plain[1]) == 4 else numbers[::-1]
+        try:
+            return date(year, month, day)
+        except ValueError:
+            pass  # parse_date below words the error as for any other text
     slashed = _SLASHED.fullmatch(text)
     if slashed is None:
         return parse_date(text, _TEXT_DATE_FORMATS)

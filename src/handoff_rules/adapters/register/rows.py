@@ -117,16 +117,21 @@ class _Row:
         self.header = header
         self.cells = cells
         self.problems: list[str] = []
+        width = len(cells)
+        # every lookup of a cell's text goes through here: read each cell once
+        self._texts = {
+            name: read_text(cells[index]) for name, index in header.columns.items() if index < width
+        }
 
     def cell(self, name: str) -> CellValue:
         index = self.header.columns.get(name)
         return self.cells[index] if index is not None and index < len(self.cells) else None
 
     def text(self, name: str) -> str | None:
-        return read_text(self.cell(name))
+        return self._texts.get(name)
 
     def filled(self, name: str) -> bool:
-        return self.text(name) is not None
+        return self._texts.get(name) is not None
 
     def label(self, name: str) -> str:
         return self.header.names.get(name, name)

@@ -60,8 +60,8 @@ T = TypeVar("T")
 class SheetRow:
     """One row of a sheet: the sheet's name, the row's number (1-based) and its values.
 
-    ``cells`` holds :data:`MAX_COLUMNS` values at most; ``overflow`` tells that
-    the row has a value beyond them.
+    ``cells`` holds :data:`MAX_COLUMNS` values at most, up to the last one that
+    is not empty; ``overflow`` tells that the row has a value beyond them.
     """
 
     sheet: str
@@ -168,7 +168,10 @@ class Workbook:
                         self._source, f"more than {MAX_ROWS:,} rows in one sheet", where
                     )
                 overflow = len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS] is not None
-                yield SheetRow(sheet_name, number, tuple(cells[:MAX_COLUMNS]), overflow)
+                width = min(len(cells), MAX_COLUMNS)
+                while width and cells[width - 1] is None:  # openpyxl pads to max_col
+                    width -= 1
+                yield SheetRow(sheet_name, number, tuple(cells[:width]), overflow)
             if len(batch) < _BATCH:
                 return
 
