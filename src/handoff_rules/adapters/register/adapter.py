@@ -28,7 +28,13 @@ from handoff_rules.adapters.register.rows import (
     RAW_LIMIT,
     read_row,
 )
-from handoff_rules.adapters.register.xlsx import OLE_MAGIC, ZIP_MAGIC, SheetRow, Workbook
+from handoff_rules.adapters.register.xlsx import (
+    MAX_COLUMNS,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    SheetRow,
+    Workbook,
+)
 from handoff_rules.adapters.tabular import CsvDialect, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text
 from handoff_rules.facts import Fact, Provenance, Reject
@@ -200,7 +206,7 @@ class DocumentRegisterAdapter:
             here = self._provenance(path, row.location, row.number)
             raw = _raw(row.cells)
             if row.overflow:
-                problem = f"a value beyond column {len(row.cells)}, the last one read"
+                problem = f"a value beyond column {MAX_COLUMNS}, the last one read"
                 yield _shape_reject(header, row.cells, problem, here, raw)
                 continue
             yield read_row(header, row.cells, here, raw)
