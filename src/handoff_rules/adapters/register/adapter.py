@@ -21,7 +21,7 @@ from handoff_rules import __version__
 from handoff_rules.adapters.base import AdapterError, FormatInfo, Sample, SniffResult, Supply
 from handoff_rules.adapters.native_schema import model_paths, types_for_header
 from handoff_rules.adapters.register.cells import CellValue, read_text
-from handoff_rules.adapters.register.columns import HeaderMap, HeaderProblem, map_header
+from handoff_rules.adapters.register.columns import HeaderMap, map_header
 from handoff_rules.adapters.register.rows import (
     CREDIT_LIMIT_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -140,7 +140,7 @@ class DocumentRegisterAdapter:
         lines = io.StringIO(text, newline="").readlines()[:HEADER_SEARCH_ROWS]
         for line in lines:
             cells = _cells_of(line, dialect)
-            header = map_header(cells, strict=False)
+            header = map_header(cells)
             if header.is_register():
                 if types_for_header({c.strip() for c in cells} - {""}):
                     return None  # every column is a native one: native-csv's file
@@ -164,10 +164,9 @@ class DocumentRegisterAdapter:
         skip, dialect = _csv_header_line(path)
         with open_table(path, dialect=dialect, skip_lines=skip) as (table, _):
             where = f"line {table.header_line}"
-            try:
-                header = map_header(table.raw_header)
-            except HeaderProblem as exc:
-                raise AdapterError(str(path), str(exc), where) from None
+            header = map_header(table.raw_header)
+            if header.problem is not None:
+                raise AdapterError(str(path), header.problem, where)
             for row in table:
                 here = self._provenance(path, row.location, row.line)
                 if row.problem is not None:
@@ -196,10 +195,9 @@ class DocumentRegisterAdapter:
             )
             yield Reject(reason, here, raw=_raw(first.cells))
             return
-        try:
-            header = map_header([read_text(cell) or "" for cell in first.cells])
-        except HeaderProblem as exc:
-            raise AdapterError(str(path), str(exc), first.location) from None
+        header = loose
+        if header.problem is not None:
+            raise AdapterError(str(path), header.problem, first.location)
         for row in rows:
             if all(read_text(cell) is None for cell in row.cells) and not row.overflow:
                 continue
@@ -228,7 +226,7 @@ def _find_header(rows: Iterator[SheetRow]) -> tuple[SheetRow, HeaderMap | None] 
             continue
         first = first or row
         if row.number <= HEADER_SEARCH_ROWS:
-            header = map_header(texts, strict=False)
+            header = map_header(texts)
             if _readable(header):
                 return row, header
     return None if first is None else (first, None)
@@ -246,7 +244,7 @@ def _csv_header_line(path: Path) -> tuple[int, CsvDialect]:
             line = stream.readline()
             if not line:
                 break
-            if _readable(map_header(_cells_of(line.lstrip("\ufeff"), dialect), strict=False)):
+            if _readable(map_header(_cells_of(line.lstrip("\ufeff"), dialect))):
                 return index, dialect
     raise AdapterError(
         str(path),

@@ -25,7 +25,6 @@ __all__ = [
     "REQUIRED",
     "REQUIRED_FOR_LIMITS",
     "HeaderMap",
-    "HeaderProblem",
     "column_key",
     "map_header",
 ]
@@ -142,22 +141,23 @@ class HeaderMap:
     the canonical names of columns that declared their date order to it.
     ``ignored`` are the header cells the table does not know (notes, the
     person in charge …): read by nobody, so listed in the documentation as such.
+    ``problem`` says why rows cannot be read with this header: two columns
+    mean one field, or an unknown column is a near miss of a known spelling
+    ("Valid untill"; read as unknown, its values would be silently lost, and
+    a contract without its end date counts as open-ended).
     """
 
     columns: Mapping[str, int]
     names: Mapping[str, str]
     date_formats: Mapping[str, str]
     ignored: tuple[str, ...]
+    problem: str | None = None
 
     def is_register(self) -> bool:
         """Whether a file with this header is claimed as a register (see :data:`REQUIRED`)."""
         return any(
             all(name in self.columns for name in names) for names in (REQUIRED, REQUIRED_FOR_LIMITS)
         )
-
-
-class HeaderProblem(ValueError):
-    """A header the register cannot be read with: two columns of one meaning, a misspelling."""
 
 
 def _split_hint(cell: str) -> tuple[str, str | None]:
@@ -168,14 +168,9 @@ def _split_hint(cell: str) -> tuple[str, str | None]:
     return (match["name"], fmt) if fmt is not None else (cell, None)
 
 
-def map_header(cells: Sequence[str], *, strict: bool = True) -> HeaderMap:
-    """The :class:`HeaderMap` of one header row.
-
-    :raises HeaderProblem: when ``strict`` and two columns mean one field, or an
-        unknown column is a near miss of a known spelling ("Valid untill"): read
-        as unknown, its values would be silently lost, and a contract without
-        its end date counts as open-ended
-    """
+def map_header(cells: Sequence[str]) -> HeaderMap:
+    """The :class:`HeaderMap` of one header row, with the first ``problem`` it has."""
+    problems: list[str] = []
     columns: dict[str, int] = {}
     names: dict[str, str] = {}
     formats: dict[str, str] = {}
@@ -187,8 +182,8 @@ def map_header(cells: Sequence[str], *, strict: bool = True) -> HeaderMap:
         name, fmt = _split_hint(cell)
         canonical = _LOOKUP.get(column_key(name))
         if canonical is None:
-            if strict and (near := difflib.get_close_matches(column_key(name), _LOOKUP, 1, 0.86)):
-                raise HeaderProblem(
+            if near := difflib.get_close_matches(column_key(name), _LOOKUP, 1, 0.86):
+                problems.append(
                     f"unknown column {cell!r} (column {index + 1}); "
                     f"did you mean {_SPELLING.get(near[0], near[0])!r} "
                     "(see docs/reference/document-register.rst)?"
@@ -196,13 +191,12 @@ def map_header(cells: Sequence[str], *, strict: bool = True) -> HeaderMap:
             ignored.append(cell)
             continue
         if canonical in columns:
-            if strict:
-                raise HeaderProblem(
-                    f"columns {columns[canonical] + 1} and {index + 1} both mean {canonical!r}"
-                )
+            problems.append(
+                f"columns {columns[canonical] + 1} and {index + 1} both mean {canonical!r}"
+            )
             continue
         columns[canonical] = index
         names[canonical] = cell
         if fmt is not None:
             formats[canonical] = fmt
-    return HeaderMap(columns, names, formats, tuple(ignored))
+    return HeaderMap(columns, names, formats, tuple(ignored), problems[0] if problems else None)
