@@ -97,7 +97,7 @@ def test_checkpoint_filter_junit_and_output_file(cli: CliRun, tmp_path: Path) ->
     assert out == ""
     tree = ET.parse(target)
     suites = tree.getroot().findall("testsuite")
-    assert [s.get("name") for s in suites] == ["o2c-standard@1.0.0 H1"]
+    assert [s.get("name") for s in suites] == ["o2c-standard@1.1.0 H1"]
     failed = [
         c.get("classname") for c in suites[0].iter("testcase") if c.find("failure") is not None
     ]

@@ -112,7 +112,7 @@ def test_jsonl_lines_have_the_documented_keys_and_the_summary_matches(tmp_path: 
             facts[record["type"]] = facts.get(record["type"], 0) + 1
         else:
             assert record["record"] == "reject"
-            assert REJECT_KEYS <= set(record) <= REJECT_KEYS | {"raw"}
+            assert REJECT_KEYS <= set(record) <= REJECT_KEYS | {"raw", "keys"}
             assert isinstance(record["reason"], str)
             rejects += 1
     assert summary == {

@@ -316,7 +316,7 @@ def test_the_json_document_lists_rejects_unassigned_facts_and_skipped_files(
         "adapter": "native-csv",
         "type": "document",
         "reason": reject["reason"],
-        "keys": {},
+        "keys": {"counterparty": "C100"},
     }
     assert "issued_on" in reject["reason"]
     (unassigned,) = inputs["unassigned_facts"]

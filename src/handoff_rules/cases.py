@@ -71,9 +71,10 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
     Facts that join no case are returned in ``unassigned``.
 
-    A reject joins the cases its keys name (its ``keys``): the order
-    itself, the order of a delivery or invoice with that id, or every order
-    of a counterparty. Rejects that name no case are ``unplaced_rejects``.
+    A reject joins the cases its most specific key names (its ``keys``): the
+    order itself; else the order of a delivery or invoice with that id; else
+    every order of its counterparty. Rejects that name no case are
+    ``unplaced_rejects``.
     """
     all_facts = sorted(facts, key=fact_sort_key)
     orders = [f for f in all_facts if isinstance(f.data, Order)]
@@ -154,13 +155,19 @@ def _place_rejects(
     unplaced: list[Reject] = []
     for reject in rejects:
         targets: set[str] = set()
-        for kind, value in reject.keys:
-            if kind == "order":
-                targets.add(value)
-            elif kind == "counterparty":
-                targets.update(by_party.get(value, ()))
-            else:
-                targets.update(order_of.get((kind, value), ()))
+        # the most specific key decides: a rejected order row of one order says
+        # nothing about the customer's other orders
+        order = reject.key("order")
+        if order is not None:
+            targets.add(order)
+        else:
+            for kind in ("delivery", "invoice"):
+                value = reject.key(kind)
+                if value is not None:
+                    targets.update(order_of.get((kind, value), ()))
+            party = reject.key("counterparty")
+            if not targets and party is not None:
+                targets.update(by_party.get(party, ()))
         targets &= case_ids
         if not targets:
             unplaced.append(reject)

@@ -101,7 +101,7 @@ def test_without_a_plugin_the_tolerance_rule_judges_nothing(engine: str) -> None
     assert crm["SAL-CRM-004"].result is Result.NOT_APPLICABLE
     assert crm["SAL-CRM-004"].message.endswith("the case has no crm order match")
     # the amount is SAL-CRM-004's business alone: the currency check passes
-    assert {rule: f.result for rule, f in crm.items()} == {
+    assert {rule: f.result for rule, f in crm.items() if rule != "SAL-CRM-004"} == {
         "SAL-CRM-001": Result.PASS,
         "SAL-CRM-002": Result.PASS,
         "SAL-CRM-003": Result.PASS,

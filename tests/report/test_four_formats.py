@@ -516,7 +516,7 @@ def test_junit_carries_the_run_as_suite_properties(run: RunResult, outputs: dict
     root = ET.fromstring(outputs["junit"])
     for suite in root.findall("testsuite"):
         properties = dict(_properties(suite))  # the single-valued ones
-        assert properties["pack"] == "o2c-standard@1.0.0"
+        assert properties["pack"] == "o2c-standard@1.1.0"
         assert properties["pack.digest"] == run.pack.digest
         assert properties["at"] == "2024-06-04"
         assert properties["engine"] == run.engine

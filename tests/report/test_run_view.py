@@ -22,7 +22,7 @@ SELF_APPROVED_AT_H3 = """\
   rule: ACC-CRD-001
   pack: o2c-standard
   pack_versions: ">=1.0,<2"
-  rule_digest: 6bcd707220523827198bbc9152e820bd35216a5ec3aa6081ccf174d55ffd4547
+  rule_digest: 932665eb327c321c6782750ef6d5834689d775af654f0e10fb479a924207cff7
   scope: {order: "4714", checkpoint: H3}
   reason: large repeat customer, payment announced
   ticket: FIN-318

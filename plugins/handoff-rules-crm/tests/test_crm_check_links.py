@@ -41,7 +41,9 @@ def _run(files: list[Path], engine: str = "reference", at: date = AT) -> RunResu
 def _crm_results(decision: Decision) -> dict[str, set[Result]]:
     found: dict[str, set[Result]] = {}
     for finding in decision.findings:
-        if finding.rule.startswith(("SAL-CRM", "SAL-QUO")):
+        if finding.rule.startswith(("SAL-CRM", "SAL-QUO")) and (
+            finding.result is not Result.NOT_APPLICABLE  # the rule had nothing to judge
+        ):
             found.setdefault(finding.rule, set()).add(finding.result)
     return found
 

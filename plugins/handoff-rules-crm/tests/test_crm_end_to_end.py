@@ -38,7 +38,9 @@ def _decisions(e2e: Path, engine: str) -> tuple[dict[str, Decision], LinkResult]
 def _crm_findings(decision: Decision) -> dict[str, list[Finding]]:
     found: dict[str, list[Finding]] = {}
     for finding in decision.findings:
-        if finding.rule.startswith(("SAL-CRM", "SAL-QUO")):
+        if finding.rule.startswith(("SAL-CRM", "SAL-QUO")) and (
+            finding.result is not Result.NOT_APPLICABLE  # the rule had nothing to judge
+        ):
             found.setdefault(finding.rule, []).append(finding)
     return found
 
