@@ -318,6 +318,21 @@ class PackEvaluator:
             return self._undecided(plan, case.id, at, flat)
         return self._decide(plan, case.id, at, flat, self.match_backend.matches(flat.rows))
 
+    def undecided(
+        self,
+        case: Case,
+        at: date,
+        why: CaseBeyondLimit,
+        checkpoints: Sequence[Checkpoint] | None = None,
+    ) -> list[Decision]:
+        """The decisions of a case no rule may decide, for a reason found before evaluating.
+
+        Such as no version of the pack in force on the case's date: the case
+        reaches no backend, and at each checkpoint every rule is
+        ``indeterminate``, saying why, exactly as for a case beyond a limit.
+        """
+        return self._undecided(self._plan(checkpoints), case.id, at, why)
+
     def evaluate_many(
         self,
         items: Iterable[tuple[Case, date]],
