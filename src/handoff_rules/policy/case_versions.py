@@ -23,6 +23,7 @@ import enum
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 import pluggy
@@ -45,6 +46,7 @@ from handoff_rules.yamlsrc import PackError
 __all__ = [
     "CaseVersion",
     "DatedBy",
+    "DatedVersion",
     "PackVersions",
     "case_date",
     "no_version_in_force",
@@ -93,7 +95,20 @@ def case_date(case: Case) -> date | None:
     return min(dates) if dates else None
 
 
-def no_version_in_force(case: Case, first: Pack, at: date) -> CaseBeyondLimit | None:
+class DatedVersion(Protocol):
+    """What telling a case too old for a version needs: a loaded pack, or replay's."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def effective_from(self) -> date: ...
+
+
+def no_version_in_force(case: Case, first: DatedVersion, at: date) -> CaseBeyondLimit | None:
     """Why no rule may decide ``case`` when ``first`` is the pack's first version; None: it may.
 
     The case's date is its order date, else ``at``. Also used by audit replay,

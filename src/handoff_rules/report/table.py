@@ -8,7 +8,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from handoff_rules.report.text import decision_lines, exception_lines, header, summary
+from handoff_rules.report.text import (
+    decision_lines,
+    exception_lines,
+    header,
+    summary,
+    version_lines,
+)
 from handoff_rules.report.view import RunView
 
 __all__ = ["TABLE_WIDTH", "write_table"]
@@ -27,6 +33,8 @@ def write_table(view: RunView, out: TextIO, *, width: int = TABLE_WIDTH) -> None
     """
     console = Console(file=out, width=width, highlight=False, soft_wrap=False)
     console.print(escape(header(view)), soft_wrap=True)
+    for line in version_lines(view):
+        console.print(escape(line), soft_wrap=True)
     table = Table(show_lines=False)
     for column in ("case", "checkpoint", "outcome", "findings"):
         table.add_column(column, overflow="fold")
