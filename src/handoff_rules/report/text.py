@@ -50,10 +50,12 @@ def version_lines(view: RunView) -> list[str]:
     undated = view.run.undated_cases
     shown = ", ".join(undated[:SHOWN_CASES])
     more = f" and {len(undated) - SHOWN_CASES} more" if len(undated) > SHOWN_CASES else ""
-    count = "1 case has" if len(undated) == 1 else f"{len(undated)} cases have"
+    count, its = (
+        ("1 case has", "its") if len(undated) == 1 else (f"{len(undated)} cases have", "their")
+    )
     return [
-        f"{count} no order date, so the version in force at {view.run.at.isoformat()} "
-        f"judged them: {shown}{more}"
+        f"{count} no order date, so {its} pack version is the one in force at --at "
+        f"{view.run.at.isoformat()}: {shown}{more}"
     ]
 
 
