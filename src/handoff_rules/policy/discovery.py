@@ -2,8 +2,9 @@
 
 A pack folder is either one version (``pack.yaml`` in it) or several
 (``<folder>/<version>/pack.yaml``). Which version decides is explicit: the one
-in force at the evaluation date (the latest ``effective_from`` on or before
-it), or one pinned as ``name@version``. Installed packs come from the
+in force on a date (the latest ``effective_from`` on or before it), or one
+pinned as ``name@version``. ``check`` asks for each case's own date
+(:mod:`handoff_rules.policy.case_versions`). Installed packs come from the
 ``handoff_rules_packs`` hook (the bundled ``o2c-standard`` and any plugin's).
 """
 
