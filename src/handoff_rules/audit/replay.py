@@ -19,7 +19,7 @@ import attrs
 from handoff_rules.audit.log import AuditLog, record_uses
 from handoff_rules.cases import Case
 from handoff_rules.decision import Decision, Limit, PackIdentity, canonical_json
-from handoff_rules.engine.limits import CaseBeyondLimit
+from handoff_rules.engine.limits import WhyUndecided
 from handoff_rules.facts import Fact
 from handoff_rules.model import ModelDataError
 from handoff_rules.policy.case_versions import no_version_in_force
@@ -59,7 +59,7 @@ class Evaluate(Protocol):
         engine: str,
         /,
         *,
-        undecided: CaseBeyondLimit | None = None,
+        undecided: WhyUndecided | None = None,
     ) -> Iterable[Decision]: ...
 
 

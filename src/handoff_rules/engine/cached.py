@@ -13,7 +13,7 @@ from handoff_rules.cases import Case
 from handoff_rules.decision import Decision
 from handoff_rules.engine.compiled import Pack
 from handoff_rules.engine.evaluate import PackEvaluator, make_evaluator
-from handoff_rules.engine.limits import CaseBeyondLimit
+from handoff_rules.engine.limits import WhyUndecided
 
 __all__ = ["evaluate_case"]
 
@@ -36,7 +36,7 @@ def evaluate_case(
     at: date,
     engine: str | None,
     *,
-    undecided: CaseBeyondLimit | None = None,
+    undecided: WhyUndecided | None = None,
 ) -> list[Decision]:
     """Decisions for a case under a pack with the named engine, before exceptions.
 

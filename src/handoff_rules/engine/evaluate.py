@@ -43,7 +43,12 @@ from handoff_rules.engine.flatten import (
     flatten_case,
 )
 from handoff_rules.engine.ir import SUBJECT, Clause, NeedFact, NeedField
-from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
+from handoff_rules.engine.limits import (
+    CaseBeyondLimit,
+    WhyUndecided,
+    facts_beyond_limit,
+    values_beyond_limit,
+)
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.errors import EngineUnavailable, HandoffError
 from handoff_rules.facts import Fact, Provenance, canonical_order
@@ -322,7 +327,7 @@ class PackEvaluator:
         self,
         case: Case,
         at: date,
-        why: CaseBeyondLimit,
+        why: WhyUndecided,
         checkpoints: Sequence[Checkpoint] | None = None,
     ) -> list[Decision]:
         """The decisions of a case no rule may decide, for a reason found before evaluating.
@@ -417,7 +422,7 @@ class PackEvaluator:
         return decisions
 
     def _undecided(
-        self, plan: _Plan, case_id: str, at: date, beyond: CaseBeyondLimit
+        self, plan: _Plan, case_id: str, at: date, beyond: WhyUndecided
     ) -> list[Decision]:
         """Every rule ``indeterminate`` at every checkpoint, naming the limit the case exceeds."""
         messages = [f"{rule.title}: cannot decide, {beyond.reason}" for rule in plan.rules]

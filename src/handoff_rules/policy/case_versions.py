@@ -31,7 +31,6 @@ from packaging.version import Version
 
 from handoff_rules.cases import Case
 from handoff_rules.decision import Limit
-from handoff_rules.engine.limits import CaseBeyondLimit
 from handoff_rules.facts import Provenance
 from handoff_rules.model import Order
 from handoff_rules.policy.discovery import (
@@ -47,6 +46,7 @@ __all__ = [
     "CaseVersion",
     "DatedBy",
     "DatedVersion",
+    "NoVersionInForce",
     "PackVersions",
     "case_date",
     "no_version_in_force",
@@ -75,8 +75,25 @@ class CaseVersion:
     on: date
     """The date the version was chosen for: the order date, else the evaluation date."""
     dated_by: DatedBy
-    undecided: CaseBeyondLimit | None = None
+    undecided: NoVersionInForce | None = None
     """Set when no version is in force on ``on``: why no rule decides the case."""
+
+
+@attrs.frozen(slots=True)
+class NoVersionInForce:
+    """Why no rule decides a case: no version of the pack is in force on its date.
+
+    The engine lists every rule ``indeterminate`` for it, as for a case beyond
+    a limit (:class:`~handoff_rules.engine.limits.CaseBeyondLimit`), with this reason.
+    """
+
+    reason: str
+    #: the records of the case's order, whose date it is
+    sources: tuple[Provenance, ...] = ()
+
+    @property
+    def limit(self) -> Limit:
+        return Limit.PACK_VERSION
 
 
 def case_date(case: Case) -> date | None:
@@ -108,7 +125,7 @@ class DatedVersion(Protocol):
     def effective_from(self) -> date: ...
 
 
-def no_version_in_force(case: Case, first: DatedVersion, at: date) -> CaseBeyondLimit | None:
+def no_version_in_force(case: Case, first: DatedVersion, at: date) -> NoVersionInForce | None:
     """Why no rule may decide ``case`` when ``first`` is the pack's first version; None: it may.
 
     The case's date is its order date, else ``at``. Also used by audit replay,
@@ -124,8 +141,7 @@ def no_version_in_force(case: Case, first: DatedVersion, at: date) -> CaseBeyond
         if day is not None
         else f"{on.isoformat()}, the evaluation date (order {case.id} has no order date)"
     )
-    return CaseBeyondLimit(
-        Limit.PACK_VERSION,
+    return NoVersionInForce(
         f"no version of {first.name} is in force on {when}; its first version, "
         f"{first.version}, takes effect {first.effective_from.isoformat()}; "
         f"pin a version (--pack-version) to judge the order under it",
