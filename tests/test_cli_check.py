@@ -138,7 +138,14 @@ def test_default_date_is_today_and_said_so(cli: CliRun) -> None:
         (["check", "no/such/file.csv"], "no/such/file.csv: no such file or directory"),
         (["check", str(EXPORTS), "--pack", "nope"], "no pack named 'nope'"),
         (["check", str(EXPORTS), "--at", "2024-13-01"], "is not a date"),
-        (["check", str(EXPORTS), "--at", "2023-06-01"], "no version is in force on 2023-06-01"),
+        (
+            ["check", str(EXPORTS), "--pack-version", "9.9.9"],
+            "no version 9.9.9 (available: 1.0.0)",
+        ),
+        (
+            ["check", str(EXPORTS), "--pack", "o2c-standard@1.0.0", "--pack-version", "1.1.0"],
+            "--pack o2c-standard@1.0.0 and --pack-version 1.1.0 name two versions",
+        ),
     ],
 )
 def test_usage_and_input_errors_exit_two(cli: CliRun, args: list[str], message: str) -> None:

@@ -55,17 +55,20 @@ class Outcome(enum.StrEnum):
 
 
 class Limit(enum.StrEnum):
-    """A limit on what one case may hold, the same for every engine.
+    """Why no rule could decide a case, the same for every engine.
 
-    A case beyond one is decided by no rule: each finding is ``indeterminate``
-    and names the limit, so one oversized order costs that order alone and
-    reads the same whichever engine ran.
+    A limit on what one case may hold, or the case's date before every version
+    of the pack. A case beyond one is decided by no rule: each finding is
+    ``indeterminate`` and names the limit, so one oversized or too old order
+    costs that order alone and reads the same whichever engine ran.
     """
 
     #: more facts than one case may hold (its facts, derived ones and the evaluation date)
     FACTS_PER_CASE = "facts_per_case"
     #: an integer beyond 64 bits, or text that is not valid Unicode
     VALUE = "value"
+    #: no version of the pack is in force on the case's date (its order date, else ``at``)
+    PACK_VERSION = "pack_version"
 
 
 class Checkpoint(enum.StrEnum):

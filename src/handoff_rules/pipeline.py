@@ -28,7 +28,6 @@ from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
-from handoff_rules.engine.evaluate import make_evaluator
 from handoff_rules.errors import (
     DecisionSinkError,
     HandoffError,
@@ -37,9 +36,10 @@ from handoff_rules.errors import (
 )
 from handoff_rules.facts import Fact, Reject
 from handoff_rules.plugins import default_plugin_manager, installed_adapters, plugin_distribution
-from handoff_rules.policy.discovery import find_pack
+from handoff_rules.policy.case_versions import DatedBy, resolve_versions, versions_named
 from handoff_rules.policy.exceptions import ExceptionProblem, ExceptionRegister
 from handoff_rules.policy.pack import Pack
+from handoff_rules.versioned_evaluation import Evaluators, evaluate_by_version
 
 __all__ = [
     "DecisionSinkError",
@@ -76,6 +76,7 @@ def expand_inputs(
 class RunResult:
     """Everything one run produced: the decisions and what a report of them needs."""
 
+    #: the newest pack version that judged a case (with no case: the one in force at ``at``)
     pack: Pack
     at: date
     engine: str
@@ -95,6 +96,12 @@ class RunResult:
     coverage: Coverage | None = attrs.field(default=None, repr=False, eq=False)
     #: Files of input folders that no adapter recognises, left unread (``strict`` refuses them).
     skipped: tuple[SkippedFile, ...] = ()
+    #: every pack version that judged a case, oldest first (``(pack,)`` with no case)
+    packs: tuple[Pack, ...] = ()
+    #: cases whose order has no date, judged under the version in force at ``at``
+    undated_cases: tuple[str, ...] = ()
+    #: the version given with ``pack_version`` or ``NAME@VERSION``, judging every case
+    pinned: str | None = None
     case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
     reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
     #: The facts that joined no case.
@@ -152,6 +159,7 @@ def check(
     at: date,
     facts: Iterable[Fact] = (),
     pack: str | Path | Pack | None = None,
+    pack_version: str | None = None,
     checkpoints: Sequence[Checkpoint | str] | None = None,
     exceptions: Path | str | ExceptionRegister | None = None,
     engine: str | None = None,
@@ -164,10 +172,16 @@ def check(
     """Evaluate a pack over export files (and/or facts already read) and return the run.
 
     :param inputs: files or directories (a directory stands for its files).
-    :param at: the evaluation date; the pack version in force then is used.
+    :param at: the evaluation date: what rules compare "today" with and exceptions
+        expire against. Each case is judged by the pack version in force on its
+        order date (on ``at`` when its order has none); a case dated before the
+        first version is decided by no rule (every finding ``indeterminate``).
     :param facts: facts read elsewhere, evaluated together with those of ``inputs``.
     :param pack: ``NAME[@VERSION]``, a pack folder, or a loaded
         :class:`~handoff_rules.engine.compiled.Pack`; by default the bundled ``o2c-standard``.
+        A version after ``@``, or a loaded pack, judges every case.
+    :param pack_version: judge every case under this version of the pack, whatever
+        its date (the same as ``NAME@VERSION``).
     :param checkpoints: only these checkpoints (default: every one the pack guards).
     :param exceptions: an exception register (a path its store reads, or a loaded one).
     :param engine: ``"durable"`` or ``"reference"`` (default: durable where it runs).
@@ -184,8 +198,9 @@ def check(
         pack or register, a failing plugin).
     """
     pm = plugin_manager or default_plugin_manager()
-    loaded = pack if isinstance(pack, Pack) else find_pack(_spec(pack), at, pm)
-    evaluator = make_evaluator(loaded, engine, pm)
+    versions = resolve_versions(pack, pm, pack_version)
+    evaluator_for = Evaluators(engine, pm)
+    evaluator = evaluator_for(versions.at(at))  # an engine that cannot run fails before reading
     read = read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
     given = tuple(facts)
     all_facts = (*read.facts, *given)
@@ -196,6 +211,7 @@ def check(
             Counter(r.type or "unknown" for r in read.rejects),
             [(s.source, s.reason) for s in read.skipped],
         )
+    chosen = [versions.for_case(case, at) for case in caseset.cases]
     register = _register(exceptions)
     wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
     decisions: list[Decision] = []
@@ -211,9 +227,9 @@ def check(
             writer = stack.enter_context(log.session())
         from handoff_rules.policy.waivers import apply_exceptions, unused_exceptions
 
-        pending = ((case, at) for case in progress(caseset.cases, "Evaluating"))
-        evaluated = evaluator.evaluate_many(pending, wanted)
-        for case, case_decisions in zip(caseset.cases, evaluated, strict=True):
+        evaluated = evaluate_by_version(caseset.cases, chosen, at, evaluator_for, wanted, progress)
+        for case, version, case_decisions in zip(caseset.cases, chosen, evaluated, strict=True):
+            loaded = version.pack
             for decision in case_decisions:
                 final: Decision = decision
                 case_problems: tuple[ExceptionProblem, ...] = ()
@@ -237,14 +253,20 @@ def check(
     unused: list[str] = []
     if register is not None and exceptions is not None:
         unused = sorted(r.key for r in unused_exceptions(register, used, at))
+    packs = versions_named(chosen) or (versions.at(at),)
     covered = coverage(
-        loaded,
+        packs[-1],
         SupplyIndex([*read.formats, *_formats_of(given, pm)]),
         decisions,
         plugin_derivers=bool(pm.hook.handoff_rules_derive_facts.get_hookimpls()),
     )
     return RunResult(
-        pack=loaded,
+        pack=packs[-1],
+        packs=packs,
+        undated_cases=tuple(
+            c.id for c, v in zip(caseset.cases, chosen, strict=True) if v.dated_by is DatedBy.AT
+        ),
+        pinned=None if versions.pinned is None else versions.pinned.version,
         at=at,
         at_given=at_given,
         engine=evaluator.backend,

@@ -18,9 +18,11 @@ import attrs
 
 from handoff_rules.audit.log import SOFTWARE, AuditLog, record_uses
 from handoff_rules.cases import Case
-from handoff_rules.decision import Decision, PackIdentity, canonical_json
+from handoff_rules.decision import Decision, Limit, PackIdentity, canonical_json
+from handoff_rules.engine.limits import WhyUndecided
 from handoff_rules.facts import Fact, Reject
 from handoff_rules.model import ModelDataError
+from handoff_rules.policy.case_versions import no_version_in_force
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision, UseLedger
 from handoff_rules.policy.waivers import apply_exceptions
 
@@ -34,11 +36,31 @@ class ReplayPack(PackIdentity, Protocol):
     @property
     def rules(self) -> Any: ...
 
+    @property
+    def effective_from(self) -> date: ...
+
 
 #: (pack name, version) -> the pack, or None when it cannot be found.
 PackFinder = Callable[[str, str], ReplayPack | None]
-#: (case, pack, evaluation date, engine name) -> the decisions before exceptions.
-Evaluate = Callable[[Case, Any, date, str], Iterable[Decision]]
+
+
+class Evaluate(Protocol):
+    """(case, pack, evaluation date, engine name) -> the decisions before exceptions.
+
+    With ``undecided``, no rule decides the case, for that reason; it is passed
+    only for such a case, so an evaluator without the keyword replays every other.
+    """
+
+    def __call__(
+        self,
+        case: Case,
+        pack: Any,
+        at: date,
+        engine: str,
+        /,
+        *,
+        undecided: WhyUndecided | None = None,
+    ) -> Iterable[Decision]: ...
 
 
 @attrs.frozen(slots=True)
@@ -122,9 +144,22 @@ def replay_record(
         return differ(f"the record cannot be read back: {exc}")
     case = Case(id=case_id, facts=facts, rejects=rejects)
     at = date.fromisoformat(record["at"])
-    decisions = [
-        d for d in evaluate(case, pack, at, record["engine"]) if d.checkpoint == checkpoint
-    ]
+    undecided = None
+    if _without_version(record["decision"]):
+        # The run found no version in force on the case's date: the recorded version was
+        # the first. That must still hold, and the decision is made again the same way.
+        undecided = no_version_in_force(case, pack, at)
+        if undecided is None:
+            return differ(
+                f"the decision says no version of {pack_ref['name']} was in force for the "
+                f"case, but {pack_ref['version']} is in force on its date"
+            )
+    made = (
+        evaluate(case, pack, at, record["engine"])
+        if undecided is None
+        else evaluate(case, pack, at, record["engine"], undecided=undecided)
+    )
+    decisions = [d for d in made if d.checkpoint == checkpoint]
     if len(decisions) != 1:
         return differ(f"the engine made {len(decisions)} decisions at {checkpoint}, expected 1")
     register = ExceptionRegister.of(revisions, ledger=ledger.copy())
@@ -138,6 +173,14 @@ def replay_record(
         # the engine's wording and judgement may have changed between releases
         message += f" (recorded by {recorded_by}, replayed by {SOFTWARE})"
     return differ(message, replayed_json)
+
+
+def _without_version(decision: dict[str, Any]) -> bool:
+    """Whether the logged decision was made with no pack version in force on the case's date."""
+    findings = decision.get("findings")
+    return isinstance(findings, list) and any(
+        isinstance(f, dict) and f.get("limit") == Limit.PACK_VERSION.value for f in findings
+    )
 
 
 def replay_log(path: Path | str, find_pack: PackFinder, evaluate: Evaluate) -> ReplayResult:

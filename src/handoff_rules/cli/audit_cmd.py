@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 import click
 
 from handoff_rules.audit import AuditLog, replay_log
@@ -49,10 +46,7 @@ def replay(log: str, pack_paths: tuple[str, ...]) -> None:
     if checked.problem is not None:
         click.echo(f"warning: {log}:{checked.problem.line}: {checked.problem.message}", err=True)
 
-    def evaluate(case: Any, pack: Any, at: date, engine: str) -> Any:
-        return evaluate_case(case, pack, at, engine)
-
-    result = replay_log(log, pack_finder(pack_paths), evaluate)
+    result = replay_log(log, pack_finder(pack_paths), evaluate_case)
     for difference in result.differences:
         click.echo(f"{log}:{difference}")
     same = result.records - len(result.differences)

@@ -48,7 +48,17 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.command(epilog=CHECK_EXIT_STATUS_HELP)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--pack", "pack_spec", help="Pack NAME[@VERSION] or folder PATH (default o2c-standard)."
+    "--pack",
+    "pack_spec",
+    help="Pack NAME[@VERSION] or folder PATH (default o2c-standard). Each case is judged by "
+    "the version in force on its order date (on --at if it has none); a case dated before "
+    "the first version is indeterminate.",
+)
+@click.option(
+    "--pack-version",
+    metavar="VERSION",
+    help="Judge every case under this pack version, whatever its date (back-testing old "
+    "exports); the same as --pack NAME@VERSION.",
 )
 @click.option(
     "--checkpoint",
@@ -57,7 +67,12 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     type=click.Choice([c.value for c in Checkpoint]),
     help="Only these checkpoints (repeatable; default: every checkpoint the pack guards).",
 )
-@click.option("--at", callback=_parse_at, help="Evaluation date YYYY-MM-DD (default: today).")
+@click.option(
+    "--at",
+    callback=_parse_at,
+    help="Evaluation date YYYY-MM-DD (default: today): what rules compare today with, and "
+    "when exceptions expire.",
+)
 @click.option("--exceptions", type=click.Path(path_type=Path), help="Exception register to apply.")
 @click.option(
     "--format",
@@ -91,6 +106,7 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
+    pack_version: str | None,
     checkpoints: tuple[str, ...],
     at: date | None,
     exceptions: Path | None,
@@ -119,6 +135,7 @@ def check(
             at=at or date.today(),
             at_given=at is not None,
             pack=pack_spec,
+            pack_version=pack_version,
             checkpoints=checkpoints or None,
             exceptions=exceptions,
             engine=engine,

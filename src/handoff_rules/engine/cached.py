@@ -13,6 +13,7 @@ from handoff_rules.cases import Case
 from handoff_rules.decision import Decision
 from handoff_rules.engine.compiled import Pack
 from handoff_rules.engine.evaluate import PackEvaluator, make_evaluator
+from handoff_rules.engine.limits import WhyUndecided
 
 __all__ = ["evaluate_case"]
 
@@ -29,10 +30,22 @@ def _evaluator(pack: Pack, engine: str | None) -> PackEvaluator:
     return _EVALUATORS[key]
 
 
-def evaluate_case(case: Case, pack: Pack, at: date, engine: str | None) -> list[Decision]:
+def evaluate_case(
+    case: Case,
+    pack: Pack,
+    at: date,
+    engine: str | None,
+    *,
+    undecided: WhyUndecided | None = None,
+) -> list[Decision]:
     """Decisions for a case under a pack with the named engine, before exceptions.
 
     Evaluators are cached per pack version and engine: a durable_rules ruleset
-    is compiled once and its name is never registered twice.
+    is compiled once and its name is never registered twice. With
+    ``undecided``, no rule decides the case, for that reason (audit replay of
+    a case no pack version was in force for).
     """
-    return _evaluator(pack, engine).evaluate(case, at)
+    evaluator = _evaluator(pack, engine)
+    if undecided is not None:
+        return evaluator.undecided(case, at, undecided)
+    return evaluator.evaluate(case, at)

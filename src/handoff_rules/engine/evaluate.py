@@ -43,7 +43,12 @@ from handoff_rules.engine.flatten import (
     flatten_case,
 )
 from handoff_rules.engine.ir import SUBJECT, Clause, Compare, Condition, NeedFact, NeedField, Ref
-from handoff_rules.engine.limits import CaseBeyondLimit, facts_beyond_limit, values_beyond_limit
+from handoff_rules.engine.limits import (
+    CaseBeyondLimit,
+    WhyUndecided,
+    facts_beyond_limit,
+    values_beyond_limit,
+)
 from handoff_rules.engine.needs import base_sources, rule_needs
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
 from handoff_rules.engine.words import fact_noun, field_words
@@ -372,6 +377,21 @@ class PackEvaluator:
             return self._undecided(plan, case.id, at, flat)
         return self._decide(plan, case, at, flat, self.match_backend.matches(flat.rows))
 
+    def undecided(
+        self,
+        case: Case,
+        at: date,
+        why: WhyUndecided,
+        checkpoints: Sequence[Checkpoint] | None = None,
+    ) -> list[Decision]:
+        """The decisions of a case no rule may decide, for a reason found before evaluating.
+
+        Such as no version of the pack in force on the case's date: the case
+        reaches no backend, and at each checkpoint every rule is
+        ``indeterminate``, saying why, exactly as for a case beyond a limit.
+        """
+        return self._undecided(self._plan(checkpoints), case.id, at, why)
+
     def evaluate_many(
         self,
         items: Iterable[tuple[Case, date]],
@@ -460,7 +480,7 @@ class PackEvaluator:
         return decisions
 
     def _undecided(
-        self, plan: _Plan, case_id: str, at: date, beyond: CaseBeyondLimit
+        self, plan: _Plan, case_id: str, at: date, beyond: WhyUndecided
     ) -> list[Decision]:
         """Every rule ``indeterminate`` at every checkpoint, naming the limit the case exceeds."""
         messages = [f"{rule.title}: cannot decide, {beyond.reason}" for rule in plan.rules]

@@ -20,7 +20,7 @@ not bugs: anything else a backend refuses still stops the run as an error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -30,7 +30,13 @@ from handoff_rules.engine.flatten import FlatCase, FlatValue
 from handoff_rules.facts import Provenance
 from handoff_rules.model import Derived
 
-__all__ = ["MAX_CASE_FACTS", "CaseBeyondLimit", "facts_beyond_limit", "values_beyond_limit"]
+__all__ = [
+    "MAX_CASE_FACTS",
+    "CaseBeyondLimit",
+    "WhyUndecided",
+    "facts_beyond_limit",
+    "values_beyond_limit",
+]
 
 #: The most flat rows one case may have: its facts, the derived ones and the evaluation
 #: date's row. The driver numbers a session's facts and triggers below ``MAX_FACTS``, and
@@ -40,6 +46,24 @@ MAX_CASE_FACTS: Final = MAX_FACTS - 1
 _SHOWN: Final = 40  # characters of an offending text shown in a message
 _SHOWN_BITS: Final = 128  # an integer wider than this is shown by its length (39 digits)
 _DIGITS_PER_BIT: Final = 0.30103  # log10(2)
+
+
+class WhyUndecided(Protocol):
+    """Why no rule may decide a case: a limit here, or a reason found outside the engine.
+
+    Such as no pack version in force on the case's date
+    (:mod:`handoff_rules.policy.case_versions`), which the engine need not know
+    to list every rule ``indeterminate`` for it.
+    """
+
+    @property
+    def limit(self) -> Limit: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def sources(self) -> tuple[Provenance, ...]: ...
 
 
 @attrs.frozen(slots=True)

@@ -2,8 +2,9 @@
 
 A pack folder is either one version (``pack.yaml`` in it) or several
 (``<folder>/<version>/pack.yaml``). Which version decides is explicit: the one
-in force at the evaluation date (the latest ``effective_from`` on or before
-it), or one pinned as ``name@version``. Installed packs come from the
+in force on a date (the latest ``effective_from`` on or before it), or one
+pinned as ``name@version``. ``check`` asks for each case's own date
+(:mod:`handoff_rules.policy.case_versions`). Installed packs come from the
 ``handoff_rules_packs`` hook (the bundled ``o2c-standard`` and any plugin's).
 """
 
@@ -27,8 +28,12 @@ __all__ = [
     "find_pack",
     "installed_packs",
     "load_pack",
+    "load_versions",
+    "pack_folder",
     "pack_versions",
+    "pinned_version",
     "select_version",
+    "version_in_force",
 ]
 
 DEFAULT_PACK = "o2c-standard"
@@ -67,8 +72,8 @@ def pack_versions(folder: Path | Traversable) -> list[PackSource]:
     return [source for _, source in sorted(found, key=lambda item: item[0])]
 
 
-def select_version(folder: Path | Traversable, at: date, pinned: str | None = None) -> Pack:
-    """Load the version pinned, or the one in force at ``at``."""
+def load_versions(folder: Path | Traversable) -> list[Pack]:
+    """Every version in a pack folder, loaded and checked against its folder name, oldest first."""
     sources = pack_versions(folder)
     packs = [load_version_folder(s.folder) for s in sources]
     for source, pack in zip(sources, packs, strict=True):
@@ -77,20 +82,40 @@ def select_version(folder: Path | Traversable, at: date, pinned: str | None = No
                 f"{source.folder}/pack.yaml: version {pack.version} in a folder named "
                 f"{source.version}"
             )
-    if pinned is not None:
-        for pack in packs:
-            if pack.version == pinned:
-                return pack
-        known = ", ".join(p.version for p in packs)
-        raise PackError(f"{folder}: no version {pinned} (available: {known})")
-    in_force = [p for p in packs if p.effective_from <= at]
+    return packs
+
+
+def pinned_version(folder: Path | Traversable, packs: Iterable[Pack], pinned: str) -> Pack:
+    """The version named ``pinned`` among ``packs``; a :class:`PackError` listing them if none."""
+    packs = list(packs)
+    for pack in packs:
+        if pack.version == pinned:
+            return pack
+    known = ", ".join(p.version for p in packs)
+    raise PackError(f"{folder}: no version {pinned} (available: {known})")
+
+
+def version_in_force(packs: Iterable[Pack], on: date) -> Pack | None:
+    """The version in force on ``on``: the latest ``effective_from`` on or before it."""
+    in_force = [p for p in packs if p.effective_from <= on]
     if not in_force:
+        return None
+    return max(in_force, key=lambda p: (p.effective_from, Version(p.version)))
+
+
+def select_version(folder: Path | Traversable, at: date, pinned: str | None = None) -> Pack:
+    """Load the version pinned, or the one in force at ``at``."""
+    packs = load_versions(folder)
+    if pinned is not None:
+        return pinned_version(folder, packs, pinned)
+    found = version_in_force(packs, at)
+    if found is None:
         first = min(p.effective_from for p in packs)
         raise PackError(
             f"{folder}: no version is in force on {at.isoformat()} (the first takes effect "
             f"{first.isoformat()})"
         )
-    return max(in_force, key=lambda p: (p.effective_from, Version(p.version)))
+    return found
 
 
 def installed_packs(pm: pluggy.PluginManager) -> dict[str, Path | Traversable]:
@@ -114,18 +139,29 @@ def _pack_name(folder: Path | Traversable) -> str:
     return load_version_folder(sources[-1].folder).name
 
 
-def find_pack(spec: str | None, at: date, pm: pluggy.PluginManager) -> Pack:
-    """Resolve ``--pack``: None (the default pack), ``NAME[@VERSION]`` or ``PATH[@VERSION]``."""
+def pack_folder(
+    spec: str | None, pm: pluggy.PluginManager
+) -> tuple[Path | Traversable, str | None]:
+    """Where ``--pack`` points: the pack folder and the version pinned after ``@``, if any.
+
+    ``spec`` is None (the default pack), ``NAME[@VERSION]`` or ``PATH[@VERSION]``.
+    """
     spec = spec or DEFAULT_PACK
     name, _, pinned = spec.partition("@")
     path = Path(name)
     if path.exists() or "/" in name or name.startswith("."):
-        return select_version(path, at, pinned or None)
+        return path, pinned or None
     packs = installed_packs(pm)
     if name not in packs:
         known = ", ".join(packs) or "none"
         raise PackError(f"no pack named {name!r} (installed: {known}); or give a pack folder path")
-    return select_version(packs[name], at, pinned or None)
+    return packs[name], pinned or None
+
+
+def find_pack(spec: str | None, at: date, pm: pluggy.PluginManager) -> Pack:
+    """Resolve ``--pack``: None (the default pack), ``NAME[@VERSION]`` or ``PATH[@VERSION]``."""
+    folder, pinned = pack_folder(spec, pm)
+    return select_version(folder, at, pinned)
 
 
 def load_pack(

@@ -123,8 +123,9 @@ def default_title(view: RunView) -> str:
     """``handoff-rules: o2c-standard 1.0.0 at 2024-06-04`` for a run."""
     if view.run is None:
         return DEFAULT_TITLE
-    pack = view.run.pack
-    return f"handoff-rules: {pack.name} {pack.version} at {view.run.at.isoformat()}"
+    versions = view.run.versions
+    names = ", ".join(v.version for v in versions)
+    return f"handoff-rules: {versions[0].name} {names} at {view.run.at.isoformat()}"
 
 
 @cache

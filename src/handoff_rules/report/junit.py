@@ -36,6 +36,13 @@ def _run_properties(view: RunView) -> list[tuple[str, str]]:
         items += [
             ("pack", str(view.run.pack)),
             ("pack.digest", view.run.pack.digest),
+        ]
+        if len(view.run.versions) > 1:
+            items += [("pack.used", f"{v} {v.digest}") for v in view.run.versions]
+        if view.run.pinned is not None:
+            items.append(("pack.pinned", view.run.pinned))
+        items += [("case.undated", case) for case in view.run.undated_cases]
+        items += [
             ("at", view.run.at.isoformat()),
             ("engine", view.run.engine),
         ]
@@ -74,7 +81,7 @@ def _failure_message(decision: DecisionView) -> str:
 def junit_xml(view: RunView) -> str:
     """The JUnit XML document of a run, with its XML declaration."""
     suites = ET.Element("testsuites", name="handoff-rules")
-    suite_name = str(view.run.pack) if view.run is not None else ", ".join(view.packs)
+    suite_name = ", ".join(view.packs) or (str(view.run.pack) if view.run is not None else "")
     run_items = _run_properties(view)
     for row in view.checkpoints:
         checkpoint = row.checkpoint.value

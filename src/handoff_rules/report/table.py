@@ -15,6 +15,7 @@ from handoff_rules.report.text import (
     header,
     input_lines,
     summary,
+    version_lines,
 )
 from handoff_rules.report.view import RunView
 
@@ -34,6 +35,8 @@ def write_table(view: RunView, out: TextIO, *, width: int = TABLE_WIDTH) -> None
     """
     console = Console(file=out, width=width, highlight=False, soft_wrap=False)
     console.print(escape(header(view)), soft_wrap=True)
+    for line in version_lines(view):
+        console.print(escape(line), soft_wrap=True)
     table = Table(show_lines=False)
     for column in ("case", "checkpoint", "outcome", "findings"):
         table.add_column(column, overflow="fold")

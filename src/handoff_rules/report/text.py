@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from handoff_rules.coverage import Evaluability
-from handoff_rules.decision import Outcome
+from handoff_rules.decision import Outcome, PackRef
 from handoff_rules.engine.needs import NeedKind
 from handoff_rules.report.view import DecisionView, RunView
 
@@ -21,6 +21,7 @@ __all__ = [
     "header",
     "input_lines",
     "summary",
+    "version_lines",
 ]
 
 #: Indent of the lines that belong to the finding above them.
@@ -37,10 +38,42 @@ def header(view: RunView) -> str:
         return f"packs {', '.join(view.packs) or 'none'}, at {view.at or 'no date'}"
     run = view.run
     source = "given" if run.at_given else "today's date; pass --at to fix it"
-    return (
-        f"pack {run.pack.name} {run.pack.version} (digest {run.pack.digest[:12]}), "
-        f"at {run.at.isoformat()} ({source}), engine {run.engine}"
+    versions = run.versions
+    if len(versions) == 1:
+        pinned = " pinned for every case" if run.pinned is not None else ""
+        packs = f"pack {_version(versions[0])}{pinned}"
+    else:
+        named = ", ".join(_version(v, name=v.name != versions[0].name) for v in versions[1:])
+        packs = (
+            f"packs {_version(versions[0])}, {named}: each case under the version in force "
+            f"on its order date"
+        )
+    return f"{packs}, at {run.at.isoformat()} ({source}), engine {run.engine}"
+
+
+def _version(pack: PackRef, *, name: bool = True) -> str:
+    shown = f"{pack.name} {pack.version}" if name else pack.version
+    return f"{shown} (digest {pack.digest[:12]})"
+
+
+#: Case ids named in one line of :func:`version_lines`; the JSON document lists them all.
+SHOWN_CASES = 10
+
+
+def version_lines(view: RunView) -> list[str]:
+    """Which cases had no order date, so that ``--at`` chose their pack version."""
+    if view.run is None or not view.run.undated_cases:
+        return []
+    undated = view.run.undated_cases
+    shown = ", ".join(undated[:SHOWN_CASES])
+    more = f" and {len(undated) - SHOWN_CASES} more" if len(undated) > SHOWN_CASES else ""
+    count, its = (
+        ("1 case has", "its") if len(undated) == 1 else (f"{len(undated)} cases have", "their")
     )
+    return [
+        f"{count} no order date, so {its} pack version is the one in force at --at "
+        f"{view.run.at.isoformat()}: {shown}{more}"
+    ]
 
 
 def decision_lines(view: DecisionView) -> list[str]:

@@ -350,13 +350,25 @@ class ExceptionsView:
 
 @attrs.frozen(slots=True)
 class RunInfo:
-    """What only a whole run knows: the pack it loaded, its date and engine."""
+    """What only a whole run knows: the pack versions it used, its date and engine."""
 
     pack: PackRef
+    """The newest version that judged a case."""
     at: date
     at_given: bool
     engine: str
     notice: str | None = None
+    packs: tuple[PackRef, ...] = ()
+    """Every version that judged a case, oldest first: each case is judged by the
+    version in force on its order date, so a run may use several."""
+    undated_cases: tuple[str, ...] = ()
+    """Cases whose order has no date, judged under the version in force at ``at``."""
+    pinned: str | None = None
+    """The version pinned for every case (``--pack-version``), if any."""
+
+    @property
+    def versions(self) -> tuple[PackRef, ...]:
+        return self.packs or (self.pack,)
 
 
 @attrs.frozen(slots=True)
@@ -412,8 +424,17 @@ def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> 
     """The view of a run of :func:`handoff_rules.check`: what every ``--format`` renders."""
     view = _build(
         run.decisions,
-        run=RunInfo(run.pack.ref, run.at, run.at_given, run.engine, run.notice),
-        pack=run.pack,
+        run=RunInfo(
+            run.pack.ref,
+            run.at,
+            run.at_given,
+            run.engine,
+            run.notice,
+            packs=tuple(p.ref for p in run.packs),
+            undated_cases=run.undated_cases,
+            pinned=run.pinned,
+        ),
+        packs=run.packs or (run.pack,),
         cases=run.case_list,
         register=run.register,
         register_given=run.exceptions_file is not None,
@@ -467,7 +488,7 @@ def build_view(
     return _build(
         all_decisions,
         run=None,
-        pack=pack,
+        packs=() if pack is None else (pack,),
         cases=cases,
         register=exceptions,
         register_given=exceptions is not None,
@@ -491,7 +512,7 @@ def _build(
     decisions: Sequence[Decision],
     *,
     run: RunInfo | None,
-    pack: Pack | None,
+    packs: Sequence[Pack],
     cases: Iterable[Case] | CaseSet | None,
     register: ExceptionRegister | None,
     register_given: bool,
@@ -506,13 +527,16 @@ def _build(
 ) -> RunView:
     case_index = _case_index(cases)
     refused = tuple(Refusal.of(p, register) for p in problems)
-    waivers = _waiver_policies(pack)
+    by_version = {p.ref: _waiver_policies(p) for p in packs}
+    # one pack given (build_view): its waiver rules hold for every decision, as they always did
+    fallback = by_version[packs[0].ref] if len(packs) == 1 else {}
     rows: dict[str, _Rows] = {}  # per case: its decisions share the row index
     views = []
     for decision in decisions:
         case = case_index.get(decision.case)
         if decision.case not in rows:
             rows[decision.case] = _Rows(case)
+        waivers = by_version.get(decision.pack, fallback)
         views.append(
             _decision_view(decision, case, rows[decision.case], register, waivers, refused)
         )
@@ -558,9 +582,7 @@ def _case_index(cases: Iterable[Case] | CaseSet | None) -> dict[str, Case]:
     return {case.id: case for case in items}
 
 
-def _waiver_policies(pack: Pack | None) -> dict[str, WaiverPolicy]:
-    if pack is None:
-        return {}
+def _waiver_policies(pack: Pack) -> dict[str, WaiverPolicy]:
     policies = {}
     for rule in pack.rules:
         cap = duration_cap(rule, pack)
