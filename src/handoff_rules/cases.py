@@ -71,7 +71,7 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
     Facts that join no case are returned in ``unassigned``.
 
-    A reject joins the cases its keys name (:attr:`Reject.keys`): the order
+    A reject joins the cases its keys name (its ``keys``): the order
     itself, the order of a delivery or invoice with that id, or every order
     of a counterparty. Rejects that name no case are ``unplaced_rejects``.
     """

@@ -148,7 +148,7 @@ def keys_of_record(fact_type: str | None, data: object) -> dict[str, str]:
     """The business keys a raw record (field name → value) still shows, for a reject.
 
     ``id`` names the record's own key when its type is one of
-    :data:`REJECT_KEYS`; ``order_id``, ``delivery_id``, ``invoice_id`` and
+    ``REJECT_KEYS``; ``order_id``, ``delivery_id``, ``invoice_id`` and
     ``counterparty_id`` name the others. Anything not text is left out: the
     record is being rejected, so nothing in it is trusted beyond a readable key.
     """
@@ -172,7 +172,7 @@ class Reject:
     ``type`` is the fact type the record would have become, when the adapter
     knows it; ``raw`` is a short excerpt of the record for the person fixing it.
     ``keys`` are the business keys the adapter could still see in the record
-    (``{"order": "4712", "delivery": "80001"}``; names in :data:`REJECT_KEYS`),
+    (``{"order": "4712", "delivery": "80001"}``; names in ``REJECT_KEYS``),
     so the reject can be attached to the case it would have belonged to: a
     rejected release row must make that order's goods release undecidable,
     not silently absent.

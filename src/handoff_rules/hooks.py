@@ -13,7 +13,7 @@ the parameters it needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -79,6 +79,32 @@ def handoff_rules_derive_facts(case: Case, at: date) -> Iterable[Fact]:
     :param case: the case about to be evaluated
     :param at: the evaluation date the caller passed in
     :return: derived facts, usually :class:`~handoff_rules.model.Derived`
+    """
+    raise NotImplementedError
+
+
+@_spec_marker
+def handoff_rules_link_facts(facts: Sequence[Fact]) -> Iterable[Fact]:
+    """Return facts that connect records of different inputs (a CRM deal to its ERP order).
+
+    Called once per run of :func:`handoff_rules.check`, after every input is
+    read and before cases are built, with the facts of all inputs together
+    (and those the caller passed in). The facts returned are added to the
+    run's facts, so a case can gather what no single file ties together: a
+    won opportunity joins its order's case through an
+    :class:`~handoff_rules.model.OpportunityLink`.
+
+    The result must depend only on the facts as a set: the same files given
+    in another order, or read by another run, must give the same facts. Do
+    not return facts you were given, and when there is nothing of yours to
+    link, return nothing. An exception stops the run with an error naming the
+    plugin (a :class:`~handoff_rules.errors.HandoffError` such as an
+    :class:`~handoff_rules.errors.InputError` for a bad configuration file is
+    reported as it is).
+
+    :param facts: the facts of every input of the run, in no particular order
+    :return: the new facts, with a :class:`~handoff_rules.facts.Provenance`
+        naming your plugin as the adapter and the records they connect
     """
     raise NotImplementedError
 

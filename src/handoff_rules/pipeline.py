@@ -28,7 +28,7 @@ from handoff_rules.cases import Case, build_cases
 from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.engine.evaluate import make_evaluator
-from handoff_rules.errors import DecisionSinkError, InputError
+from handoff_rules.errors import DecisionSinkError, HandoffError, InputError, PluginError
 from handoff_rules.facts import Fact, Reject
 from handoff_rules.plugins import default_plugin_manager, installed_adapters, plugin_distribution
 from handoff_rules.policy.discovery import find_pack
@@ -173,7 +173,7 @@ def check(
     read = read_files(inputs, plugin_manager=pm, progress=progress)
     given = tuple(facts)
     all_facts = (*read.facts, *given)
-    caseset = build_cases(all_facts, read.rejects)
+    caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)
     register = _register(exceptions)
     wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
     decisions: list[Decision] = []
@@ -292,11 +292,39 @@ def call_sinks(pm: pluggy.PluginManager, decision: Decision, case: Case) -> None
         ) from exc
 
 
-def _raising_plugin(pm: pluggy.PluginManager, tb: TracebackType | None) -> str:
-    """The plugin whose sink implementation is the innermost frame of the traceback."""
+def link_facts(pm: pluggy.PluginManager, facts: Sequence[Fact]) -> tuple[Fact, ...]:
+    """The facts the ``handoff_rules_link_facts`` plugins add to a run's facts.
+
+    Called through the hook, so hook wrappers run too. A plugin that raises
+    stops the run with an error naming the plugin and its distribution; an
+    error it reports for the user (a bad options file) stays what it is.
+    """
+    hook = pm.hook.handoff_rules_link_facts
+    try:
+        added = [fact for result in hook(facts=facts) for fact in result or ()]
+    except HandoffError:
+        raise
+    except Exception as exc:
+        plugin = _raising_plugin(pm, exc.__traceback__, hook)
+        dist = plugin_distribution(plugin, pm)
+        raise PluginError(
+            f"fact linker of plugin {plugin!r} failed: {type(exc).__name__}: {exc}"
+            + (f" (distribution {dist})" if dist else "")
+        ) from exc
+    for fact in added:
+        if not isinstance(fact, Fact):
+            raise PluginError(f"a handoff_rules_link_facts plugin returned {fact!r}, not a Fact")
+    return tuple(added)
+
+
+def _raising_plugin(
+    pm: pluggy.PluginManager, tb: TracebackType | None, hook: pluggy.HookCaller | None = None
+) -> str:
+    """The plugin whose implementation of ``hook`` (default: the sink) is innermost in ``tb``."""
+    caller = hook if hook is not None else pm.hook.handoff_rules_decision
     codes = {
         impl.function.__code__: impl.plugin_name
-        for impl in pm.hook.handoff_rules_decision.get_hookimpls()
+        for impl in caller.get_hookimpls()
         if hasattr(impl.function, "__code__")
     }
     found = "unknown"

@@ -7,6 +7,7 @@ limit, a delivery row whose release date cannot be read.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -109,3 +110,20 @@ def test_an_allow_lists_what_was_checked(engine: str) -> None:
     assert by_result[Result.NOT_APPLICABLE] == {"SAL-ERR-001"}
     (idle,) = [f for f in decision.findings if f.result is Result.NOT_APPLICABLE]
     assert idle.message.endswith("not applicable, the case has no correction task")
+
+
+def test_the_audit_log_keeps_a_case_s_rejects_and_replays_them(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from handoff_rules.cli import cli
+
+    folder = _copy(tmp_path)
+    _edit(folder / "orders.yaml", "release_date: 2024-05-14", "release_date: 2024-05-32")
+    log = tmp_path / "decisions.jsonl"
+    check([folder], at=AT, engine="reference", audit_log=log)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    with_rejects = {r["case"] for r in records if "rejects" in r}
+    assert with_rejects == {"4715"}
+    result = CliRunner().invoke(cli, ["audit", "replay", str(log)])
+    assert result.exit_code == 0, result.output
+    assert "25 of 25 decision(s) reproduced byte for byte" in result.output

@@ -79,6 +79,13 @@ def handoff_rules_adapters():
 
 
 @hookimpl
+def handoff_rules_link_facts(facts):
+    if failing("link"):
+        raise KeyError("PO_Number__c")
+    return []
+
+
+@hookimpl
 def handoff_rules_derive_facts(case, at):
     return [1 / 0] if failing("derive") else []
 
@@ -298,6 +305,7 @@ ROWS = [
         lambda f, t: ["check", str(f.boom), str(EXPORTS), "--at", AT],
         fail="read",
     ),
+    Row("check, fact linker raises", 3, _check(), fail="link"),
     Row("check, derived facts raise", 3, _check(), fail="derive"),
     Row("check, decision sink raises", 3, _check(), fail="sink"),
     Row("check, exception store raises", 3, _check("--exceptions", str(REGISTER)), fail="store"),

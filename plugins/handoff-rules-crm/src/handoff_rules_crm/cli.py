@@ -1,14 +1,17 @@
-"""``handoff-rules-crm link``: the CRM-ERP links as facts the core command line can read.
+"""``handoff-rules-crm link``: the CRM-ERP links written down as facts.
 
-The core reads each file on its own, but a link needs the CRM export and the
-ERP export together. This command reads them all, links won opportunities to
-orders, and writes the links (and each order's ``crm_link`` status) as JSON
-Lines fact records, the ``read --format jsonl`` layout the ``native-jsonl``
-adapter reads back. Give that file to ``handoff-rules`` with the exports::
+``handoff-rules check`` links won opportunities to their ERP orders by itself
+(the plugin's ``handoff_rules_link_facts`` hook). This command runs the same
+code (:func:`~handoff_rules_crm.linking.link_run`) and writes the links (and
+each order's ``crm_link`` status) as JSON Lines fact records, the ``read
+--format jsonl`` layout the ``native-jsonl`` adapter reads back: for a look at
+them, or for another tool::
 
     handoff-rules-crm link --via customer_po crm/*.csv erp/*.xml > links.jsonl
 
-What stayed unmatched is listed on standard error, one line each.
+Given to ``check`` with the exports, such a file changes nothing: what it
+links is not linked again. What stayed unmatched is listed on standard
+error, one line each.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import click
 from handoff_rules.adapters import read_files
 from handoff_rules.errors import HandoffError
 from handoff_rules.plugins import installed_adapters
-from handoff_rules_crm.linking import VIA, link_opportunities
+from handoff_rules_crm.linking import CUSTOMER_PO, VIA, link_opportunities, link_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,15 +38,18 @@ def cli() -> None:
 @click.option(
     "--via",
     type=click.Choice(sorted(VIA)),
-    default="customer_po",
-    show_default=True,
-    help="Which reference links a won opportunity to its ERP order.",
+    default=None,
+    help="Which reference links a won opportunity to its ERP order "
+    "[default: link_via of the handoff-rules-crm.toml beside the CRM exports, else customer_po].",
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def link(via: str, files: tuple[Path, ...]) -> None:
-    """Read CRM and ERP exports and print the links between them as JSON Lines facts."""
+def link(via: str | None, files: tuple[Path, ...]) -> None:
+    """Read CRM and ERP exports and print the links between them as JSON Lines facts.
+
+    The same link ``handoff-rules check`` makes by itself over the same files.
+    """
     read = read_files(files, installed_adapters())
-    result = link_opportunities(read.facts, via=via)
+    result = link_run(read.facts, via=via) or link_opportunities((), via=via or CUSTOMER_PO)
     for fact in result.facts():
         click.echo(json.dumps(fact.to_record(), ensure_ascii=False, sort_keys=True))
     for unmatched in (*result.unmatched_opportunities, *result.unmatched_orders):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
 from handoff_rules.adapters import Fact, Provenance, Reject
 from handoff_rules.model import FactData, ModelDataError, MoneyError
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import RecordError
 
-__all__ = ["RAW_LIMIT", "Emitter", "excerpt"]
+__all__ = ["RAW_LIMIT", "Emitter", "Keys", "excerpt"]
 
 RAW_LIMIT: Final = 200
+
+#: The business keys of a record, computed only when it is rejected; they never raise.
+Keys: TypeAlias = Callable[[], Mapping[str, str | None]] | None
 
 
 def excerpt(text: str) -> str:
@@ -38,13 +41,21 @@ class Emitter:
         )
 
     def reject(
-        self, reason: str, location: str, line: int | None, fact_type: str | None, raw: str
+        self,
+        reason: str,
+        location: str,
+        line: int | None,
+        fact_type: str | None,
+        raw: str,
+        keys: Keys = None,
     ) -> Reject:
+        """A reject; ``keys`` are the business keys the record still shows (see ``keys.py``)."""
         return Reject(
             reason=reason,
             provenance=self.provenance(location, line),
             type=fact_type,
             raw=excerpt(raw),
+            keys=keys() if keys is not None else {},
         )
 
     def record(
@@ -55,6 +66,7 @@ class Emitter:
         line: int | None,
         fact_type: str | None,
         raw: str,
+        keys: Keys = None,
     ) -> Iterator[Fact | Reject]:
         """The facts ``build`` makes, or one Reject with its reason when it cannot.
 
@@ -64,7 +76,7 @@ class Emitter:
         try:
             built = build()
         except (RecordError, MoneyError, ModelDataError, TypeError, ValueError) as exc:
-            yield self.reject(str(exc), location, line, fact_type, raw)
+            yield self.reject(str(exc), location, line, fact_type, raw, keys)
             return
         prov = self.provenance(location, line)
         for data in built:

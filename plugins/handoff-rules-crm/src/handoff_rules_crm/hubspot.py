@@ -26,6 +26,8 @@ from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
+from handoff_rules_crm.supplies import probe_supplies
+from handoff_rules_crm.via import ERP_ORDER_NUMBER
 
 __all__ = ["HubSpotCsvAdapter", "hubspot_kind"]
 
@@ -36,6 +38,10 @@ _COMPANY_IDS: Final = (
     "Associated Company IDs",
     "Associated Company ID",
 )
+
+
+#: Deal properties holding the reference that links the deal to its ERP order.
+_ORDER_REF: Final = ("PO Number", "Customer PO", "Customer PO Number")
 
 
 def hubspot_kind(header: Sequence[str]) -> str | None:
@@ -86,7 +92,7 @@ def _deal(cells: Cells) -> list[FactData]:
             close_date=cells.date("Close Date"),
             amount=cells.money(("Amount",), _CURRENCY),
             owner=cells.text("Deal owner", "Deal Owner"),
-            order_ref=cells.text("PO Number", "Customer PO", "Customer PO Number"),
+            order_ref=cells.text(*_ORDER_REF),
             payment_terms=cells.text("Payment Terms"),
             payment_days=cells.integer("Payment Days"),
             discount_pct=cells.decimal("Discount", "Discount (%)"),
@@ -140,6 +146,25 @@ def _contact(cells: Cells) -> list[FactData]:
     ]
 
 
+def _record_keys(kind: str, cells: Cells) -> dict[str, str | None]:
+    """The business keys a row shows even when it cannot become a fact; never raises.
+
+    ``counterparty``: a company's Record ID, else the row's one associated
+    company; ``order``: a deal's ERP order number when it is written back into
+    the CRM (``link_via = "erp_order_number"``).
+    """
+    record_id = cells.text("Record ID")
+    companies = _company_ids(cells)
+    keys: dict[str, str | None] = {
+        "counterparty": record_id
+        if kind == "companies"
+        else (companies[0] if len(companies) == 1 else None)
+    }
+    if kind == "deals" and cells.options.link_via == ERP_ORDER_NUMBER.name:
+        keys["order"] = cells.text(*_ORDER_REF)
+    return keys
+
+
 _MAPPERS: Final[dict[str, tuple[Callable[[Cells], list[FactData]], str]]] = {
     "deals": (_deal, "opportunity"),
     "companies": (_company, "counterparty"),
@@ -153,9 +178,21 @@ class HubSpotCsvAdapter:
     name = "hubspot-csv"
     version = __version__
     formats: Sequence[FormatInfo] = (
-        FormatInfo("hubspot-deals", "HubSpot deals export (Record ID, Deal Name, Deal Stage …)"),
-        FormatInfo("hubspot-companies", "HubSpot companies export (Record ID, Company name …)"),
-        FormatInfo("hubspot-contacts", "HubSpot contacts export (Record ID, First Name, Email …)"),
+        FormatInfo(
+            "hubspot-deals",
+            "HubSpot deals export (Record ID, Deal Name, Deal Stage …)",
+            supplies=probe_supplies([_deal]),
+        ),
+        FormatInfo(
+            "hubspot-companies",
+            "HubSpot companies export (Record ID, Company name …)",
+            supplies=probe_supplies([_company]),
+        ),
+        FormatInfo(
+            "hubspot-contacts",
+            "HubSpot contacts export (Record ID, First Name, Email …)",
+            supplies=probe_supplies([_contact]),
+        ),
     )
 
     def __init__(self, options: CrmOptions | None = None) -> None:
@@ -180,14 +217,18 @@ class HubSpotCsvAdapter:
                 )
             mapper, fact_type = _MAPPERS[kind]
             for row in table:
-                if row.problem is not None:
-                    yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw())
-                    continue
                 cells = Cells(row.values, options)
+                keys = partial(_record_keys, kind, cells)
+                if row.problem is not None:
+                    yield emit.reject(
+                        row.problem, row.location, row.line, fact_type, row.raw(), keys
+                    )
+                    continue
                 yield from emit.record(
                     partial(mapper, cells),
                     location=row.location,
                     line=row.line,
                     fact_type=fact_type,
                     raw=row.raw(),
+                    keys=keys,
                 )

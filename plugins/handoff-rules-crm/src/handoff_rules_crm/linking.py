@@ -9,7 +9,9 @@ is reported with the reason, on both sides: a won deal nobody entered, an
 order whose deal was never won, a reference two deals share.
 
 Linking needs the facts of all files at once (the opportunity and the order
-come from different exports), so it runs between reading and case building::
+come from different exports), so it runs between reading and case building:
+in ``handoff-rules check`` through the plugin's ``handoff_rules_link_facts``
+hook (:func:`link_run`), or by hand::
 
     read = read_files(paths, installed_adapters())
     linked = link_opportunities(read.facts, via="customer_po")
@@ -23,14 +25,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Final
 
 import attrs
 
-from handoff_rules.adapters import Fact, Provenance
+from handoff_rules.adapters import AdapterError, Fact, Provenance
 from handoff_rules.facts import fact_sort_key
 from handoff_rules.model import Derived, Opportunity, OpportunityLink, Order
 from handoff_rules_crm import __version__
+from handoff_rules_crm.options import OPTIONS_FILE, link_via_in
+from handoff_rules_crm.via import CUSTOMER_PO, ERP_ORDER_NUMBER, OPPORTUNITY_ID, VIA, LinkVia
 
 __all__ = [
     "CUSTOMER_PO",
@@ -42,40 +47,13 @@ __all__ = [
     "LinkVia",
     "Unmatched",
     "link_opportunities",
+    "link_run",
     "normalise_reference",
+    "via_beside",
 ]
 
 #: The adapter name in the provenance of link facts.
 LINK_ADAPTER: Final = "crm-link"
-
-
-@attrs.frozen(slots=True)
-class LinkVia:
-    """Which opportunity attribute must equal which order attribute for a link."""
-
-    name: str
-    opportunity_field: str
-    order_field: str
-
-    def __attrs_post_init__(self) -> None:
-        opportunity_fields = {f.name for f in attrs.fields(Opportunity)}
-        order_fields = {f.name for f in attrs.fields(Order)}
-        if self.opportunity_field not in opportunity_fields:
-            raise ValueError(f"Opportunity has no field {self.opportunity_field!r}")
-        if self.order_field not in order_fields:
-            raise ValueError(f"Order has no field {self.order_field!r}")
-
-
-#: The customer's PO number: recorded on the won deal, entered on the ERP order.
-CUSTOMER_PO: Final = LinkVia("customer_po", "order_ref", "customer_po_ref")
-#: The ERP order number written back into the CRM deal.
-ERP_ORDER_NUMBER: Final = LinkVia("erp_order_number", "order_ref", "id")
-#: The CRM deal id kept on the ERP order (as its quote reference).
-OPPORTUNITY_ID: Final = LinkVia("opportunity_id", "id", "quote_id")
-
-VIA: Final[Mapping[str, LinkVia]] = {
-    v.name: v for v in (CUSTOMER_PO, ERP_ORDER_NUMBER, OPPORTUNITY_ID)
-}
 
 
 def normalise_reference(value: object) -> str | None:
@@ -320,4 +298,69 @@ def link_opportunities(
         order_status=tuple(linker.status_facts()),
         unmatched_opportunities=tuple(sorted(linker.unmatched_opps, key=key)),
         unmatched_orders=tuple(sorted(linker.unmatched_orders, key=key)),
+    )
+
+
+def via_beside(opportunities: Iterable[Fact]) -> str | None:
+    """The ``link_via`` of the options files beside the files the opportunities came from.
+
+    None when no such file sets one. Files that set different ones are an
+    error: one run links one way, and picking either would be a guess.
+
+    :raises AdapterError: naming the files, when they disagree or one cannot be read
+    """
+    folders = {
+        Path(f.provenance.source).parent for f in opportunities if f.provenance.source.strip()
+    }
+    found: dict[str, list[Path]] = defaultdict(list)
+    for folder in sorted(folders):
+        candidate = folder / OPTIONS_FILE
+        via = link_via_in(candidate) if candidate.is_file() else None
+        if via is not None:
+            found[via].append(candidate)
+    if len(found) > 1:
+        shown = "; ".join(f"{via} in {', '.join(map(str, found[via]))}" for via in sorted(found))
+        first = min(path for paths in found.values() for path in paths)
+        raise AdapterError(str(first), f"the CRM options disagree on link_via: {shown}")
+    return next(iter(found), None)
+
+
+def link_run(facts: Iterable[Fact], via: str | LinkVia | None = None) -> LinkResult | None:
+    """Link the opportunities of a run to its orders; None when it holds no opportunity.
+
+    ``via`` defaults to ``link_via`` of the ``handoff-rules-crm.toml`` beside
+    the opportunities' exports (:func:`via_beside`), else ``customer_po``.
+    Opportunities and orders already linked among the facts (a links file
+    written by ``handoff-rules-crm link`` and read with the exports) are left
+    as they are, so reading such a file changes nothing. Only the facts the
+    link reads are sorted, so a run with no CRM data pays one pass over its facts.
+    """
+    opportunities: list[Fact] = []
+    orders: list[Fact] = []
+    accounts: list[Fact] = []
+    linked_opportunities: set[str] = set()
+    linked_orders: set[str] = set()
+    for fact in facts:
+        data = fact.data
+        if isinstance(data, Opportunity):
+            opportunities.append(fact)
+        elif isinstance(data, Order):
+            orders.append(fact)
+        elif isinstance(data, OpportunityLink):
+            linked_opportunities.add(data.opportunity_id)
+            linked_orders.add(data.order_id)
+        elif isinstance(data, Derived) and data.name == "crm_details":
+            accounts.append(fact)
+        elif isinstance(data, Derived) and data.name == "crm_link":
+            linked_orders.add(data.subject)
+    if not opportunities:
+        return None
+    chosen = via if via is not None else (via_beside(opportunities) or CUSTOMER_PO)
+    return link_opportunities(
+        [
+            *(f for f in opportunities if f.data.id not in linked_opportunities),
+            *(f for f in orders if f.data.id not in linked_orders),
+            *accounts,
+        ],
+        via=chosen,
     )

@@ -28,6 +28,7 @@ from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
+from handoff_rules_crm.supplies import probe_supplies
 
 __all__ = ["OdooSaleOrderAdapter", "is_odoo_sale_order"]
 
@@ -65,6 +66,12 @@ class _Current:
     line: int
     currency: str | None
     lines: int = 0
+    #: The order a rejected first row still named, for the keys of its lines' rejects.
+    shown: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.id if self.id is not None else self.shown
 
 
 def _order(cells: Cells) -> Order:
@@ -85,6 +92,16 @@ def _order(cells: Cells) -> Order:
         owner=cells.text("user_id", "Salesperson"),
         state=cells.text("state", "Status"),
     )
+
+
+def _shown_order(cells: Cells) -> str | None:
+    """The order a row names (its name, else its external id), as the order facts key it."""
+    return cells.text(*_ORDER_NAME) or cells.text(*_ORDER_ID)
+
+
+def _order_keys(cells: Cells, order: str | None) -> dict[str, str | None]:
+    """The business keys of a row that cannot become facts: its order and customer."""
+    return {"order": order, "counterparty": cells.text(*_PARTNER)}
 
 
 def _currency(cells: Cells) -> str | None:
@@ -114,6 +131,12 @@ def _line(cells: Cells, order_id: str, line_no: int, currency: str | None) -> Or
     )
 
 
+def _probe(cells: Cells) -> list[FactData]:
+    """An order row with its first line: every fact an export row can become."""
+    order = _order(cells)
+    return [order, _line(cells, order.id, 1, order.currency)]
+
+
 class OdooSaleOrderAdapter:
     """Reads an Odoo sale.order export into Order and OrderLine facts."""
 
@@ -124,6 +147,7 @@ class OdooSaleOrderAdapter:
             "odoo-sale-order",
             "Odoo sale.order export with order_line/... continuation rows",
             (".csv",),
+            probe_supplies([_probe]),
         ),
     )
 
@@ -155,12 +179,16 @@ class OdooSaleOrderAdapter:
     def _row(
         self, emit: Emitter, row: Row, options: CrmOptions, current: _Current | None
     ) -> tuple[list[Fact | Reject], _Current | None]:
+        cells = Cells(row.values, options)
         if row.problem is not None:
-            reject = emit.reject(row.problem, row.location, row.line, "order", row.raw())
+            shown = _shown_order(cells)
+            keys = _order_keys(cells, shown or (current.key if current is not None else None))
+            reject = emit.reject(
+                row.problem, row.location, row.line, "order", row.raw(), lambda: keys
+            )
             # A broken row may have been an order's first row: its lines must not
             # be attached to the order above.
-            return [reject], _Current(id=None, line=row.line, currency=None)
-        cells = Cells(row.values, options)
+            return [reject], _Current(id=None, line=row.line, currency=None, shown=shown)
         line_cells, has_line = _line_cells(row, options)
         starts_order = cells.text(*_ORDER_ID) is not None or cells.text(*_ORDER_NAME) is not None
         if starts_order:
@@ -173,25 +201,38 @@ class OdooSaleOrderAdapter:
                     built.append(_line(line_cells, order.id, 1, order.currency))
                 return built
 
+            shown = _shown_order(cells)
             items = list(
                 emit.record(
-                    build, location=row.location, line=row.line, fact_type="order", raw=row.raw()
+                    build,
+                    location=row.location,
+                    line=row.line,
+                    fact_type="order",
+                    raw=row.raw(),
+                    keys=lambda: _order_keys(cells, shown),
                 )
             )
             if built and isinstance(built[0], Order) and items and isinstance(items[0], Fact):
                 order = built[0]
                 return items, _Current(order.id, row.line, order.currency, 1 if has_line else 0)
-            return items, _Current(id=None, line=row.line, currency=None)
+            return items, _Current(id=None, line=row.line, currency=None, shown=shown)
+        line_keys = _order_keys(cells, current.key if current is not None else None)
         if current is None or current.id is None:
             reason = (
                 "a continuation row (no id, no name) before any order"
                 if current is None
                 else f"continues the order on line {current.line}, which was rejected"
             )
-            return [emit.reject(reason, row.location, row.line, "order_line", row.raw())], current
+            reject = emit.reject(
+                reason, row.location, row.line, "order_line", row.raw(), lambda: line_keys
+            )
+            return [reject], current
         if not has_line:
             reason = "a row with neither an order nor an order line"
-            return [emit.reject(reason, row.location, row.line, "order_line", row.raw())], current
+            reject = emit.reject(
+                reason, row.location, row.line, "order_line", row.raw(), lambda: line_keys
+            )
+            return [reject], current
         number = current.lines + 1
         order_id, currency = current.id, current.currency
         items = list(
@@ -201,6 +242,7 @@ class OdooSaleOrderAdapter:
                 line=row.line,
                 fact_type="order_line",
                 raw=row.raw(),
+                keys=lambda: line_keys,
             )
         )
         # A rejected line still takes its number: line 3 of the export stays line 3.

@@ -10,6 +10,11 @@ is configured, never guessed: :class:`CrmOptions` in Python, or a
     date_formats = ["%m/%d/%y", "%m/%d/%y %I:%M %p"]
     default_currency = "USD"
     won_stages = ["Closed Won", "Closed/Won"]
+    link_via = "erp_order_number"
+
+``link_via`` says which reference links a won opportunity to its ERP order
+(see :mod:`handoff_rules_crm.via`); ``handoff-rules check`` takes it from the
+file beside the opportunities' exports.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ import attrs
 
 from handoff_rules.adapters import AdapterError
 from handoff_rules.model import is_currency
+from handoff_rules_crm.via import CUSTOMER_PO, VIA
 
-__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "options_for"]
+__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "link_via_in", "options_for"]
 
 #: The date style token for ISO 8601: ``2024-02-03`` or ``2020-12-22T21:16:01Z`` (its UTC date).
 ISO: Final = "iso"
@@ -39,6 +45,11 @@ def _strings(values: Iterable[str]) -> tuple[str, ...]:
 
 def _frozen_strings(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
+
+
+def _via(_instance: object, _attribute: object, value: str) -> None:
+    if value not in VIA:
+        raise ValueError(f"link_via {value!r} is not one of {', '.join(sorted(VIA))}")
 
 
 def _currency(_instance: object, _attribute: object, value: str | None) -> None:
@@ -74,6 +85,8 @@ class CrmOptions:
     )
     #: Record key columns, first present wins (Prodly exports key every row by ``Guid``).
     key_fields: tuple[str, ...] = attrs.field(default=("Guid", "Id"), converter=_strings)
+    #: Which reference links a won opportunity to its ERP order: a name in ``VIA``.
+    link_via: str = attrs.field(default=CUSTOMER_PO.name, validator=_via)
 
     def is_won_stage(self, stage: str) -> bool:
         return stage.strip().casefold() in {s.casefold() for s in self.won_stages}
@@ -103,7 +116,7 @@ class CrmOptions:
         for key, value in table.items():
             ok = (
                 isinstance(value, str)
-                if key in ("default_currency", "decimal_sep")
+                if key in ("default_currency", "decimal_sep", "link_via")
                 else isinstance(value, list) and all(isinstance(v, str) for v in value)
             )
             if not ok:
@@ -122,3 +135,13 @@ def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
     if candidate.is_file():
         return CrmOptions.from_toml(candidate)
     return CrmOptions()
+
+
+def link_via_in(path: Path) -> str | None:
+    """``link_via`` as an options file sets it; None when the file leaves it unset.
+
+    :raises AdapterError: naming the file, as :meth:`CrmOptions.from_toml` does
+    """
+    options = CrmOptions.from_toml(path)  # reads and checks the whole file first
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("crm", {})
+    return options.link_via if "link_via" in table else None

@@ -1,8 +1,8 @@
-"""The ``crm`` plugin: the CRM adapters, and the opportunity-to-order comparison for H1 rules."""
+"""The ``crm`` plugin: the CRM adapters, the opportunity-to-order link and comparison for H1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,7 @@ from handoff_rules.adapters import Adapter, Fact
 from handoff_rules.hooks import hookimpl
 from handoff_rules_crm.compare import compare_linked_orders
 from handoff_rules_crm.hubspot import HubSpotCsvAdapter
+from handoff_rules_crm.linking import link_run
 from handoff_rules_crm.odoo import OdooSaleOrderAdapter
 from handoff_rules_crm.salesforce_csv import SalesforceCsvAdapter
 from handoff_rules_crm.salesforce_tree import SalesforceTreeAdapter
@@ -29,11 +30,23 @@ def handoff_rules_adapters() -> Iterable[Adapter]:
 
 
 @hookimpl
+def handoff_rules_link_facts(facts: Sequence[Fact]) -> Iterable[Fact]:
+    """Links from won opportunities to their ERP orders, and each order's ``crm_link`` status.
+
+    ``link_via`` comes from the ``handoff-rules-crm.toml`` beside the
+    opportunities' exports (default ``customer_po``); a run without
+    opportunities gets nothing (see :func:`handoff_rules_crm.linking.link_run`).
+    """
+    result = link_run(facts)
+    return result.facts() if result is not None else ()
+
+
+@hookimpl
 def handoff_rules_derive_facts(case: Case, at: date) -> Iterable[Fact]:
     """``crm_order_match`` for the case's linked opportunity (see :mod:`handoff_rules_crm.compare`).
 
     Linking itself cannot run here: a case only holds an opportunity once it is
-    linked, so :func:`handoff_rules_crm.link_opportunities` runs on all facts
-    before cases are built.
+    linked, so linking runs on all facts before cases are built
+    (:func:`handoff_rules_link_facts`).
     """
     return list(compare_linked_orders(case.facts, at))

@@ -25,13 +25,17 @@ import attrs
 
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.supplies import probe_supplies
+from handoff_rules_crm.via import ERP_ORDER_NUMBER
 
 __all__ = [
     "OBJECTS",
+    "SUPPLIES",
     "SalesforceObject",
     "detect_object",
     "map_record",
     "object_from_name",
+    "record_keys",
 ]
 
 #: Columns whose value may be an ``@Ref`` reference in sfdx data-tree files.
@@ -394,6 +398,14 @@ OBJECTS: Final = (
 _BY_NAME: Final = {o.name.casefold(): o for o in OBJECTS}
 
 
+def _probed(mapper: Callable[[Cells, str], list[FactData]]) -> Callable[[Cells], list[FactData]]:
+    return lambda cells: mapper(cells, "XX")
+
+
+#: What a Salesforce file (CSV or data tree) can fill: every object's mapper, probed.
+SUPPLIES: Final = probe_supplies(_probed(o.mapper) for o in OBJECTS)
+
+
 def object_from_name(name: str) -> SalesforceObject | None:
     """The object an sfdx ``attributes.type`` names, if this package reads it."""
     return _BY_NAME.get(name.casefold())
@@ -413,3 +425,24 @@ def detect_object(columns: Iterable[str], file_stem: str = "") -> SalesforceObje
 def map_record(obj: SalesforceObject, cells: Cells, key: str) -> list[FactData]:
     """The facts one record becomes; :class:`RecordError` when it cannot become any."""
     return obj.mapper(cells, key)
+
+
+#: Columns naming the account a record belongs to.
+_ACCOUNT_REFS: Final = ("AccountId", "SBQQ__Account__c")
+
+
+def record_keys(obj: SalesforceObject, cells: Cells, key: str | None) -> dict[str, str | None]:
+    """The business keys a record shows even when it cannot become a fact.
+
+    ``counterparty`` is the account: an Account's own key, else the record's
+    ``AccountId``. ``order`` is the ERP order number a deal carries when the
+    ERP order number is written back into the CRM (``link_via =
+    "erp_order_number"``); under the other links the deal's reference is no
+    order number. Reads only text, so it never raises.
+    """
+    keys: dict[str, str | None] = {
+        "counterparty": key if obj.name == "Account" else ref(cells, *_ACCOUNT_REFS)
+    }
+    if obj.name == "Opportunity" and cells.options.link_via == ERP_ORDER_NUMBER.name:
+        keys["order"] = cells.text(*OPPORTUNITY_PROMISE_FIELDS["order_ref"])
+    return keys

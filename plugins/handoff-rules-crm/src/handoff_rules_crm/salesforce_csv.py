@@ -23,7 +23,13 @@ from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
-from handoff_rules_crm.salesforce import SalesforceObject, detect_object, map_record
+from handoff_rules_crm.salesforce import (
+    SUPPLIES,
+    SalesforceObject,
+    detect_object,
+    map_record,
+    record_keys,
+)
 
 __all__ = ["SalesforceCsvAdapter", "csv_header"]
 
@@ -87,6 +93,7 @@ class SalesforceCsvAdapter:
             "OpportunityLineItem, OpportunityHistory, Quote/QuoteLineItem, CPQ SBQQ__Quote__c/"
             "SBQQ__QuoteLine__c",
             (".csv",),
+            SUPPLIES,
         ),
     )
 
@@ -129,14 +136,23 @@ class SalesforceCsvAdapter:
         options: CrmOptions,
         fact_type: str,
     ) -> Iterator[Fact | Reject]:
-        if row.problem is not None:
-            yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw())
-            return
         cells = Cells(row.values, options)
+
+        def keys() -> dict[str, str | None]:
+            try:
+                key: str | None = _key(cells, obj, ordinal)
+            except RecordError:
+                key = None
+            return record_keys(obj, cells, key)
+
+        if row.problem is not None:
+            yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw(), keys)
+            return
         yield from emit.record(
             lambda: map_record(obj, cells, _key(cells, obj, ordinal)),
             location=row.location,
             line=row.line,
             fact_type=fact_type,
             raw=row.raw(),
+            keys=keys,
         )

@@ -31,7 +31,7 @@ from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import CrmOptions, options_for
-from handoff_rules_crm.salesforce import map_record, object_from_name
+from handoff_rules_crm.salesforce import SUPPLIES, map_record, object_from_name, record_keys
 
 __all__ = ["SalesforceTreeAdapter", "iter_tree_records"]
 
@@ -247,6 +247,7 @@ class SalesforceTreeAdapter:
             "sfdx-tree",
             "sfdx data-tree JSON: records[] with attributes.type/referenceId and @Ref references",
             (".json",),
+            SUPPLIES,
         ),
         FormatInfo(
             "sfdx-data-plan",
@@ -351,6 +352,18 @@ class SalesforceTreeAdapter:
             return
         fact_type = _FACT_TYPE.get(obj.name, "derived")
         nested = flat.path if "." in flat.path else None
+        fallback = f"{obj.name}Ref{ordinal}" if nested is None else f"{obj.name}@{nested}"
+
+        def keys() -> dict[str, str | None]:
+            texts = {name: value for name, value in record.items() if isinstance(value, str)}
+            if flat.parent_type is not None and flat.parent_key is not None:
+                texts.setdefault(f"{flat.parent_type}Id", flat.parent_key)
+            cells = Cells(texts, options)
+            try:
+                key: str | None = _tree_key(record, cells, fallback)
+            except RecordError:
+                key = None
+            return record_keys(obj, cells, key)
 
         def build() -> list[Any]:
             values: dict[str, str | None] = {}
@@ -370,10 +383,11 @@ class SalesforceTreeAdapter:
                             f"{name}: reference {value!r} names no record of the data plan"
                         )
             cells = Cells(values, options)
-            fallback = f"{obj.name}Ref{ordinal}" if nested is None else f"{obj.name}@{nested}"
             return map_record(obj, cells, _tree_key(record, cells, fallback))
 
-        yield from emit.record(build, location=location, line=line, fact_type=fact_type, raw=raw)
+        yield from emit.record(
+            build, location=location, line=line, fact_type=fact_type, raw=raw, keys=keys
+        )
 
 
 def _tree_key(record: Mapping[str, Any], cells: Cells, fallback: str) -> str:
