@@ -2,9 +2,9 @@
 attorney, received documents and credit limits, as a spreadsheet kept by hand.
 
 The workbook is generated so that it can be reproduced and reviewed as text; the
-committed file is its output (``python examples/o2c/make_register.py`` writes ``exports/document-register.xlsx``). Dates are
-real date cells, as a person typing into Excel makes them; customer numbers are
-text, as the ERP shows them without leading zeros.
+committed ``exports/document-register.xlsx`` is what ``python examples/o2c/make_register.py``
+writes, byte for byte. Dates are real date cells, as a person typing into Excel makes
+them; customer numbers are text, as the ERP shows them without leading zeros.
 """
 
 from __future__ import annotations
@@ -35,39 +35,41 @@ DOCUMENTS_HEADER = [
     "Holder",
     "Notes",
 ]
+d = date
+# fmt: off
 DOCUMENTS = [
     # framework agreements, one per customer
-    ["UR/2024/017", "Framework agreement", "100010", None, "Original", date(2024, 1, 8),
-     date(2024, 1, 8), date(2024, 1, 8), date(2024, 12, 31), date(2024, 1, 15), "Signed",
-     None, "filed in binder 2024/A"],
-    ["KS-2023-112", "Framework agreement", "100020", None, "E-signed", date(2023, 11, 20),
-     date(2023, 11, 20), date(2023, 12, 1), date(2024, 11, 30), None, "Signed", None,
+    ["UR/2024/017", "Framework agreement", "100010", None, "Original", d(2024, 1, 8),
+     d(2024, 1, 8), d(2024, 1, 8), d(2024, 12, 31), d(2024, 1, 15), "Signed", None,
+     "filed in binder 2024/A"],
+    ["KS-2023-112", "Framework agreement", "100020", None, "E-signed", d(2023, 11, 20),
+     d(2023, 11, 20), d(2023, 12, 1), d(2024, 11, 30), None, "Signed", None,
      "qualified e-signature both sides"],
-    ["UR/2024/031", "Framework agreement", "100030", None, "Original", date(2024, 3, 1),
-     date(2024, 3, 1), date(2024, 3, 1), date(2025, 2, 28), date(2024, 3, 6), "Signed",
-     None, None],
+    ["UR/2024/031", "Framework agreement", "100030", None, "Original", d(2024, 3, 1),
+     d(2024, 3, 1), d(2024, 3, 1), d(2025, 2, 28), d(2024, 3, 6), "Signed", None, None],
     # powers of attorney of the buyers' drivers
-    ["PEL/14/2024", "Power of attorney", "100010", "10481", "Original", date(2024, 6, 3),
-     None, date(2024, 6, 3), date(2024, 6, 17), date(2024, 6, 3), None, "Jan Kowalski",
+    ["PEL/14/2024", "Power of attorney", "100010", "10481", "Original", d(2024, 6, 3), None,
+     d(2024, 6, 3), d(2024, 6, 17), d(2024, 6, 3), None, "Jan Kowalski",
      "handed over at the gate"],
-    ["PM-2024-06", "Power of attorney", "100020", "10485", "Scan", date(2024, 6, 10), None,
-     date(2024, 6, 10), date(2024, 6, 24), None, None, "Tomáš Novák", "original by post"],
+    ["PM-2024-06", "Power of attorney", "100020", "10485", "Scan", d(2024, 6, 10), None,
+     d(2024, 6, 10), d(2024, 6, 24), None, None, "Tomáš Novák", "original by post"],
     # typed as text: "until revoked" is no date, so the row is a reject
-    ["PEL/3/2024", "Power of attorney", "100030", "10484", "Original", date(2024, 6, 13),
-     None, date(2024, 6, 13), "do odwołania", date(2024, 6, 13), None, "Piotr Zieliński",
+    ["PEL/3/2024", "Power of attorney", "100030", "10484", "Original", d(2024, 6, 13), None,
+     d(2024, 6, 13), "do odwołania", d(2024, 6, 13), None, "Piotr Zieliński",
      "pickup planned 18.06"],
     # delivery notes signed by the buyer
-    ["WZ/80001481", "Delivery note", "100010", "10481", "Original", date(2024, 6, 3), None,
-     None, None, date(2024, 6, 7), None, None, None],
-    ["DL 80001485", "Delivery note", "100020", "10485", "Scan", date(2024, 6, 11), None,
+    ["WZ/80001481", "Delivery note", "100010", "10481", "Original", d(2024, 6, 3), None,
+     None, None, d(2024, 6, 7), None, None, None],
+    ["DL 80001485", "Delivery note", "100020", "10485", "Scan", d(2024, 6, 11), None,
      None, None, None, None, None, "scan by e-mail, original requested"],
 ]
 
 LIMITS_HEADER = ["Customer", "Credit limit", "Currency", "Credit segment", "Valid until", "Notes"]
 LIMITS = [
-    ["100020", 25000, "EUR", "Credit insurer", date(2024, 12, 31),
+    ["100020", 25000, "EUR", "Credit insurer", d(2024, 12, 31),
      "insured limit, policy 7741-CZ (lower than the ERP limit)"],
 ]
+# fmt: on
 
 
 def build(path: Path) -> None:
