@@ -49,16 +49,17 @@ def test_file_no_adapter_reads_exits_2_with_one_error_line(unknown_file: Path, f
             "facts": {},
             "rejects": 0,
             "errors": [line[len("error: ") :]],
+            "skipped": [],
         }
 
 
-def test_missing_file_and_directory_are_user_errors(tmp_path: Path) -> None:
+def test_missing_file_and_empty_directory_are_user_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["read", str(tmp_path / "nope.csv"), str(tmp_path)])
     assert result.exit_code == 2
     lines = _error_lines(result.stderr)
     assert lines == [
+        f"error: {tmp_path}: the directory has no files to read",
         f"error: {tmp_path / 'nope.csv'}: no such file",
-        f"error: {tmp_path}: is a directory, not a file",
     ]
 
 
@@ -119,6 +120,7 @@ def test_jsonl_lines_have_the_documented_keys_and_the_summary_matches(tmp_path: 
         "facts": dict(sorted(facts.items())),
         "rejects": rejects,
         "errors": [],
+        "skipped": [],
     }
     assert rejects == 3
     assert sum(facts.values()) == 7

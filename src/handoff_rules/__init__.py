@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     # errors
     "HandoffError": "handoff_rules.errors",
     "InputError": "handoff_rules.errors",
+    "NoOrderError": "handoff_rules.errors",
 }
 
 #: Names whose defining module uses another name for them.
@@ -79,6 +80,7 @@ __all__ = [
     "Finding",
     "HandoffError",
     "InputError",
+    "NoOrderError",
     "Outcome",
     "Pack",
     "Provenance",
@@ -115,7 +117,7 @@ if TYPE_CHECKING:
     from handoff_rules.engine.compiled import Pack
     from handoff_rules.engine.evaluate import PackEvaluator as Evaluator
     from handoff_rules.engine.evaluate import make_evaluator
-    from handoff_rules.errors import HandoffError, InputError
+    from handoff_rules.errors import HandoffError, InputError, NoOrderError
     from handoff_rules.facts import Fact, Provenance, Reject
     from handoff_rules.hooks import hookimpl
     from handoff_rules.pipeline import DecisionSinkError, RunResult, check, read_files

@@ -18,6 +18,7 @@ error a caller can cause, and the tree below is the whole list::
     │   ├── AmbiguousFormatError       2
     │   ├── YamlError                  2
     │   └── RegisterError              2
+    ├── NoOrderError                   2  inputs read, but no order among their facts
     ├── AdapterNotFound                2
     ├── PackError                      2
     ├── LockError                      2
@@ -51,6 +52,7 @@ both, so giving them a common base changed no ``except`` clause.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 #: Exit statuses of every ``handoff-rules`` command; ``docs/reference/exit-status.rst``.
@@ -91,6 +93,7 @@ __all__ = [
     "ModelDataError",
     "MoneyError",
     "NoAdapterError",
+    "NoOrderError",
     "NumberRangeError",
     "PackError",
     "PluginError",
@@ -173,6 +176,50 @@ class RegisterError(InputError):
 
     Exit 2.
     """
+
+
+class NoOrderError(HandoffError):
+    """Inputs that hold no order, so there is no case to decide. Exit 2.
+
+    Decisions are made per order: without one a run makes no decision, and
+    "no decision blocks" is what a CI gate reads as passed. An export of the
+    wrong object, a folder of the wrong system, or an orders file whose every
+    row was rejected must fail the gate, so the message says what was read
+    instead: the fact types, the rejected records and the skipped files.
+    """
+
+    def __init__(
+        self,
+        facts: Mapping[str, int],
+        rejected: Mapping[str, int],
+        skipped: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        #: Facts read, per fact type.
+        self.facts = dict(sorted(facts.items()))
+        #: Records rejected, per fact type they would have become (``unknown``: not said).
+        self.rejected = dict(sorted(rejected.items()))
+        #: Files of input folders that no adapter recognises: (file, reason).
+        self.skipped = tuple(skipped)
+        total = sum(self.facts.values())
+        text = f"no order in these inputs: {total} {_plural(total, 'fact')} read"
+        if total:
+            text += f" (types {', '.join(sorted(self.facts))}), none of them an order"
+        parts = [text]
+        rejects = sum(self.rejected.values())
+        if rejects:
+            types = ", ".join(sorted(self.rejected))
+            parts.append(f"{rejects} {_plural(rejects, 'record')} rejected (types {types})")
+        if self.skipped:
+            files = ", ".join(file for file, _reason in self.skipped)
+            count = len(self.skipped)
+            parts.append(
+                f"{count} {_plural(count, 'file')} skipped, no adapter recognises: {files}"
+            )
+        super().__init__("; ".join(parts))
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
 
 
 class AdapterNotFound(HandoffError):

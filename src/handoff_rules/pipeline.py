@@ -11,6 +11,7 @@ and the audit log. Nothing in this module prints or reads the clock.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from datetime import date
@@ -22,13 +23,18 @@ import attrs
 import pluggy
 
 from handoff_rules.adapters.base import FormatInfo
-from handoff_rules.adapters.registry import ReadResult
+from handoff_rules.adapters.registry import ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.engine.evaluate import make_evaluator
-from handoff_rules.errors import DecisionSinkError, HandoffError, InputError, PluginError
+from handoff_rules.errors import (
+    DecisionSinkError,
+    HandoffError,
+    NoOrderError,
+    PluginError,
+)
 from handoff_rules.facts import Fact, Reject
 from handoff_rules.plugins import default_plugin_manager, installed_adapters, plugin_distribution
 from handoff_rules.policy.discovery import find_pack
@@ -55,21 +61,15 @@ def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
     return items
 
 
-def expand_inputs(inputs: Iterable[Path | str]) -> list[Path]:
-    """Files as given; a directory stands for its files (not hidden ones), sorted by name."""
-    result: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-            if not files:
-                raise InputError(str(path), "the directory has no files to read")
-            result.extend(files)
-        elif path.exists():
-            result.append(path)
-        else:
-            raise InputError(str(path), "no such file or directory")
-    return result
+def expand_inputs(
+    inputs: Iterable[Path | str], *, plugin_manager: pluggy.PluginManager | None = None
+) -> list[Path]:
+    """Files as given; a directory stands for its files (not hidden ones), sorted by name.
+
+    Adapters' options files (``handoff-rules-crm.toml``) are left out: they are not inputs.
+    """
+    adapters = installed_adapters(plugin_manager or default_plugin_manager())
+    return [item.path for item in list_inputs(inputs, adapters)]
 
 
 @attrs.frozen
@@ -93,8 +93,12 @@ class RunResult:
     notice: str | None = None
     #: which rules these inputs' formats can decide, and what each rule did
     coverage: Coverage | None = attrs.field(default=None, repr=False, eq=False)
+    #: Files of input folders that no adapter recognises, left unread (``strict`` refuses them).
+    skipped: tuple[SkippedFile, ...] = ()
     case_list: tuple[Case, ...] = attrs.field(default=(), repr=False, eq=False)
     reject_list: tuple[Reject, ...] = attrs.field(default=(), repr=False, eq=False)
+    #: The facts that joined no case.
+    unassigned_list: tuple[Fact, ...] = attrs.field(default=(), repr=False, eq=False)
     register: ExceptionRegister | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -119,19 +123,26 @@ def read_files(
     plugin_manager: pluggy.PluginManager | None = None,
     adapter: str | None = None,
     keep_going: bool = False,
+    strict: bool = False,
     progress: Progress[Any] = _no_progress,
 ) -> ReadResult:
     """Read files and directories with the installed adapters into facts and rejects.
 
+    A file named on its own that no adapter recognises is an error; one in a
+    directory is listed in ``skipped`` and left unread.
+
     :param adapter: read every file with this adapter instead of the one that claims it.
     :param keep_going: record a file that fails as a whole in ``errors`` and read on.
+    :param strict: a file of a directory that no adapter recognises is an error too.
     """
     pm = plugin_manager or default_plugin_manager()
+    adapters = installed_adapters(pm)
     return read_with(
-        progress(expand_inputs(inputs), "Reading"),
-        installed_adapters(pm),
+        progress(list_inputs(inputs, adapters), "Reading"),
+        adapters,
         adapter_name=adapter,
         keep_going=keep_going,
+        strict=strict,
     )
 
 
@@ -148,6 +159,7 @@ def check(
     plugin_manager: pluggy.PluginManager | None = None,
     progress: Progress[Any] = _no_progress,
     at_given: bool = True,
+    strict: bool = False,
 ) -> RunResult:
     """Evaluate a pack over export files (and/or facts already read) and return the run.
 
@@ -164,16 +176,26 @@ def check(
     :param plugin_manager: where adapters, packs, derivers and sinks come from
         (default: the built-in plugin and every installed one).
     :param progress: wraps the long loops to show progress.
+    :param strict: a file of an input directory that no adapter recognises is an error
+        (by default it is skipped and listed in ``RunResult.skipped``).
+    :raises NoOrderError: the inputs hold no order, so there is nothing to decide; raised
+        before anything is evaluated or logged (a run of no decision must not pass a gate).
     :raises HandoffError: for every problem a user can cause (unreadable input, a bad
         pack or register, a failing plugin).
     """
     pm = plugin_manager or default_plugin_manager()
     loaded = pack if isinstance(pack, Pack) else find_pack(_spec(pack), at, pm)
     evaluator = make_evaluator(loaded, engine, pm)
-    read = read_files(inputs, plugin_manager=pm, progress=progress)
+    read = read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
     given = tuple(facts)
     all_facts = (*read.facts, *given)
     caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)
+    if not caseset.cases:
+        raise NoOrderError(
+            Counter(f.type for f in all_facts),
+            Counter(r.type or "unknown" for r in read.rejects),
+            [(s.source, s.reason) for s in read.skipped],
+        )
     register = _register(exceptions)
     wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
     decisions: list[Decision] = []
@@ -231,6 +253,7 @@ def check(
         facts=len(all_facts),
         rejects=len(read.rejects),
         unassigned=len(caseset.unassigned),
+        skipped=read.skipped,
         exceptions_file=_register_name(exceptions),
         exceptions_used=tuple(sorted(used)),
         exceptions_unused=tuple(unused),
@@ -239,6 +262,7 @@ def check(
         coverage=covered,
         case_list=caseset.cases,
         reject_list=read.rejects,
+        unassigned_list=caseset.unassigned,
         register=register,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -247,6 +248,16 @@ def _check(*extra: str) -> Args:
     return lambda f, t: ["check", str(EXPORTS), "--at", AT, "--engine", "reference", *extra]
 
 
+def _allowed(tmp: Path) -> Path:
+    """Order 4711 of the examples alone, with its master data: allowed at H2."""
+    folder = tmp / "allowed"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(EXPORTS / "master-data.yaml", folder)
+    orders = (EXPORTS / "orders.yaml").read_text("utf-8").split("  # 4712")[0]
+    (folder / "orders.yaml").write_text(orders, encoding="utf-8")
+    return folder
+
+
 def _validate(register: Callable[[Files, Path], Path]) -> Args:
     def args(f: Files, tmp: Path) -> list[str]:
         return [
@@ -283,6 +294,11 @@ ROWS = [
     Row(
         "check, nothing blocks",
         0,
+        lambda f, t: ["check", str(_allowed(t)), "--checkpoint", "H2", "--at", AT],
+    ),
+    Row(
+        "check, no order in the inputs",
+        2,
         lambda f, t: ["check", str(EXPORTS / "master-data.yaml"), "--at", AT],
     ),
     Row("check, something blocks", 1, _check()),

@@ -46,6 +46,12 @@ def _supplies(values: Iterable[Supply]) -> tuple[Supply, ...]:
     return tuple(values)
 
 
+def _file_names(_instance: object, _attribute: object, names: tuple[str, ...]) -> None:
+    for name in names:
+        if not name or name in {".", ".."} or "/" in name or "\\" in name:
+            raise ValueError(f"options file {name!r} must be a file name, not a path")
+
+
 @attrs.frozen(slots=True)
 class FormatInfo:
     """One format an adapter reads, as ``handoff-rules adapters`` lists it.
@@ -53,12 +59,21 @@ class FormatInfo:
     ``supplies`` declares the fact types and fields the format can hold
     (empty: not declared, so coverage reports say "unknown" for it rather
     than guessing).
+
+    ``options_files`` names the files (exact names, such as
+    ``handoff-rules-crm.toml``) that configure how the adapter reads exports
+    in the same folder. Such a file is not an export: a folder (or a list of
+    files) that holds one is read without it, and it is neither read as
+    input nor reported as a file no adapter recognises.
     """
 
     name: str
     description: str
     extensions: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     supplies: tuple[Supply, ...] = attrs.field(default=(), converter=_supplies)
+    options_files: tuple[str, ...] = attrs.field(
+        default=(), converter=_str_tuple, validator=_file_names
+    )
 
 
 @attrs.frozen(slots=True)

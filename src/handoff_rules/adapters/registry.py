@@ -1,4 +1,12 @@
-"""Choosing the adapter for a file, and reading many files into facts and rejects."""
+"""Choosing the adapter for a file, and reading many files into facts and rejects.
+
+Files and folders are told apart here, once, for every command: a file the
+user named must be read, so one that no adapter recognises is an error; a
+folder stands for the exports in it, so a file in it that no adapter
+recognises (a README, an export of an object no adapter reads) is skipped
+and reported, not a reason to stop. Adapters' options files (``FormatInfo.options_files``)
+are neither: they configure the reading and are left out of the inputs.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +31,43 @@ from handoff_rules.facts import Fact, Reject
 
 
 @attrs.frozen(slots=True)
+class InputFile:
+    """A file to read, and whether it came with a folder rather than by its own name."""
+
+    path: Path
+    in_folder: bool = False
+
+
+@attrs.frozen(slots=True)
+class SkippedFile:
+    """A file in an input folder that no adapter recognises: left unread, and said so."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return skipped_line(self.source, self.reason)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"file": self.source, "reason": self.reason}
+
+
+def skipped_line(source: str, reason: str) -> str:
+    """``FILE: no adapter recognises this file (…); skipped``: the warning every command prints."""
+    return f"{source}: {reason}; skipped"
+
+
+@attrs.frozen(slots=True)
 class ReadResult:
-    """Everything read from a set of files. ``facts`` and ``rejects`` keep file order."""
+    """Everything read from a set of files. ``facts`` and ``rejects`` keep file order.
+
+    ``skipped`` lists the files of input folders that no adapter recognises.
+    """
 
     facts: tuple[Fact, ...]
     rejects: tuple[Reject, ...]
     errors: tuple[InputError, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
     #: ``(adapter name, format)`` of every format read, in first-use order:
     #: what these inputs can supply (see :mod:`handoff_rules.coverage`)
     formats: tuple[tuple[str, FormatInfo], ...] = ()
@@ -128,6 +167,80 @@ def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
         raise adapter_failure(adapter, "reading", path, exc, where) from exc
 
 
+def options_files(adapters: Sequence[Adapter]) -> frozenset[str]:
+    """The names of the files adapters read their options from (never inputs themselves)."""
+    return frozenset(name for a in adapters for f in a.formats for name in f.options_files)
+
+
+def list_inputs(inputs: Iterable[Path | str], adapters: Sequence[Adapter]) -> list[InputFile]:
+    """The files to read: each file as named, and for each folder its files sorted by name.
+
+    Hidden files (``.name``) in a folder and adapters' options files anywhere
+    are left out.
+
+    :raises InputError: a path that does not exist, or a folder with no file to read.
+    """
+    options = options_files(adapters)
+    result: list[InputFile] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            exports = [InputFile(p, in_folder=True) for p in files if p.name not in options]
+            if not exports:
+                only = ", ".join(p.name for p in files)
+                reason = f" (only options files: {only})" if files else ""
+                raise InputError(str(path), f"the directory has no files to read{reason}")
+            result.extend(exports)
+        elif path.exists():
+            if path.name not in options:
+                result.append(InputFile(path))
+        else:
+            raise InputError(str(path), "no such file or directory")
+    return result
+
+
+def adapter_for(
+    item: InputFile,
+    adapters: Sequence[Adapter],
+    *,
+    forced: Adapter | None = None,
+    strict: bool = False,
+) -> Adapter | SkippedFile:
+    """The adapter to read ``item`` with, or why it is skipped.
+
+    A file of a folder that no adapter recognises is skipped unless ``strict``;
+    a file named on its own must be read, so it raises
+    :class:`~handoff_rules.adapters.NoAdapterError`.
+    """
+    if forced is not None:
+        return forced
+    try:
+        return choose_adapter(item.path, adapters)[0]
+    except NoAdapterError as exc:
+        if item.in_folder and not strict:
+            return SkippedFile(source=str(item.path), reason=exc.message)
+        raise
+
+
+def claimed_formats(adapter: Adapter, path: Path, forced: bool) -> tuple[FormatInfo, ...]:
+    """The formats of ``adapter`` a file is read in: the one it claims, or all when forced.
+
+    What the file can supply is what its format declares; a file read with
+    ``--adapter`` was not sniffed, so every format of that adapter counts.
+    """
+    if not forced:
+        try:
+            claim = adapter.sniff(Sample.of(path))
+        except Exception:  # sniffing must not raise; reading will say what is wrong
+            claim = None
+        if claim is not None:
+            found = tuple(f for f in adapter.formats if f.name == claim.format)
+            if found:
+                return found
+    return tuple(adapter.formats)
+
+
 def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
     for adapter in adapters:
         if adapter.name == name:
@@ -137,14 +250,19 @@ def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
 
 
 def read_files(
-    paths: Iterable[Path],
+    paths: Iterable[Path | InputFile],
     adapters: Sequence[Adapter],
     *,
     adapter_name: str | None = None,
     keep_going: bool = False,
+    strict: bool = False,
 ) -> ReadResult:
     """Read every file with the adapter that claims it (or the one named).
 
+    A folder among ``paths`` stands for its files (as
+    :func:`~handoff_rules.adapters.registry.list_inputs` lists them); a file
+    of a folder that no adapter recognises is listed in ``skipped``, or with
+    ``strict`` is an error like a file named on its own.
     With ``keep_going`` a file that fails as a whole is recorded in ``errors``
     and the other files are still read; otherwise the first such error is raised.
     """
@@ -152,23 +270,22 @@ def read_files(
     facts: list[Fact] = []
     rejects: list[Reject] = []
     errors: list[InputError] = []
+    skipped: list[SkippedFile] = []
     formats: dict[tuple[str, str], FormatInfo] = {}
-    for path in paths:
+    for entry in paths:
         try:
-            if forced is not None:
-                adapter, used = forced, tuple(forced.formats)
-            else:
-                adapter, claim = choose_adapter(path, adapters)
-                used = tuple(f for f in adapter.formats if f.name == claim.format) or tuple(
-                    adapter.formats
-                )
-            for info in used:
-                formats.setdefault((adapter.name, info.name), info)
-            for item in read_file(adapter, path):
-                if isinstance(item, Fact):
-                    facts.append(item)
-                else:
-                    rejects.append(item)
+            for file in _as_inputs(entry, adapters):
+                chosen = adapter_for(file, adapters, forced=forced, strict=strict)
+                if isinstance(chosen, SkippedFile):
+                    skipped.append(chosen)
+                    continue
+                for info in claimed_formats(chosen, file.path, forced is not None):
+                    formats.setdefault((chosen.name, info.name), info)
+                for item in read_file(chosen, file.path):
+                    if isinstance(item, Fact):
+                        facts.append(item)
+                    else:
+                        rejects.append(item)
         except InputError as exc:  # AdapterError included: the file as a whole failed
             if not keep_going:
                 raise
@@ -177,5 +294,14 @@ def read_files(
         facts=tuple(facts),
         rejects=tuple(rejects),
         errors=tuple(errors),
+        skipped=tuple(skipped),
         formats=tuple((name, info) for (name, _), info in formats.items()),
     )
+
+
+def _as_inputs(entry: Path | InputFile, adapters: Sequence[Adapter]) -> list[InputFile]:
+    if isinstance(entry, InputFile):
+        return [entry]
+    if entry.exists():  # a folder's files, or none for an options file
+        return list_inputs([entry], adapters)
+    return [InputFile(entry)]  # the reader says "no such file", naming it

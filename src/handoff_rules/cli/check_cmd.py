@@ -7,22 +7,30 @@ handoff-rules itself fails (:mod:`handoff_rules.cli.exits`). ``--at`` defaults
 to today only here, in the command line (and the output says so); the library never reads
 the clock. ``--format json`` is the versioned contract described by
 ``handoff_rules/schemas/decisions-1.json``.
+
+Inputs that hold no order end in status 2, not 0: a run of no decision
+must not pass a CI gate. A file of an input folder that no adapter
+recognises is skipped with a warning (``--strict``: status 2); with
+``--fail-on-rejects`` a rejected record ends the run in status 2 once the
+report is written.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import click
 
 from handoff_rules import pipeline
+from handoff_rules.adapters.registry import skipped_line
 from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
 from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
 from handoff_rules.decision import Checkpoint
-from handoff_rules.errors import EXIT_BLOCK
+from handoff_rules.errors import EXIT_BLOCK, EXIT_USAGE, NoOrderError
 from handoff_rules.report.writers import FORMATS, write_report
 
 __all__ = ["check", "write_report"]
@@ -69,6 +77,17 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     type=click.Path(path_type=Path, dir_okay=False),
     help="Append every decision to this hash-chained audit log (created if missing).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="A file in an input folder that no adapter recognises is an error (exit 2), "
+    "not skipped with a warning.",
+)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit 2 when any input record was rejected, after writing the report.",
+)
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
@@ -79,23 +98,38 @@ def check(
     engine: str | None,
     output: Path | None,
     audit_log: Path | None,
+    strict: bool,
+    fail_on_rejects: bool,
 ) -> None:
-    """Evaluate a policy pack over export INPUTs (files or directories)."""
+    """Evaluate a policy pack over export INPUTs (files or directories).
+
+    A file named on its own must be read: if no adapter recognises it, that is
+    an error (exit 2). A directory stands for its files: one that no adapter
+    recognises (a README) is skipped with a warning and listed in the report,
+    and adapters' options files (handoff-rules-crm.toml) are left out. Inputs
+    that hold no order are an error (exit 2): there is nothing to decide.
+    """
     if output is not None:
         check_writable(output, "the report")
     if audit_log is not None:
         check_appendable(audit_log, "the audit log")
-    run = pipeline.check(
-        inputs,
-        at=at or date.today(),
-        at_given=at is not None,
-        pack=pack_spec,
-        checkpoints=checkpoints or None,
-        exceptions=exceptions,
-        engine=engine,
-        audit_log=audit_log,
-        progress=track,
-    )
+    try:
+        run = pipeline.check(
+            inputs,
+            at=at or date.today(),
+            at_given=at is not None,
+            pack=pack_spec,
+            checkpoints=checkpoints or None,
+            exceptions=exceptions,
+            engine=engine,
+            audit_log=audit_log,
+            progress=track,
+            strict=strict,
+        )
+    except NoOrderError as exc:
+        _warn_skipped(exc.skipped)
+        raise
+    _warn_skipped([(item.source, item.reason) for item in run.skipped])
     if run.notice:
         click.echo(f"note: {run.notice}", err=True)
     if output is not None:
@@ -103,5 +137,18 @@ def check(
             write_report(run, fmt, handle)
     else:
         write_report(run, fmt, sys.stdout)
+    if fail_on_rejects and run.rejects:
+        records = "record was" if run.rejects == 1 else "records were"
+        click.echo(
+            f"error: {run.rejects} input {records} rejected (--fail-on-rejects); "
+            "the report lists them",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
     if run.blocked:
         sys.exit(EXIT_BLOCK)
+
+
+def _warn_skipped(skipped: Sequence[tuple[str, str]]) -> None:
+    for source, reason in skipped:
+        click.echo(f"warning: {skipped_line(source, reason)}", err=True)

@@ -46,7 +46,10 @@ CHECK_EXIT_STATUS_HELP = """\b
 Exit status:
   0    every decision is allow or warn
   1    at least one decision blocks
-  2    usage or input error: one line naming the file (and line)
+  2    usage or input error: one line naming the file (and line);
+       inputs that hold no order; with --strict, a file in an input
+       folder that no adapter recognises; with --fail-on-rejects, a
+       rejected record (after the report is written)
   3    internal error or a plugin's failure: one line naming the plugin
        and its distribution; -v adds the traceback
 """

@@ -18,7 +18,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from handoff_rules.adapters.registry import choose_adapter, find_adapter, read_file
+from handoff_rules.adapters.registry import (
+    InputFile,
+    SkippedFile,
+    adapter_for,
+    find_adapter,
+    list_inputs,
+    read_file,
+)
 from handoff_rules.cli.progress import track
 from handoff_rules.errors import EXIT_USAGE, InputError, InternalError
 from handoff_rules.facts import RECORD_SUMMARY, Fact, Reject
@@ -43,12 +50,14 @@ def _jsonl(record: dict[str, Any]) -> str:
     "--adapter", "adapter_name", help="Read every file with this adapter (skip sniffing)."
 )
 def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
-    """Read export FILES into facts and rejects.
+    """Read export FILES (files or directories) into facts and rejects.
 
     Exit status: 0 when every file was read (rejects are reported, not fatal),
     2 when a file could not be read at all or no adapter recognises it, 3 when
     an adapter fails (the error names it and its plugin). Either way the other
-    files are read and the summary lists the failures.
+    files are read and the summary lists the failures. A directory stands for
+    its files as in ``check``: one that no adapter recognises is skipped with
+    a warning, and adapters' options files are left out.
     """
     adapters = installed_adapters()
     forced = find_adapter(adapter_name, adapters) if adapter_name else None
@@ -56,13 +65,29 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     rejects: list[Reject] = []
     errors: list[InputError | InternalError] = []
     crashes: list[InternalError] = []
+    skipped: list[SkippedFile] = []
     per_file: list[tuple[str, str, int, int]] = []
     out = sys.stdout
-    for path in track(files, "Reading"):
+    inputs: list[InputFile] = []
+    for given in files:
+        try:
+            inputs.extend(list_inputs([given], adapters) if given.exists() else [InputFile(given)])
+        except InputError as exc:  # an empty folder: the other inputs are still read
+            errors.append(exc)
+            click.echo(f"error: {exc}", err=True)
+    listing_errors = len(errors)
+    for file in track(inputs, "Reading"):
+        path = file.path
         n_facts = n_rejects = 0
         adapter_label = "-"
         try:
-            adapter = forced or choose_adapter(path, adapters)[0]
+            chosen = adapter_for(file, adapters, forced=forced)
+            if isinstance(chosen, SkippedFile):
+                skipped.append(chosen)
+                click.echo(f"warning: {chosen}", err=True)
+                per_file.append((str(path), "(skipped)", 0, 0))
+                continue
+            adapter = chosen
             adapter_label = adapter.name
             for item in read_file(adapter, path):
                 if isinstance(item, Fact):
@@ -89,9 +114,10 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             "facts": dict(sorted(facts.items())),
             "rejects": len(rejects),
             "errors": [str(e) for e in errors],
+            "skipped": [item.to_dict() for item in skipped],
         }
         out.write(_jsonl(summary) + "\n")
-    elif len(errors) < len(files):  # when nothing was read, the error lines say it all
+    elif len(errors) - listing_errors < len(per_file):  # else the error lines say it all
         _print_table(per_file, facts, rejects)
     if crashes:
         for crash in crashes[:-1]:

@@ -17,7 +17,15 @@ see the same values. Why each one exists:
     minimum of two limits, a percentage and a rounding
     (:mod:`handoff_rules.engine.tolerance`), over the levels that apply.
 ``credit_exposure`` (one per order)
-    a sum over open items in the limit's currency, plus the order value.
+    a sum over open items in the limit's currency, plus the order value. The
+    limit is the lowest ``credit_limit`` fact of the order's counterparty that
+    is in force on the evaluation date (no ``valid_until``, or one on or after
+    it) and in the order's currency, whatever its credit area: an order names
+    no area, and the strictest limit is the one that must hold. Limits in
+    force in other currencies only are still reported (the lowest, by currency
+    code then amount), so the exposure cannot be compared and the rule is
+    indeterminate rather than passing. With no ``credit_limit`` fact in force,
+    the counterparty's own ``credit_limit`` applies.
 
 Values that cannot be computed (an invoice missing from the case, currencies
 that differ) are left out, so a rule that ``requires`` them is
@@ -38,6 +46,7 @@ from handoff_rules.engine.tolerance import Direction, ToleranceTable
 from handoff_rules.facts import Fact, Provenance
 from handoff_rules.model import (
     Counterparty,
+    CreditLimit,
     Delivery,
     Derived,
     Document,
@@ -115,6 +124,7 @@ class _CaseFacts:
     __slots__ = (
         "_case_party_id",
         "case",
+        "credit_limits",
         "deliveries",
         "documents",
         "invoices",
@@ -126,7 +136,7 @@ class _CaseFacts:
 
     def __init__(self, case: Case) -> None:
         self.case = case
-        groups: tuple[list[tuple[Fact, Any]], ...] = ([], [], [], [], [], [], [], [])
+        groups: tuple[list[tuple[Fact, Any]], ...] = tuple([] for _ in range(len(_GROUPED) + 1))
         group_of = _GROUP_OF
         for fact in case.facts:
             data = fact.data
@@ -138,6 +148,7 @@ class _CaseFacts:
         self.payments: list[tuple[Fact, Payment]] = groups[4]
         self.open_items: list[tuple[Fact, OpenItem]] = groups[5]
         self.parties: list[tuple[Fact, Counterparty]] = groups[6]
+        self.credit_limits: list[tuple[Fact, CreditLimit]] = groups[7]
         self._case_party_id: str | bool | None = False  # False: not computed yet
 
     def party(self, party_id: str | None) -> Counterparty | None:
@@ -156,7 +167,16 @@ class _CaseFacts:
 
 
 #: The model classes derivers read, in the order of the groups of :class:`_CaseFacts`.
-_GROUPED: Final = (Order, Delivery, Document, Invoice, Payment, OpenItem, Counterparty)
+_GROUPED: Final = (
+    Order,
+    Delivery,
+    Document,
+    Invoice,
+    Payment,
+    OpenItem,
+    Counterparty,
+    CreditLimit,
+)
 
 
 class _GroupOf(dict[type, int]):
@@ -322,33 +342,51 @@ def _credit_exposure(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> 
     result = []
     case_id = facts.case.id
     for fact, order in facts.orders:
-        if order.id != case_id:
+        if order.id != case_id or order.counterparty_id is None:
             continue
-        party = facts.party(order.counterparty_id)
-        if party is None:
+        party_id = order.counterparty_id
+        party = facts.party(party_id)
+        in_force = [
+            data
+            for _, data in facts.credit_limits
+            if data.counterparty_id == party_id
+            and (data.valid_until is None or data.valid_until >= at)
+        ]
+        if party is None and not in_force:
             continue
         values: dict[str, object] = {}
-        limit = party.credit_limit
+        limit = _credit_limit(in_force, order) if in_force else None
+        if limit is None and party is not None:
+            limit = party.credit_limit
         if limit is not None:
             values["limit_minor"] = limit.minor
             values["currency"] = limit.currency
             values["limit"] = str(limit)
-            exposure = _exposure(facts, party, order, limit.currency, at)
+            exposure = _exposure(facts, party_id, order, limit.currency, at)
             if exposure is not None:
                 values["exposure_minor"] = exposure.minor
                 values["exposure"] = str(exposure)
-        result.append(_derived(fact, "credit_exposure", order.id, values, order.id, party.id))
+        result.append(_derived(fact, "credit_exposure", order.id, values, order.id, party_id))
     return result
 
 
+def _credit_limit(in_force: list[CreditLimit], order: Order) -> Money:
+    """The lowest limit in the order's currency, else the lowest by currency code and amount."""
+    currency = order.net_value.currency if order.net_value is not None else order.currency
+    same = [c.limit for c in in_force if c.limit.currency == currency]
+    if same:
+        return min(same, key=lambda money: money.amount)
+    return min((c.limit for c in in_force), key=lambda money: (money.currency, money.amount))
+
+
 def _exposure(
-    facts: _CaseFacts, party: Counterparty, order: Order, currency: str, at: date
+    facts: _CaseFacts, party_id: str, order: Order, currency: str, at: date
 ) -> Money | None:
     if order.net_value is None or order.net_value.currency != currency:
         return None
     total = order.net_value
     for _, item in facts.open_items:
-        if item.counterparty_id != party.id:
+        if item.counterparty_id != party_id:
             continue
         if item.cleared_on is not None and item.cleared_on <= at:
             continue
@@ -493,9 +531,9 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             _indexed(_credit_exposure),
             source_type="order",
             reads={
-                "limit_minor": (("counterparty", "credit_limit"),),
-                "currency": (("counterparty", "credit_limit"),),
-                "limit": (("counterparty", "credit_limit"),),
+                "limit_minor": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
+                "currency": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
+                "limit": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
                 "exposure_minor": (("order", "net_value"),),
                 "exposure": (("order", "net_value"),),
             },

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from handoff_rules.model.convert import ModelDataError, from_dict, to_dict
+from handoff_rules.model.credit import CreditLimit
 from handoff_rules.model.crm import Derived, Opportunity, OpportunityLink
 from handoff_rules.model.currencies import is_currency, minor_units
 from handoff_rules.model.documents import (
@@ -36,6 +37,7 @@ from handoff_rules.model.parties import Counterparty, IdDocument, Person
 
 FactData: TypeAlias = (
     Counterparty
+    | CreditLimit
     | Person
     | Document
     | ContractTemplate
@@ -56,6 +58,7 @@ FACT_TYPES: Final = MappingProxyType(
         cls.fact_type: cls
         for cls in (
             Counterparty,
+            CreditLimit,
             Person,
             Document,
             ContractTemplate,
@@ -81,6 +84,7 @@ __all__ = [
     "ContractTemplate",
     "CorrectionTask",
     "Counterparty",
+    "CreditLimit",
     "Delivery",
     "Derived",
     "Document",

@@ -5,7 +5,8 @@ is a failure, so a CI job is red exactly when ``check`` exits 1. The text
 of a failure (or the ``system-out`` of a case that passed with findings or
 actions) is what the table shows for that decision. For tools, each suite
 carries the run's exceptions as ``<properties>`` (used, unused, expired,
-and every refusal as a JSON object), and each case its actions, the
+and every refusal as a JSON object) and the files of input folders that
+no adapter recognises (``input.skipped``), and each case its actions, the
 exceptions that waived a finding and those refused for it.
 """
 
@@ -38,6 +39,7 @@ def _run_properties(view: RunView) -> list[tuple[str, str]]:
             ("at", view.run.at.isoformat()),
             ("engine", view.run.engine),
         ]
+    items += [("input.skipped", _json(item.to_dict())) for item in view.skipped]
     exceptions = view.exceptions
     if not exceptions.given:
         return items

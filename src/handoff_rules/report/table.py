@@ -13,6 +13,7 @@ from handoff_rules.report.text import (
     decision_lines,
     exception_lines,
     header,
+    input_lines,
     summary,
 )
 from handoff_rules.report.view import RunView
@@ -46,7 +47,5 @@ def write_table(view: RunView, out: TextIO, *, width: int = TABLE_WIDTH) -> None
         )
     console.print(table)
     console.print(escape(summary(view)), soft_wrap=True)
-    for line in coverage_lines(view):
-        console.print(escape(line), soft_wrap=True)
-    for line in exception_lines(view):
+    for line in [*coverage_lines(view), *input_lines(view), *exception_lines(view)]:
         console.print(escape(line), soft_wrap=True)

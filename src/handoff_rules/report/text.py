@@ -6,15 +6,29 @@ the CI server's test report, so both take their lines from here.
 
 from __future__ import annotations
 
+from typing import Final
+
 from handoff_rules.coverage import Evaluability
 from handoff_rules.decision import Outcome
 from handoff_rules.engine.needs import NeedKind
 from handoff_rules.report.view import DecisionView, RunView
 
-__all__ = ["coverage_lines", "decision_lines", "exception_lines", "header", "summary"]
+__all__ = [
+    "LISTED_REJECTS",
+    "coverage_lines",
+    "decision_lines",
+    "exception_lines",
+    "header",
+    "input_lines",
+    "summary",
+]
 
 #: Indent of the lines that belong to the finding above them.
 DETAIL = "  "
+
+#: Rejects a report for people lists, as ``read`` does: thousands of lines help
+#: nobody at a terminal; ``--format json`` lists every one.
+LISTED_REJECTS: Final = 500
 
 
 def header(view: RunView) -> str:
@@ -108,4 +122,17 @@ def exception_lines(view: RunView) -> list[str]:
         f"expired {keys(exceptions.expired_keys)}"
     ]
     lines.extend(f"{DETAIL}not applied: {refusal.text}" for refusal in exceptions.refused)
+    return lines
+
+
+def input_lines(view: RunView) -> list[str]:
+    """Files skipped, then the rejected records (the first :data:`LISTED_REJECTS`)."""
+    lines = [f"skipped {item}" for item in view.skipped]
+    rejects = view.rejects or ()
+    for reject in rejects[:LISTED_REJECTS]:
+        kind = f" ({reject.type})" if reject.type else ""
+        lines.append(f"rejected {reject.provenance}{kind}: {reject.reason}")
+    if len(rejects) > LISTED_REJECTS:
+        more = len(rejects) - LISTED_REJECTS
+        lines.append(f"{more} more rejected records: --format json lists every one")
     return lines

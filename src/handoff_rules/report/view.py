@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from handoff_rules.adapters.registry import SkippedFile
 from handoff_rules.cases import Case, CaseSet
 from handoff_rules.coverage import Coverage
 from handoff_rules.decision import (
@@ -31,7 +32,7 @@ from handoff_rules.decision import (
     Result,
     Severity,
 )
-from handoff_rules.facts import Fact, Provenance, Reject
+from handoff_rules.facts import Fact, Provenance, Reject, canonical_order
 from handoff_rules.model import Order, to_dict
 from handoff_rules.policy.exceptions import ExceptionRegister, ExceptionRevision
 from handoff_rules.policy.exceptions.enforcement import ProblemKind, duration_cap, scope_matches
@@ -374,6 +375,10 @@ class RunView:
     exceptions: ExceptionsView
     rejects: tuple[Reject, ...] | None
     """Input records that became no fact, by file and line, when known."""
+    skipped: tuple[SkippedFile, ...] = ()
+    """Files of input folders that no adapter recognises, left unread."""
+    unassigned: tuple[Fact, ...] | None = None
+    """Facts that joined no case, in canonical order, when known (a run knows)."""
     coverage: Coverage | None = None
     """Which rules the run's inputs could decide (a run only)."""
 
@@ -421,7 +426,12 @@ def run_view(run: RunResult, *, expiring_within: int = EXPIRING_WITHIN_DAYS) -> 
         counts=(run.cases, run.facts, run.rejects, run.unassigned),
         expiring_within=expiring_within,
     )
-    return attrs.evolve(view, coverage=run.coverage)
+    return attrs.evolve(
+        view,
+        skipped=run.skipped,
+        unassigned=tuple(canonical_order(run.unassigned_list)),
+        coverage=run.coverage,
+    )
 
 
 def build_view(

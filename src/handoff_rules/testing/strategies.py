@@ -43,6 +43,7 @@ from handoff_rules.model import (
     ContractTemplate,
     CorrectionTask,
     Counterparty,
+    CreditLimit,
     Delivery,
     Derived,
     Document,
@@ -75,6 +76,7 @@ __all__ = [
     "contract_templates",
     "corrections",
     "counterparties",
+    "credit_limits",
     "currencies",
     "dates",
     "decisions",
@@ -232,6 +234,16 @@ def counterparties() -> st.SearchStrategy[Counterparty]:
         first_order_on=_optional(dates()),
         paid_orders_count=_optional(st.integers(0, 10_000)),
         registry_verified_on=_optional(dates()),
+    )
+
+
+def credit_limits() -> st.SearchStrategy[CreditLimit]:
+    return st.builds(
+        CreditLimit,
+        counterparty_id=st.sampled_from(PARTY_IDS),
+        limit=money(),
+        area=_optional(st.sampled_from(("1000", "RU01", "CZ01"))),
+        valid_until=_optional(dates()),
     )
 
 
@@ -479,6 +491,7 @@ def derived_facts() -> st.SearchStrategy[Derived]:
 #: One strategy per fact type, keyed like :data:`handoff_rules.model.FACT_TYPES`.
 _BY_TYPE: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     Counterparty.fact_type: counterparties,
+    CreditLimit.fact_type: credit_limits,
     Person.fact_type: people,
     Document.fact_type: documents,
     ContractTemplate.fact_type: contract_templates,

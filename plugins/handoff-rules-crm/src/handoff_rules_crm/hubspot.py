@@ -24,7 +24,7 @@ from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Pe
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
@@ -182,16 +182,19 @@ class HubSpotCsvAdapter:
             "hubspot-deals",
             "HubSpot deals export (Record ID, Deal Name, Deal Stage …)",
             supplies=probe_supplies([_deal]),
+            options_files=(OPTIONS_FILE,),
         ),
         FormatInfo(
             "hubspot-companies",
             "HubSpot companies export (Record ID, Company name …)",
             supplies=probe_supplies([_company]),
+            options_files=(OPTIONS_FILE,),
         ),
         FormatInfo(
             "hubspot-contacts",
             "HubSpot contacts export (Record ID, First Name, Email …)",
             supplies=probe_supplies([_contact]),
+            options_files=(OPTIONS_FILE,),
         ),
     )
 

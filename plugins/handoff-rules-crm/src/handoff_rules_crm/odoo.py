@@ -26,7 +26,7 @@ from handoff_rules.model import FactData, Money, Order, OrderLine
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 
@@ -148,6 +148,7 @@ class OdooSaleOrderAdapter:
             "Odoo sale.order export with order_line/... continuation rows",
             (".csv",),
             probe_supplies([_probe]),
+            options_files=(OPTIONS_FILE,),
         ),
     )
 

@@ -22,7 +22,7 @@ from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import (
     SUPPLIES,
     SalesforceObject,
@@ -94,6 +94,7 @@ class SalesforceCsvAdapter:
             "SBQQ__QuoteLine__c",
             (".csv",),
             SUPPLIES,
+            options_files=(OPTIONS_FILE,),
         ),
     )
 

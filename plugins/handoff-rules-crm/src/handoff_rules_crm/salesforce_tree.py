@@ -30,7 +30,7 @@ from handoff_rules.adapters.text import read_text
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import CrmOptions, options_for
+from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import SUPPLIES, map_record, object_from_name, record_keys
 
 __all__ = ["SalesforceTreeAdapter", "iter_tree_records"]
@@ -248,12 +248,14 @@ class SalesforceTreeAdapter:
             "sfdx data-tree JSON: records[] with attributes.type/referenceId and @Ref references",
             (".json",),
             SUPPLIES,
+            options_files=(OPTIONS_FILE,),
         ),
         FormatInfo(
             "sfdx-data-plan",
             "sfdx data plan (sobject/files/saveRefs): no records of its own; used to check "
             "the @Ref references of the files it lists",
             (".json",),
+            options_files=(OPTIONS_FILE,),
         ),
     )
 

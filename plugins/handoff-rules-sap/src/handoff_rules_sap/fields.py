@@ -50,6 +50,22 @@ def optional_id(raw: str) -> str | None:
     return None if is_null(stripped) else sap_id(stripped)
 
 
+#: A value longer than this, or with a blank inside, is no SAP key (VBELN, KUNNR: CHAR10).
+_KEY_LENGTH: Final = 35
+
+
+def key_value(raw: str) -> str | None:
+    """A business key for a reject (order, customer number …) in the form the facts use.
+
+    Read from records that are being rejected, so it never raises: a value that
+    cannot be a key is None rather than a second failure.
+    """
+    stripped = raw.strip()
+    if not stripped or len(stripped) > _KEY_LENGTH or any(c.isspace() for c in stripped):
+        return None
+    return optional_id(stripped)
+
+
 def text(raw: str) -> str | None:
     stripped = raw.strip()
     return stripped or None

@@ -19,8 +19,10 @@ from handoff_rules.adapters import (
 )
 from handoff_rules_sap import __version__
 from handoff_rules_sap.idoc_facts import Context, map_idoc
+from handoff_rules_sap.idoc_fields import flat_fills, xml_fills
 from handoff_rules_sap.idoc_flat import BadRecord, iter_flat
 from handoff_rules_sap.idoc_xml import iter_idocs
+from handoff_rules_sap.supplies import supplies_of
 
 XML_FORMAT: Final = "idoc-xml"
 FLAT_FORMAT: Final = "idoc-flat"
@@ -54,11 +56,13 @@ class SapIdocAdapter:
             XML_FORMAT,
             "SAP IDoc XML (ORDERS05, DELVRY03/05/07, INVOIC02, DEBMAS0x), several per file",
             (".xml", ".idoc"),
+            supplies=supplies_of(xml_fills()),
         ),
         FormatInfo(
             FLAT_FORMAT,
             "SAP flat IDoc file: 524-character EDI_DC40 control and 1063-character data records",
             (".txt", ".idoc", ".dat"),
+            supplies=supplies_of(flat_fills()),
         ),
     )
 

@@ -38,6 +38,7 @@ from handoff_rules.model import (
 )
 from handoff_rules_sap.fields import (
     FieldProblem,
+    key_value,
     money,
     number,
     optional_id,
@@ -99,7 +100,12 @@ class Context:
         )
 
     def reject(
-        self, idoc: IDoc, segment: Segment | None, reason: str, fact_type: str | None
+        self,
+        idoc: IDoc,
+        segment: Segment | None,
+        reason: str,
+        fact_type: str | None,
+        keys: Mapping[str, str | None] | None = None,
     ) -> Reject:
         raw = " ".join(
             f"{k}={v.strip()}"
@@ -111,6 +117,7 @@ class Context:
             provenance=self.at(idoc, segment),
             type=fact_type,
             raw=raw[:200] or None,
+            keys=keys or {},
         )
 
 
@@ -157,6 +164,34 @@ def _ref(refs: Mapping[str, Segment], qualifier: str) -> str | None:
 def _partner(partners: Mapping[str, Segment], role: str, field: str = "PARTN") -> str | None:
     segment = partners.get(role)
     return optional_id(segment.get(field)) if segment else None
+
+
+def _key_in(segments: Mapping[str, Segment], qualifier: str, field: str) -> str | None:
+    segment = segments.get(qualifier)
+    return key_value(segment.get(field)) if segment else None
+
+
+def _order_keys(
+    refs: Mapping[str, Segment], header: Segment | None, partners: Mapping[str, Segment]
+) -> dict[str, str | None]:
+    """An ORDERS IDoc's business keys, readable even when its values are not."""
+    number = _key_in(refs, "002", "BELNR") or (key_value(header.get("BELNR")) if header else None)
+    return {"order": number, "counterparty": _key_in(partners, SOLD_TO, "PARTN")}
+
+
+def _invoice_keys(
+    refs: Mapping[str, Segment], header: Segment | None, partners: Mapping[str, Segment]
+) -> dict[str, str | None]:
+    """An INVOIC IDoc's business keys, readable even when its values are not."""
+    return {
+        "invoice": (key_value(header.get("BELNR")) if header else None)
+        or _key_in(refs, "009", "BELNR"),
+        "order": _key_in(refs, "002", "BELNR"),
+        "delivery": _key_in(refs, "012", "BELNR"),
+        "counterparty": _key_in(partners, SOLD_TO, "PARTN")
+        or _key_in(partners, PAYER, "PARTN")
+        or _key_in(partners, BILL_TO, "PARTN"),
+    }
 
 
 def _total(totals: Mapping[str, Segment], qualifier: str, currency: str) -> Money | None:
@@ -229,13 +264,18 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     orgs = _by_qualifier(idoc, "E1EDK14", "QUALF")
     partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
     totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
+    keys = _order_keys(refs, header, partners)
     if header is None:
-        yield ctx.reject(idoc, None, "ORDERS IDoc without header segment E1EDK01", "order")
+        yield ctx.reject(idoc, None, "ORDERS IDoc without header segment E1EDK01", "order", keys)
         return
     raw_number = refs["002"].get("BELNR") if "002" in refs else header.get("BELNR")
     if not raw_number:
         yield ctx.reject(
-            idoc, header, "no order number: E1EDK02 QUALF 002 and E1EDK01 BELNR are empty", "order"
+            idoc,
+            header,
+            "no order number: E1EDK02 QUALF 002 and E1EDK01 BELNR are empty",
+            "order",
+            keys,
         )
         return
     order_id = sap_id(raw_number)
@@ -268,12 +308,13 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             _where(exc, header),
             f"order {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
             "order",
+            keys,
         )
         return
     yield _summary(idoc, ctx, "order", order_id, sold_to)
     yield Fact(order, ctx.at(idoc, header, f"BELNR {raw_number}"))
     for index, item in idoc.indexed("E1EDP01"):
-        yield _order_line(idoc, ctx, order_id, currency, index, item)
+        yield _order_line(idoc, ctx, order, currency, index, item)
 
 
 def _material(idoc: IDoc, index: int, item: Segment) -> tuple[str | None, str | None]:
@@ -286,11 +327,13 @@ def _material(idoc: IDoc, index: int, item: Segment) -> tuple[str | None, str | 
 
 
 def _order_line(
-    idoc: IDoc, ctx: Context, order_id: str, currency: str, index: int, item: Segment
+    idoc: IDoc, ctx: Context, order: Order, currency: str, index: int, item: Segment
 ) -> Item:
+    order_id = order.id
+    keys = {"order": order_id, "counterparty": order.counterparty_id}
     raw_line = item.get("POSEX")
     if not raw_line:
-        return ctx.reject(idoc, item, "order item without item number POSEX", "order_line")
+        return ctx.reject(idoc, item, "order item without item number POSEX", "order_line", keys)
     try:
         material, description = _material(idoc, index, item)
         line = OrderLine(
@@ -307,7 +350,9 @@ def _order_line(
             ),
         )
     except (FieldProblem, ValueError) as exc:
-        return ctx.reject(idoc, item, f"order {order_id} item {raw_line}: {exc}", "order_line")
+        return ctx.reject(
+            idoc, item, f"order {order_id} item {raw_line}: {exc}", "order_line", keys
+        )
     return Fact(line, ctx.at(idoc, item, f"POSEX {raw_line}"))
 
 
@@ -353,14 +398,22 @@ def _delivery_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     summary_done = False
     for index, header in headers:
         raw_number = header.get("VBELN")
-        if not raw_number:
-            yield ctx.reject(idoc, header, "delivery without number E1EDL20 VBELN", "delivery")
-            continue
-        delivery_id = sap_id(raw_number)
         partners = {s.get("PARTNER_Q"): s for s in idoc.children(index, "E1ADRM1")}
-        deadlines = {s.get("QUALF"): s for s in idoc.children(index, "E1EDT13")}
         items = list(idoc.indexed("E1EDL24", index))
         orders = {sap_id(item.get("VGBEL")) for _, item in items if item.get("VGBEL")}
+        keys = {
+            "delivery": key_value(raw_number),
+            "order": key_value(next(iter(orders))) if len(orders) == 1 else None,
+            "counterparty": _key_in(partners, SOLD_TO, "PARTNER_ID")
+            or _key_in(partners, SHIP_TO, "PARTNER_ID"),
+        }
+        if not raw_number:
+            yield ctx.reject(
+                idoc, header, "delivery without number E1EDL20 VBELN", "delivery", keys
+            )
+            continue
+        delivery_id = sap_id(raw_number)
+        deadlines = {s.get("QUALF"): s for s in idoc.children(index, "E1EDT13")}
         try:
             goods_issue = deadlines.get("006")
             delivery = Delivery(
@@ -382,6 +435,7 @@ def _delivery_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
                 header,
                 f"delivery {raw_number}: {exc} (its {len(items)} item(s) are not read either)",
                 "delivery",
+                keys,
             )
             continue
         if not summary_done:
@@ -394,8 +448,6 @@ def _delivery_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
 
 def _delivery_item(idoc: IDoc, ctx: Context, delivery: Delivery, index: int, item: Segment) -> Item:
     raw_item = item.get("POSNR")
-    if not raw_item:
-        return ctx.reject(idoc, item, "delivery item without POSNR", "derived")
     order_ref = item.get("VGBEL")
     order_item = item.get("VGPOS")
     if not order_ref:
@@ -403,6 +455,13 @@ def _delivery_item(idoc: IDoc, ctx: Context, delivery: Delivery, index: int, ite
             if ref.get("QUALF") == "C":
                 order_ref, order_item = ref.get("BELNR"), ref.get("POSNR")
                 break
+    keys = {
+        "delivery": delivery.id,
+        "order": key_value(order_ref) or delivery.order_id,
+        "counterparty": delivery.counterparty_id,
+    }
+    if not raw_item:
+        return ctx.reject(idoc, item, "delivery item without POSNR", "derived", keys)
     try:
         flow = _doc_flow(
             from_doc=optional_id(order_ref),
@@ -420,7 +479,9 @@ def _delivery_item(idoc: IDoc, ctx: Context, delivery: Delivery, index: int, ite
             counterparty_id=delivery.counterparty_id,
         )
     except (FieldProblem, ValueError) as exc:
-        return ctx.reject(idoc, item, f"delivery {delivery.id} item {raw_item}: {exc}", "derived")
+        return ctx.reject(
+            idoc, item, f"delivery {delivery.id} item {raw_item}: {exc}", "derived", keys
+        )
     return Fact(flow, ctx.at(idoc, item, f"POSNR {raw_item}"))
 
 
@@ -433,8 +494,9 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     dates = _by_qualifier(idoc, "E1EDK03", "IDDAT")
     partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
     totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
+    keys = _invoice_keys(refs, header, partners)
     if header is None:
-        yield ctx.reject(idoc, None, "INVOIC IDoc without header segment E1EDK01", "invoice")
+        yield ctx.reject(idoc, None, "INVOIC IDoc without header segment E1EDK01", "invoice", keys)
         return
     raw_number = header.get("BELNR") or (refs["009"].get("BELNR") if "009" in refs else "")
     if not raw_number:
@@ -443,6 +505,7 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             header,
             "no invoice number: E1EDK01 BELNR and E1EDK02 QUALF 009 are empty",
             "invoice",
+            keys,
         )
         return
     invoice_id = sap_id(raw_number)
@@ -472,6 +535,7 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             _where(exc, header),
             f"invoice {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
             "invoice",
+            keys,
         )
         return
     yield _summary(idoc, ctx, "invoice", invoice.order_id, party)
@@ -484,9 +548,15 @@ def _invoice_item(
     idoc: IDoc, ctx: Context, invoice: Invoice, currency: str, index: int, item: Segment
 ) -> Item:
     raw_item = item.get("POSEX")
-    if not raw_item:
-        return ctx.reject(idoc, item, "invoice item without item number POSEX", "derived")
     refs = {s.get("QUALF"): s for s in idoc.children(index, "E1EDP02")}
+    keys = {
+        "invoice": invoice.id,
+        "order": _key_in(refs, "002", "BELNR") or invoice.order_id,
+        "delivery": _key_in(refs, "016", "BELNR") or invoice.delivery_id,
+        "counterparty": invoice.counterparty_id,
+    }
+    if not raw_item:
+        return ctx.reject(idoc, item, "invoice item without item number POSEX", "derived", keys)
     source = refs.get("002") or refs.get("016")
     from_doc = optional_id(source.get("BELNR")) if source else invoice.order_id
     from_item = optional_id(source.get("ZEILE")) if source else None
@@ -516,7 +586,9 @@ def _invoice_item(
             counterparty_id=invoice.counterparty_id,
         )
     except (FieldProblem, ValueError) as exc:
-        return ctx.reject(idoc, item, f"invoice {invoice.id} item {raw_item}: {exc}", "derived")
+        return ctx.reject(
+            idoc, item, f"invoice {invoice.id} item {raw_item}: {exc}", "derived", keys
+        )
     return Fact(flow, ctx.at(idoc, item, f"POSEX {raw_item}"))
 
 
@@ -551,7 +623,7 @@ def _customer_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
         raw_number = segment.get("KUNNR")
         if not raw_number:
             yield ctx.reject(idoc, segment, "customer without number E1KNA1M KUNNR", "counterparty")
-            continue
+            continue  # no number: no key to name either
         customer_id = sap_id(raw_number)
         country = text(segment.get("LAND1"))
         sales = idoc.first("E1KNVVM", index)
@@ -576,7 +648,11 @@ def _contact(idoc: IDoc, ctx: Context, customer_id: str, contact: Segment) -> It
     full_name = " ".join(p for p in (contact.get("NAMEV"), contact.get("NAME1")) if p)
     if not raw_number or not full_name:
         return ctx.reject(
-            idoc, contact, "contact person without number PARNR or name NAMEV/NAME1", "person"
+            idoc,
+            contact,
+            "contact person without number PARNR or name NAMEV/NAME1",
+            "person",
+            {"counterparty": customer_id},
         )
     person = Person(
         id=f"{customer_id}/{sap_id(raw_number)}",

@@ -8,7 +8,8 @@ detected by the SDK's readers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Final
@@ -26,9 +27,12 @@ from handoff_rules.adapters.tabular import TableReader, open_table, sniff_dialec
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_sap import __version__
 from handoff_rules_sap.fields import FieldProblem
+from handoff_rules_sap.supplies import supplies_of
 from handoff_rules_sap.tables import (
     TABLES,
     RowValues,
+    TableSpec,
+    business_keys,
     field_name,
     rows_to_facts,
     table_of_columns,
@@ -70,8 +74,34 @@ def identify(path: Path, headers: list[str]) -> tuple[str | None, float]:
     return None, 0.0
 
 
+#: Where ``handoff-rules`` users set the currencies of credit areas: ``1000=EUR,2000=USD``,
+#: or one currency for every area (``EUR``).
+CREDIT_CURRENCY_VARIABLE: Final = "HANDOFF_RULES_SAP_CREDIT_CURRENCY"
+#: The key of a currency that holds for every credit area.
+ANY_AREA: Final = "*"
+
+
+def parse_area_currencies(text: str) -> dict[str, str]:
+    """``1000=EUR,2000=USD`` (or ``EUR`` for every area) as {area: currency}; ValueError if not."""
+    result: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        area, sep, currency = part.rpartition("=")
+        area, currency = (area.strip() if sep else ANY_AREA), currency.strip().upper()
+        if not (len(currency) == 3 and currency.isalpha()) or not area:
+            raise ValueError(f"{part!r} is not AREA=CURRENCY (1000=EUR) nor a currency code")
+        result[area] = currency
+    return result
+
+
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA."""
+    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA, KNKK and
+    UKMBP_CMS_SGM.
+
+    ``area_currencies`` gives the currency of each credit control area or credit
+    segment (``{"1000": "EUR"}``, ``{"*": "EUR"}`` for all), which SAP keeps out
+    of the credit tables; without it, the ``HANDOFF_RULES_SAP_CREDIT_CURRENCY``
+    environment variable is read when a credit table is.
+    """
 
     name = "sap-table"
     version = __version__
@@ -80,9 +110,21 @@ class SapTableAdapter:
             spec.name.lower(),
             f"SAP table {spec.name} ({spec.description}) as CSV/TSV",
             (".csv", ".tsv", ".txt"),
+            supplies=supplies_of(spec.fills),
         )
         for spec in TABLES.values()
     )
+
+    def __init__(self, area_currencies: Mapping[str, str] | None = None) -> None:
+        self._area_currencies = dict(area_currencies) if area_currencies is not None else None
+
+    def _currencies(self, source: str) -> Mapping[str, str]:
+        if self._area_currencies is not None:
+            return self._area_currencies
+        try:
+            return parse_area_currencies(os.environ.get(CREDIT_CURRENCY_VARIABLE, ""))
+        except ValueError as exc:
+            raise AdapterError(source, f"{CREDIT_CURRENCY_VARIABLE}: {exc}") from None
 
     def sniff(self, sample: Sample) -> SniffResult | None:
         try:
@@ -101,6 +143,14 @@ class SapTableAdapter:
         except OSError as exc:
             raise AdapterError(str(path), f"cannot be read: {exc.strerror or exc}") from None
 
+    def _area_currency(
+        self, source: str, spec: TableSpec, fields: Sequence[str]
+    ) -> Callable[[RowValues], str] | None:
+        """For a credit table without a currency column: the area's currency of a row."""
+        if spec.area_currency is None or "WAERS" in fields or "CURRENCY" in fields:
+            return None
+        return _area_currency_of(spec.area_currency, self._currencies(source))
+
     def _rows(self, path: Path, reader: TableReader) -> Iterator[Fact | Reject]:
         source = str(path)
         headers = list(reader.header)
@@ -114,6 +164,7 @@ class SapTableAdapter:
             )
         spec = TABLES[table]
         fields, pick = _column_plan(headers)
+        columns = [field_name(header) for header in headers]
         missing = [f for f in spec.required if f not in fields]
         if missing:
             raise AdapterError(
@@ -125,14 +176,18 @@ class SapTableAdapter:
         # Per row only what differs between rows is done: the cells are picked by
         # position, stripped once, and the provenance location is filled into a
         # template; a reject's raw excerpt is built only for a reject.
+        currency_of = self._area_currency(source, spec, fields)
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
         for line, end_line, cells, problem in reader.records():
             location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
+            values = None
             if problem is None:
                 # pick gives one cell per field; zip's strict= costs its keyword parsing per row
                 values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
+                if currency_of is not None:
+                    values["WAERS"] = currency_of(values)
                 try:
                     facts = rows_to_facts(spec, values)
                 except mapper_errors as exc:
@@ -152,7 +207,35 @@ class SapTableAdapter:
             provenance = Provenance(
                 adapter=name, source=source, location=location, adapter_version=version, line=line
             )
-            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells))
+            keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
+            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+
+
+#: Columns holding codes and numbers without separators: in a row with extra
+#: cells, the cells before the first other column are still in their place.
+_CODE_COLUMNS: Final = frozenset({"MANDT", "BUKRS", "GJAHR", "BUZEI", "POSNR", "POSNV", "POSNN"})
+
+
+def _area_currency_of(area_field: str, currencies: Mapping[str, str]) -> Callable[[RowValues], str]:
+    default = currencies.get(ANY_AREA, "")
+    return lambda values: currencies.get(values(area_field), default)
+
+
+def _cells_in_place(spec: TableSpec, columns: Sequence[str], cells: Sequence[str]) -> RowValues:
+    """The cells of a misshapen row that are surely under their header.
+
+    A short row was cut at its end, so every cell it has is in place; a row with
+    extra cells has a separator inside a value, which shifts every cell after
+    it, so only the leading code columns (ids, numbers) are trusted.
+    """
+    width = len(cells)
+    if width > len(columns):
+        trusted = spec.key_columns | set(spec.key) | _CODE_COLUMNS
+        width = next((i for i, c in enumerate(columns) if c not in trusted), len(columns))
+    values = RowValues()
+    for column, cell in zip(columns[:width], cells[:width], strict=False):
+        values.setdefault(column, cell.strip())  # where two columns name one field, the first
+    return values
 
 
 def _column_plan(

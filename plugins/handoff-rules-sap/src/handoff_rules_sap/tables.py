@@ -19,7 +19,16 @@ BSID   OpenItem
 BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
        row whose BELNR is its own clearing document AUGBL, also a Payment
 VBFA   ``doc_flow`` (any preceding → follow-on document)
+KNKK   CreditLimit per credit control area (classic credit management)
+UKMBP_CMS_SGM
+       CreditLimit per credit segment (S/4HANA FSCM credit management)
 =====  ====================================================================
+
+Neither credit table has a currency column: the currency is the credit
+control area's (T014-WAERS) or the credit segment's (UKM_CRED_SGM0C). It is
+taken from a ``WAERS`` or ``CURRENCY`` column where the extract joined one
+in, else from the adapter's area currencies (``SapTableAdapter(area_currencies=…)``
+or ``HANDOFF_RULES_SAP_CREDIT_CURRENCY``); a row with neither is a reject.
 
 ``doc_flow`` facts are :class:`~handoff_rules.model.Derived` facts named
 ``doc_flow``: the model has no class for document links. Their values are
@@ -31,6 +40,7 @@ document is a sales order, so the link joins that order's case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Final
@@ -39,6 +49,7 @@ import attrs
 
 from handoff_rules.model import (
     Counterparty,
+    CreditLimit,
     Delivery,
     Derived,
     FactData,
@@ -51,6 +62,7 @@ from handoff_rules.model import (
 from handoff_rules_sap.fields import (
     FieldProblem,
     days,
+    key_value,
     money,
     number,
     optional_id,
@@ -115,6 +127,26 @@ class TableSpec:
     #: Fields naming a row in provenance; all required, so a row that gives facts has them.
     key: tuple[str, ...] = attrs.field()
     excluded: tuple[str, ...] = ()
+    #: The field mapping: fact type (as packs name it) → model field → the SAP
+    #: column(s) it comes from. ``supplies`` of the table's format is built from it.
+    fills: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    #: Business keys a row shows even when it is rejected: reject key kind → the
+    #: columns holding it, the first non-blank wins (as the mapper chooses).
+    business_keys: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    #: (document column, category column) pairs whose key kind the category says (VBFA).
+    category_keys: tuple[tuple[str, str], ...] = ()
+    #: (column, categories): a row whose column names another category is a record
+    #: of another kind (a quotation in VBAK), not a broken one, and names no keys.
+    read_categories: tuple[str, frozenset[str]] | None = None
+    #: The column naming the credit area whose currency a limit is in, for a
+    #: table without a currency column of its own (KNKK, UKMBP_CMS_SGM).
+    area_currency: str | None = None
+
+    @property
+    def key_columns(self) -> frozenset[str]:
+        """Every column a business key is read from."""
+        named = {column for columns in self.business_keys.values() for column in columns}
+        return frozenset(named | {column for pair in self.category_keys for column in pair})
 
     @key.validator
     def _key_is_required(self, _attribute: object, key: tuple[str, ...]) -> None:
@@ -230,6 +262,7 @@ def _likp(r: RowValues) -> list[FactData]:
     return [
         Delivery(
             id=sap_id(r("VBELN")),
+            order_id=optional_id(r("VGBEL")),  # in a LIKP/LIPS join (SQVI) only
             counterparty_id=optional_id(r("KUNAG")) or optional_id(r("KUNNR")),
             ship_to=optional_id(r("KUNNR")),
             planned_date=sap_date(r("WADAT"), "WADAT") or sap_date(r("LFDAT"), "LFDAT"),
@@ -404,8 +437,223 @@ def _vbfa(r: RowValues) -> list[FactData]:
     ]
 
 
+# -- the field mapping of each table: fact type → model field → SAP source ----------------
+
+_FLOW_LINK: Final = {
+    "subject": "from → to document/item",
+    "from_doc": "",
+    "from_item": "",
+    "from_category": "",
+    "to_doc": "VBELN",
+    "to_item": "POSNR",
+    "to_category": "",
+}
+_KNA1_FILLS: Final = {
+    "counterparty": {
+        "id": "KUNNR",
+        "name": "NAME1 NAME2",
+        "country": "LAND1",
+        "identifiers": "STCD1, STCD2",
+    }
+}
+_VBAK_FILLS: Final = {
+    "order": {
+        "id": "VBELN",
+        "counterparty_id": "KUNNR",
+        "sold_to": "KUNNR",
+        "order_date": "AUDAT, else ERDAT",
+        "entered_on": "ERDAT",
+        "net_value": "NETWR WAERK",
+        "currency": "WAERK",
+        "customer_po_ref": "BSTNK",
+        "order_type": "AUART",
+        "sales_org": "VKORG",
+        "planned_delivery_date": "VDATU",
+        "delivery_block": "LIFSK",
+        "billing_block": "FAKSK",
+    }
+}
+_VBAP_FILLS: Final = {
+    "order_line": {
+        "order_id": "VBELN",
+        "line_no": "POSNR",
+        "item": "MATNR",
+        "description": "ARKTX",
+        "quantity": "KWMENG",
+        "unit": "VRKME",
+        "net_value": "NETWR WAERK",
+    }
+}
+_LIKP_FILLS: Final = {
+    "delivery": {
+        "id": "VBELN",
+        "order_id": "VGBEL (a LIKP/LIPS join)",
+        "counterparty_id": "KUNAG, else KUNNR",
+        "ship_to": "KUNNR",
+        "planned_date": "WADAT, else LFDAT",
+        "release_date": "WADAT_IST",
+    }
+}
+_LIPS_FILLS: Final = {
+    "derived.doc_flow": {
+        **_FLOW_LINK,
+        "order_id": "VGBEL",
+        "from_doc": "VGBEL",
+        "from_item": "VGPOS",
+        "from_category": "VGTYP (C)",
+        "to_category": "J",
+        "material": "MATNR",
+        "quantity": "LFIMG",
+        "unit": "VRKME",
+    }
+}
+_VBRK_FILLS: Final = {
+    "invoice": {
+        "id": "VBELN",
+        "counterparty_id": "KUNAG, else KUNRG",
+        "issued_on": "FKDAT",
+        "total": "NETWR + MWSBK, WAERK",
+        "payment_terms": "ZTERM",
+    },
+    "derived.doc_flow": {
+        "subject": _FLOW_LINK["subject"],
+        "counterparty_id": "KUNAG, else KUNRG",
+        "from_doc": "SFAKN",
+        "from_category": "M",
+        "to_doc": "VBELN",
+        "to_category": "VBTYP (N)",
+        "billing_date": "FKDAT",
+    },
+}
+_VBRP_FILLS: Final = {
+    "derived.doc_flow": {
+        **_FLOW_LINK,
+        "order_id": "AUBEL",
+        "from_doc": "AUBEL, VGBEL",
+        "from_item": "AUPOS, VGPOS",
+        "from_category": "C, VGTYP (J)",
+        "to_category": "M",
+        "material": "MATNR",
+        "quantity": "FKIMG",
+        "unit": "VRKME",
+        "value": "NETWR",
+        "currency": "WAERK",
+    }
+}
+_OPEN_ITEM_FILLS: Final = {
+    "open_item": {
+        "id": "BUKRS/BELNR/GJAHR/BUZEI",
+        "counterparty_id": "KUNNR",
+        "amount": "WRBTR WAERS, signed by SHKZG",
+        "document_ref": "VBELN, else XBLNR",
+        "posted_on": "BUDAT",
+        "due_on": "ZFBDT + ZBD1T",
+        "cleared_on": "AUGDT",
+    },
+    "payment": {
+        "id": "BUKRS/AUGBL/GJAHR",
+        "amount": "WRBTR WAERS",
+        "counterparty_id": "KUNNR",
+        "received_on": "BUDAT, else AUGDT",
+        "reference": "XBLNR, else ZUONR",
+    },
+}
+_VBFA_FILLS: Final = {
+    "derived.doc_flow": {
+        **_FLOW_LINK,
+        "order_id": "VBELV (when VBTYP_V is an order)",
+        "from_doc": "VBELV",
+        "from_item": "POSNV",
+        "from_category": "VBTYP_V",
+        "to_item": "POSNN",
+        "to_category": "VBTYP_N",
+        "material": "MATNR",
+        "quantity": "RFMNG",
+        "unit": "MEINS",
+        "value": "RFWRT",
+        "currency": "WAERS",
+        "created_on": "ERDAT",
+        "movement_type": "BWART",
+    }
+}
+
+
+def _credit_currency(r: RowValues, area_field: str) -> str:
+    currency = r("WAERS") or r("CURRENCY")
+    if not currency:
+        raise FieldProblem(
+            f"no currency for the limit of credit area {r(area_field) or '(blank)'}: the table "
+            "has none (it is the area's); add a WAERS or CURRENCY column or set the area's "
+            "currency (HANDOFF_RULES_SAP_CREDIT_CURRENCY, e.g. 1000=EUR)"
+        )
+    return currency
+
+
+def _knkk(r: RowValues) -> list[FactData]:
+    """KNKK: the limit of one customer in one credit control area.
+
+    A customer whose credit account (KNKLI) is another customer shares that
+    account's limit; its own KLIMK (usually 0) is no limit of its own, and
+    reading it as one would block every order of the customer.
+    """
+    customer = sap_id(r("KUNNR"))
+    account = optional_id(r("KNKLI"))
+    if account is not None and account != customer:
+        raise FieldProblem(
+            f"KNKLI: customer {customer} uses the credit account of customer {account}; "
+            "a limit shared by several customers is not read"
+        )
+    amount = number(r("KLIMK"), "KLIMK")
+    if amount is None:
+        raise FieldProblem("KLIMK: the credit limit is empty")
+    limit = money(amount, _credit_currency(r, "KKBER"), "KLIMK")
+    if limit is None:  # pragma: no cover - money() gives None only for a None amount here
+        raise FieldProblem("KLIMK: no limit")
+    return [CreditLimit(counterparty_id=customer, limit=limit, area=text(r("KKBER")))]
+
+
+def _ukmbp_cms_sgm(r: RowValues) -> list[FactData]:
+    """UKMBP_CMS_SGM: the limit of one business partner in one credit segment.
+
+    The business partner number is taken as the customer number (the usual
+    customer/vendor integration keeps them equal), so the limit joins the
+    orders and open items of that customer.
+    """
+    amount = number(r("CREDIT_LIMIT"), "CREDIT_LIMIT")
+    if amount is None:
+        raise FieldProblem("CREDIT_LIMIT: the credit limit is empty")
+    limit = money(amount, _credit_currency(r, "CREDIT_SGMNT"), "CREDIT_LIMIT")
+    if limit is None:  # pragma: no cover - money() gives None only for a None amount here
+        raise FieldProblem("CREDIT_LIMIT: no limit")
+    return [
+        CreditLimit(
+            counterparty_id=sap_id(r("PARTNER")),
+            limit=limit,
+            area=text(r("CREDIT_SGMNT")),
+            valid_until=sap_date(r("LIMIT_VALID_DATE"), "LIMIT_VALID_DATE"),
+        )
+    ]
+
+
+_KNKK_FILLS: Final = {
+    "credit_limit": {
+        "counterparty_id": "KUNNR",
+        "limit": "KLIMK in the area's currency (WAERS column or option)",
+        "area": "KKBER",
+    }
+}
+_UKMBP_CMS_SGM_FILLS: Final = {
+    "credit_limit": {
+        "counterparty_id": "PARTNER",
+        "limit": "CREDIT_LIMIT in the segment's currency (CURRENCY column or option)",
+        "area": "CREDIT_SGMNT",
+        "valid_until": "LIMIT_VALID_DATE",
+    }
+}
+
 _OPEN_ITEM_KEYS = ("BUKRS", "KUNNR", "GJAHR", "BELNR", "BUZEI")
 _OPEN_ITEM_REQUIRED = (*_OPEN_ITEM_KEYS, "SHKZG", "WRBTR", "WAERS")
+_OPEN_ITEM_BUSINESS_KEYS: Final = {"invoice": ("VBELN", "XBLNR"), "counterparty": ("KUNNR",)}
 
 TABLES: Final[Mapping[str, TableSpec]] = {
     spec.name: spec
@@ -419,6 +667,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             "counterparty",
             ("KUNNR",),
             excluded=("BELNR", "VBELN"),
+            fills=_KNA1_FILLS,
+            business_keys={"counterparty": ("KUNNR",)},
         ),
         TableSpec(
             "VBAK",
@@ -429,6 +679,9 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             "order",
             ("VBELN",),
             excluded=("POSNR",),
+            fills=_VBAK_FILLS,
+            read_categories=("VBTYP", ORDER_CATEGORIES),
+            business_keys={"order": ("VBELN",), "counterparty": ("KUNNR",)},
         ),
         TableSpec(
             "VBAP",
@@ -438,6 +691,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _vbap,
             "order_line",
             ("VBELN", "POSNR"),
+            fills=_VBAP_FILLS,
+            business_keys={"order": ("VBELN",)},
         ),
         TableSpec(
             "LIKP",
@@ -448,6 +703,12 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             "delivery",
             ("VBELN",),
             excluded=("POSNR",),
+            fills=_LIKP_FILLS,
+            business_keys={
+                "delivery": ("VBELN",),
+                "order": ("VGBEL",),
+                "counterparty": ("KUNAG", "KUNNR"),
+            },
         ),
         TableSpec(
             "LIPS",
@@ -457,6 +718,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _lips,
             "derived",
             ("VBELN", "POSNR"),
+            fills=_LIPS_FILLS,
+            business_keys={"delivery": ("VBELN",), "order": ("VGBEL",)},
         ),
         TableSpec(
             "VBRK",
@@ -467,6 +730,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             "invoice",
             ("VBELN",),
             excluded=("POSNR",),
+            fills=_VBRK_FILLS,
+            business_keys={"invoice": ("VBELN",), "counterparty": ("KUNAG", "KUNRG")},
         ),
         TableSpec(
             "VBRP",
@@ -476,6 +741,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _vbrp,
             "derived",
             ("VBELN", "POSNR"),
+            fills=_VBRP_FILLS,
+            business_keys={"invoice": ("VBELN",), "order": ("AUBEL",), "delivery": ("VGBEL",)},
         ),
         TableSpec(
             "BSID",
@@ -485,6 +752,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _open_item,
             "open_item",
             _OPEN_ITEM_KEYS,
+            fills=_OPEN_ITEM_FILLS,
+            business_keys=_OPEN_ITEM_BUSINESS_KEYS,
         ),
         TableSpec(
             "BSAD",
@@ -494,6 +763,8 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _open_item,
             "open_item",
             _OPEN_ITEM_KEYS,
+            fills=_OPEN_ITEM_FILLS,
+            business_keys=_OPEN_ITEM_BUSINESS_KEYS,
         ),
         TableSpec(
             "VBFA",
@@ -503,6 +774,32 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _vbfa,
             "derived",
             ("VBELV", "VBELN"),
+            fills=_VBFA_FILLS,
+            category_keys=(("VBELV", "VBTYP_V"), ("VBELN", "VBTYP_N")),
+        ),
+        TableSpec(
+            "KNKK",
+            "customer credit limits per credit control area",
+            ("KUNNR", "KKBER", "KLIMK"),
+            ("KUNNR", "KKBER", "KLIMK"),
+            _knkk,
+            "credit_limit",
+            ("KUNNR", "KKBER"),
+            fills=_KNKK_FILLS,
+            business_keys={"counterparty": ("KUNNR",)},
+            area_currency="KKBER",
+        ),
+        TableSpec(
+            "UKMBP_CMS_SGM",
+            "business partner credit limits per credit segment (S/4HANA)",
+            ("PARTNER", "CREDIT_SGMNT", "CREDIT_LIMIT"),
+            ("PARTNER", "CREDIT_SGMNT", "CREDIT_LIMIT"),
+            _ukmbp_cms_sgm,
+            "credit_limit",
+            ("PARTNER", "CREDIT_SGMNT"),
+            fills=_UKMBP_CMS_SGM_FILLS,
+            business_keys={"counterparty": ("PARTNER",)},
+            area_currency="CREDIT_SGMNT",
         ),
     )
 }
@@ -526,10 +823,18 @@ def table_of_header(headers: list[str]) -> str | None:
 
 
 def table_of_name(stem: str) -> str | None:
-    """The table a file name names (``VBAK.csv``, ``export_vbak_2024.tsv``)."""
-    tokens = set("".join(c if c.isalnum() else " " for c in stem.upper()).split())
+    """The table a file name names (``VBAK.csv``, ``export_vbak_2024.tsv``, ``UKMBP_CMS_SGM``)."""
+    upper = stem.upper()
+    tokens = set("".join(c if c.isalnum() else " " for c in upper).split())
     named = tokens & set(TABLES)
+    named |= {
+        name for name in _COMPOUND_NAMES if re.search(rf"(?<![A-Z0-9]){name}(?![A-Z0-9])", upper)
+    }
     return next(iter(named)) if len(named) == 1 else None
+
+
+#: Table names with an underscore, which the token split of a file name would cut.
+_COMPOUND_NAMES: Final = tuple(name for name in TABLES if "_" in name)
 
 
 def table_of_columns(fields: set[str]) -> str | None:
@@ -548,6 +853,39 @@ def table_of_columns(fields: set[str]) -> str | None:
     return max(matches, key=lambda s: len(s.signature)).name
 
 
+#: The business key a document of a sales document category (VBTYP) is.
+KEY_OF_CATEGORY: Final = {
+    **dict.fromkeys(ORDER_CATEGORIES, "order"),
+    **dict.fromkeys(("J", "T"), "delivery"),
+    **dict.fromkeys(("M", "N", "O", "P", "S", "U"), "invoice"),
+}
+
+
+def business_keys(spec: TableSpec, r: RowValues) -> dict[str, str]:
+    """The business keys a row shows, in the form the facts use (no leading zeros).
+
+    Read for a rejected row, so nothing here may fail: a cell that is no id is
+    left out rather than stopping the reject.
+    """
+    keys: dict[str, str] = {}
+    if spec.read_categories is not None:
+        column, categories = spec.read_categories
+        if r(column) and r(column) not in categories:
+            return keys
+    for kind, columns in spec.business_keys.items():
+        for column in columns:
+            value = key_value(r(column))
+            if value is not None:
+                keys[kind] = value
+                break
+    for document, category in spec.category_keys:
+        named = KEY_OF_CATEGORY.get(r(category).strip().upper())
+        found = key_value(r(document))
+        if named is not None and found is not None:
+            keys.setdefault(named, found)
+    return keys
+
+
 def rows_to_facts(spec: TableSpec, r: RowValues) -> list[FactData]:
     """The facts of one row; :class:`FieldProblem` (or a model ValueError) for a bad row."""
     if not all(map(r, spec.required)):
@@ -557,9 +895,11 @@ def rows_to_facts(spec: TableSpec, r: RowValues) -> list[FactData]:
 
 
 __all__ = [
+    "KEY_OF_CATEGORY",
     "TABLES",
     "RowValues",
     "TableSpec",
+    "business_keys",
     "field_name",
     "rows_to_facts",
     "table_of_columns",
