@@ -246,6 +246,7 @@ def test_the_example_rejects_one_record_only() -> None:
 #: real-format export supplies (see docs/exports-to-decisions.rst).
 COVERAGE = {
     "ACC-CLS-001": Evaluability.PARTIAL,  # correction tasks
+    "ACC-CRD-001": Evaluability.EVALUABLE,  # KNKK and the register's credit limits
     "ACC-DOC-001": Evaluability.EVALUABLE,
     "ACC-ID-001": Evaluability.EVALUABLE,
     "ACC-POA-001": Evaluability.NOT_EVALUABLE,  # the delivery's receiver
@@ -259,9 +260,6 @@ COVERAGE = {
 #: Where the coverage line says otherwise than the run does: each a known fault of
 #: the coverage (strict: the test fails once the fault is fixed, to be moved above).
 COVERAGE_FAULTS = {
-    # KNKK and the register's credit limits decide ACC-CRD-001 (10484 blocks), but the
-    # credit_exposure deriver declares it reads the counterparty's credit_limit only
-    "ACC-CRD-001": Evaluability.EVALUABLE,
     # BSID declares payments, but none names its invoice: no payment difference exists
     "ACC-PAY-001": Evaluability.NOT_EVALUABLE,
     # the CRM plugin's link hook makes the links; no format declares them
