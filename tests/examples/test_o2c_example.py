@@ -317,3 +317,22 @@ def test_the_workbook_is_what_its_script_writes(tmp_path: Path) -> None:
     assert (tmp_path / "register.xlsx").read_bytes() == (
         EXPORTS / "document-register.xlsx"
     ).read_bytes()
+
+
+def _after_table(lines: list[str]) -> list[str]:
+    """The lines a run prints below its decision table."""
+    end = next(n for n, line in enumerate(lines) if line.startswith("└"))
+    return [line.rstrip() for line in lines[end + 1 :]]
+
+
+def test_the_guide_shows_what_the_command_prints(cli: CliRun) -> None:
+    guide = (ROOT / "docs" / "exports-to-decisions.rst").read_text("utf-8")
+    block = guide.split("Run on 2026-12-07", 1)[1].split("How to read it", 1)[0]
+    shown = [line[3:] for line in block.splitlines() if line.startswith("   ")]
+    code, out, _ = cli("check", str(EXPORTS), "--at", "2024-06-14", "--exceptions", str(EXCEPTIONS))
+    assert code == 1
+    printed = [line.replace(str(ROOT) + "/", "") for line in out.splitlines()]
+    assert _after_table(shown) == _after_table(printed)
+    assert [line.split("│")[1:4] for line in shown if line.startswith("│ 1")] == [
+        line.split("│")[1:4] for line in printed if line.startswith("│ 1")
+    ]
