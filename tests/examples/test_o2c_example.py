@@ -11,6 +11,7 @@ cannot decide.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -100,7 +101,9 @@ DESIGNED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
 }
 
 
+@functools.cache
 def _run(engine: str, *extra: Path) -> RunResult:
+    """One run per engine and inputs: a run is frozen data, the tests only read it."""
     return check([EXPORTS, *extra], at=AT, exceptions=EXCEPTIONS, engine=engine)
 
 
