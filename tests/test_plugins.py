@@ -112,7 +112,8 @@ def test_without_entry_points_only_the_builtin_plugin(tmp_path: Path, on_path) -
     on_path(install_plugin(tmp_path / "site", "hr_test_plugin_off"))
     pm = make_plugin_manager(load_entry_points=False)
     assert pm.get_plugin("hr_test_plugin_off") is None
-    assert [a.name for a in installed_adapters(pm)] == ["native-csv", "native-jsonl", "native-yaml"]
+    builtin = ["document-register", "native-csv", "native-jsonl", "native-yaml"]
+    assert [a.name for a in installed_adapters(pm)] == builtin
 
 
 def test_plugin_that_fails_to_import_is_named(tmp_path: Path, on_path) -> None:  # type: ignore[no-untyped-def]

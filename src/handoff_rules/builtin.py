@@ -1,4 +1,5 @@
-"""The plugin that ships with the core: the native fact formats and the default pack."""
+"""The plugin that ships with the core: the native fact formats, the document register and
+the default pack."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from handoff_rules.hooks import hookimpl
 @hookimpl
 def handoff_rules_adapters() -> Iterable[Adapter]:
     from handoff_rules.adapters.native import NATIVE_ADAPTERS
+    from handoff_rules.adapters.register import DocumentRegisterAdapter
 
-    return [factory() for factory in NATIVE_ADAPTERS]
+    return [*(factory() for factory in NATIVE_ADAPTERS), DocumentRegisterAdapter()]
 
 
 @hookimpl

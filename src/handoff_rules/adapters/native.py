@@ -33,12 +33,20 @@ from typing import Final, cast
 import yaml
 
 from handoff_rules import __version__
-from handoff_rules.adapters.base import Adapter, AdapterError, FormatInfo, Sample, SniffResult
+from handoff_rules.adapters.base import (
+    Adapter,
+    AdapterError,
+    FormatInfo,
+    Sample,
+    SniffResult,
+    Supply,
+)
 from handoff_rules.adapters.native_schema import (
     CSV_FACT_TYPES,
     coerce,
     csv_columns,
     missing_required,
+    model_paths,
     nest,
     types_for_header,
 )
@@ -116,6 +124,16 @@ def _build_fact(fact_type: str, data: dict[str, object], provenance: Provenance)
     return Fact(data=value, provenance=provenance)
 
 
+def _every_field(fact_types: Sequence[str]) -> tuple[Supply, ...]:
+    """Every field of every listed fact type: a native file has a place for each."""
+    return tuple(Supply(fact_type, model_paths(fact_type)) for fact_type in fact_types)
+
+
+#: The fact types a native format holds with declared fields: all but ``derived``,
+#: whose values are free-form (its facts are made by derivers, not supplied).
+SUPPLIED_TYPES: Final = CSV_FACT_TYPES
+
+
 class _NativeAdapter:
     name: str
     version: str = __version__
@@ -144,6 +162,7 @@ class NativeJsonlAdapter(_NativeAdapter):
             "jsonl",
             "fact/reject records as written by 'handoff-rules read --format jsonl'",
             (".jsonl", ".ndjson"),
+            _every_field(SUPPLIED_TYPES),
         ),
     )
 
@@ -267,6 +286,7 @@ class NativeYamlAdapter(_NativeAdapter):
             "facts-yaml",
             f"YAML or JSON with '{FACTS_MARKER}: 1' and a 'facts' list of {{type, data}}",
             (".yaml", ".yml", ".json"),
+            _every_field(SUPPLIED_TYPES),
         ),
     )
 
@@ -403,6 +423,7 @@ class NativeCsvAdapter(_NativeAdapter):
             "facts-csv",
             "CSV/TSV of one fact type; '#handoff-rules: <type>' first line or a native header",
             (".csv", ".tsv", ".txt"),
+            _every_field(SUPPLIED_TYPES),
         ),
     )
 

@@ -30,7 +30,7 @@ from handoff_rules.adapters.values import (
     parse_decimal,
     parse_int,
 )
-from handoff_rules.model import FACT_TYPES, CompanyId, Derived, ModelDataError, Money
+from handoff_rules.model import FACT_TYPES, CompanyId, Counterparty, Derived, ModelDataError, Money
 from handoff_rules.model.bounds import shown
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "Column",
     "coerce",
     "csv_columns",
+    "model_paths",
     "types_for_header",
 ]
 
@@ -268,6 +269,46 @@ def _columns_of(cls: type, prefix: str, required_chain: bool) -> list[Column]:
 def csv_columns(fact_type: str) -> tuple[Column, ...]:
     """The columns a native CSV file of ``fact_type`` may have, in documentation order."""
     return tuple(_columns_of(FACT_TYPES[fact_type], "", True))
+
+
+#: What a counterparty's identifiers give packs besides its own fields (the flat form's
+#: ``legal_id``: the identifier of the scheme its country requires).
+_LEGAL_ID_PATHS: Final = (
+    "legal_id.scheme",
+    "legal_id.value",
+    "legal_id.valid",
+    "legal_id.expected_scheme",
+)
+
+
+def _paths_of(cls: type, prefix: str) -> list[str]:
+    paths = [f"{prefix}id"] if isinstance(getattr(cls, "id", None), property) else []
+    for name, ftype in _fields(cls).items():
+        dotted = f"{prefix}{name}"
+        if ftype.kind is _Kind.MONEY:
+            paths.extend((dotted, f"{dotted}.minor", f"{dotted}.currency"))
+        elif ftype.kind is _Kind.RECORD:
+            paths.extend(_paths_of(ftype.target, f"{dotted}."))
+        elif ftype.kind is _Kind.LIST:
+            paths.append(f"{dotted}.count")
+        else:
+            paths.append(dotted)
+    return paths
+
+
+@cache
+def model_paths(fact_type: str) -> tuple[str, ...]:
+    """Every dotted path a pack may name on ``fact_type``, from the model class.
+
+    The same paths as the rule engine's ``field_schema`` (a test holds them
+    equal); computed here because adapters, which declare what they supply
+    with these paths, sit below the engine.
+    """
+    cls = FACT_TYPES[fact_type]
+    paths = _paths_of(cls, "")
+    if cls is Counterparty:
+        paths.extend(_LEGAL_ID_PATHS)
+    return tuple(paths)
 
 
 def missing_required(fact_type: str, header: set[str]) -> list[str]:
