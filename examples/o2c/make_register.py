@@ -1,0 +1,123 @@
+"""Write ``document-register.xlsx``: the back office's register of contracts, powers of
+attorney, received documents and credit limits, as a spreadsheet kept by hand.
+
+The workbook is generated so that it can be reproduced and reviewed as text; the
+committed ``exports/document-register.xlsx`` is what ``python examples/o2c/make_register.py``
+writes, byte for byte. Dates are real date cells, as a person typing into Excel makes
+them; customer numbers are text, as the ERP shows them without leading zeros.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).resolve().parent
+
+DOCUMENTS_HEADER = [
+    "Document no",
+    "Kind",
+    "Customer",
+    "Sales order",
+    "Received as",
+    "Document date",
+    "Signed on",
+    "Valid from",
+    "Valid until",
+    "Original received on",
+    "Status",
+    "Holder",
+    "Notes",
+]
+d = date
+# fmt: off
+DOCUMENTS = [
+    # framework agreements, one per customer
+    ["UR/2024/017", "Framework agreement", "100010", None, "Original", d(2024, 1, 8),
+     d(2024, 1, 8), d(2024, 1, 8), d(2024, 12, 31), d(2024, 1, 15), "Signed", None,
+     "filed in binder 2024/A"],
+    ["KS-2023-112", "Framework agreement", "100020", None, "E-signed", d(2023, 11, 20),
+     d(2023, 11, 20), d(2023, 12, 1), d(2024, 11, 30), None, "Signed", None,
+     "qualified e-signature both sides"],
+    ["UR/2024/031", "Framework agreement", "100030", None, "Original", d(2024, 3, 1),
+     d(2024, 3, 1), d(2024, 3, 1), d(2025, 2, 28), d(2024, 3, 6), "Signed", None, None],
+    # powers of attorney of the buyers' drivers
+    ["PEL/14/2024", "Power of attorney", "100010", "10481", "Original", d(2024, 6, 3), None,
+     d(2024, 6, 3), d(2024, 6, 17), d(2024, 6, 3), None, "Jan Kowalski",
+     "handed over at the gate"],
+    ["PM-2024-06", "Power of attorney", "100020", "10485", "Scan", d(2024, 6, 10), None,
+     d(2024, 6, 10), d(2024, 6, 24), None, None, "Tomáš Novák", "original by post"],
+    # typed as text: "until revoked" is no date, so the row is a reject
+    ["PEL/3/2024", "Power of attorney", "100030", "10484", "Original", d(2024, 6, 13), None,
+     d(2024, 6, 13), "do odwołania", d(2024, 6, 13), None, "Piotr Zieliński",
+     "pickup planned 18.06"],
+    # delivery notes signed by the buyer
+    ["WZ/80001481", "Delivery note", "100010", "10481", "Original", d(2024, 6, 3), None,
+     None, None, d(2024, 6, 7), None, None, None],
+    ["DL 80001485", "Delivery note", "100020", "10485", "Scan", d(2024, 6, 11), None,
+     None, None, None, None, None, "scan by e-mail, original requested"],
+]
+
+LIMITS_HEADER = ["Customer", "Credit limit", "Currency", "Credit segment", "Valid until", "Notes"]
+LIMITS = [
+    ["100020", 25000, "EUR", "Credit insurer", d(2024, 12, 31),
+     "insured limit, policy 7741-CZ (lower than the ERP limit)"],
+]
+# fmt: on
+
+
+def build(path: Path) -> None:
+    workbook = Workbook()
+    documents = workbook.active
+    documents.title = "Documents"
+    documents.append(["Document register, sales PL/CZ, as of 14.06.2024"])
+    documents.append(DOCUMENTS_HEADER)
+    for row in DOCUMENTS:
+        documents.append(row)
+    limits = workbook.create_sheet("Credit limits")
+    limits.append(LIMITS_HEADER)
+    for row in LIMITS:
+        limits.append(row)
+    for sheet in (documents, limits):
+        for column in sheet.iter_cols():
+            for cell in column:
+                if isinstance(cell.value, date):
+                    cell.number_format = "DD.MM.YYYY"
+    workbook.properties.created = FIXED
+    workbook.properties.creator = "Back office"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path.write_bytes(_reproducible(buffer.getvalue()))
+
+
+#: The time stamped into the workbook, so the same script writes the same bytes.
+FIXED = datetime(2024, 6, 14, 8, 0, 0)
+
+
+def _reproducible(package: bytes) -> bytes:
+    """The package with fixed member times and modification date (openpyxl writes now)."""
+    stamp = FIXED.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    data,
+                )
+            member = zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6])
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "exports" / "document-register.xlsx")
