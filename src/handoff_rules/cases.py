@@ -16,6 +16,9 @@ import attrs
 from handoff_rules.facts import Fact, Reject, fact_sort_key
 from handoff_rules.model import ContractTemplate, Counterparty, Opportunity, OpportunityLink, Order
 
+#: Fact types whose rejected records concern every order of their counterparty.
+PARTY_WIDE_TYPES = frozenset({"counterparty", "open_item", "credit_limit", "person"})
+
 #: Fact types that belong to every case (reference data, not tied to a party).
 GLOBAL_FACT_TYPES = frozenset({ContractTemplate.fact_type})
 
@@ -158,14 +161,18 @@ def _place_rejects(
         # the most specific key decides: a rejected order row of one order says
         # nothing about the customer's other orders
         order = reject.key("order")
-        if order is not None:
+        party = reject.key("counterparty")
+        if reject.type in PARTY_WIDE_TYPES and party is not None:
+            # an open item, a credit limit, the customer's master data: what every
+            # order of the customer is judged with
+            targets.update(by_party.get(party, ()))
+        elif order is not None:
             targets.add(order)
         else:
             for kind in ("delivery", "invoice"):
                 value = reject.key(kind)
                 if value is not None:
                     targets.update(order_of.get((kind, value), ()))
-            party = reject.key("counterparty")
             if not targets and party is not None:
                 targets.update(by_party.get(party, ()))
         targets &= case_ids

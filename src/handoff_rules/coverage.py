@@ -168,16 +168,25 @@ def _covers(fields: frozenset[str], path: str) -> bool:
     return any(path.startswith(f + ".") or f.startswith(path + ".") for f in fields)
 
 
+def _made(need: Need, index: SupplyIndex) -> bool:
+    """Whether the inputs can make the derived fact a subject need asks for at all."""
+    if need.kind is not NeedKind.SUBJECT or not need.fact_type.startswith(DERIVED_PREFIX):
+        return True
+    spec = BUILTIN_DERIVERS.get(need.fact_type[len(DERIVED_PREFIX) :])
+    return spec is None or all(index.suppliers(t, p) for t, p in spec.made_from)
+
+
 def _need_status(need: Need, index: SupplyIndex, plugin_made: frozenset[str]) -> NeedStatus:
+    if not _made(need, index):
+        return NeedStatus(need, (), unknown=bool(index.undeclared))
     sources = base_sources(need)
-    if not sources:  # a derived fact no built-in deriver makes
-        return NeedStatus(need, (), unknown=need.fact_type in plugin_made)
     suppliers: list[str] = []
     for fact_type, path in sources:
         for label in index.suppliers(fact_type, path):
             if label not in suppliers:
                 suppliers.append(label)
-    return NeedStatus(need, tuple(suppliers), unknown=not suppliers and bool(index.undeclared))
+    unknown = not suppliers and (bool(index.undeclared) or need.fact_type in plugin_made)
+    return NeedStatus(need, tuple(suppliers), unknown=unknown)
 
 
 def rule_coverage(

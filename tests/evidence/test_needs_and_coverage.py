@@ -104,13 +104,60 @@ def _formats(index: SupplyIndex) -> list[FormatInfo]:
 
 def test_a_format_that_declares_nothing_makes_coverage_unknown_not_missing() -> None:
     index = SupplyIndex([("third-party", FormatInfo("x", "says nothing"))])
-    found = {r.rule: r.evaluability for r in coverage(PACK, index).rules}
-    # SAL-CRM-004 judges a fact only a plugin's deriver makes: with none installed,
-    # nothing can make it, whatever the inputs
-    assert found.pop("SAL-CRM-004") is Evaluability.NOT_EVALUABLE
-    assert set(found.values()) == {Evaluability.UNKNOWN}
-    with_plugin = coverage(PACK, index, plugin_derivers=True).of("SAL-CRM-004")
-    assert with_plugin.evaluability is Evaluability.UNKNOWN
+    assert {r.evaluability for r in coverage(PACK, index).rules} == {Evaluability.UNKNOWN}
+
+
+def test_a_plugin_s_derived_fact_is_supplied_only_where_a_format_declares_it() -> None:
+    # SAL-CRM-004 judges crm_order_match, which no built-in deriver makes
+    assert coverage(PACK, ORDERS_ONLY).of("SAL-CRM-004").evaluability is (
+        Evaluability.NOT_EVALUABLE
+    )
+    with_plugin = coverage(PACK, ORDERS_ONLY, plugin_derivers=True).of("SAL-CRM-004")
+    assert with_plugin.evaluability is Evaluability.UNKNOWN  # a plugin may make it
+    declared = SupplyIndex(
+        [
+            *((f"erp-{n}", FormatInfo(f"f{n}", "x", supplies=(s,))) for n, s in _numbered()),
+            (
+                "crm",
+                FormatInfo(
+                    "deals",
+                    "x",
+                    supplies=(
+                        Supply(
+                            "derived.crm_order_match",
+                            ("subject", "order_id", "amount_diff", "amount_diff_pct"),
+                        ),
+                    ),
+                ),
+            ),
+        ]
+    )
+    assert coverage(PACK, declared).of("SAL-CRM-004").evaluability is Evaluability.EVALUABLE
+
+
+def _numbered() -> list[tuple[int, Supply]]:
+    return list(enumerate(ORDERS_ONLY.supplies()))
+
+
+def test_a_payment_that_names_no_invoice_makes_no_payment_difference() -> None:
+    payments = SupplyIndex(
+        [
+            (
+                "erp",
+                FormatInfo(
+                    "items",
+                    "x",
+                    supplies=(
+                        Supply("payment", ("id", "amount")),
+                        Supply("invoice", ("id", "total", "open_amount")),
+                    ),
+                ),
+            )
+        ]
+    )
+    (subject,) = coverage(PACK, payments).of("ACC-PAY-001").missing[:1]
+    assert coverage(PACK, payments).of("ACC-PAY-001").evaluability is Evaluability.NOT_EVALUABLE
+    assert subject.need.words == "payment difference facts"
 
 
 def test_pack_needs_lists_every_rule_with_its_suppliers(tmp_path: Path) -> None:

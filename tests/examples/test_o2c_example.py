@@ -261,18 +261,12 @@ COVERAGE = {
     "SAL-ERR-001": Evaluability.NOT_EVALUABLE,  # correction tasks
     "SAL-QUO-002": Evaluability.EVALUABLE,
     "SUP-DOC-001": Evaluability.PARTIAL,  # the order's contact and incoterm
-}
-
-#: Where the coverage line says otherwise than the run does: each a known fault of
-#: the coverage (strict: the test fails once the fault is fixed, to be moved above).
-COVERAGE_FAULTS = {
-    # BSID declares payments, but none names its invoice: no payment difference exists
+    # BSID/BSAD payments name no invoice: no payment difference can be made
     "ACC-PAY-001": Evaluability.NOT_EVALUABLE,
-    # the CRM plugin's link hook makes the links; no format declares them
+    # the CRM plugin's link hook makes the links and the comparison from the opportunities
     "SAL-CRM-001": Evaluability.EVALUABLE,
     "SAL-CRM-002": Evaluability.EVALUABLE,
-    "SAL-CRM-003": Evaluability.EVALUABLE,
-    # SAL-CRM-004 fails for 10483, from the plugin's derived crm_order_match
+    "SAL-CRM-003": Evaluability.PARTIAL,  # the order's discount and payment days
     "SAL-CRM-004": Evaluability.EVALUABLE,
 }
 
@@ -280,19 +274,9 @@ COVERAGE_FAULTS = {
 def test_coverage_names_the_rules_these_formats_cannot_decide() -> None:
     coverage = _run("reference").coverage
     assert coverage is not None
-    assert set(COVERAGE) | set(COVERAGE_FAULTS) == {r.rule for r in coverage.rules}
+    assert set(COVERAGE) == {r.rule for r in coverage.rules}
     assert {rule: coverage.of(rule).evaluability for rule in COVERAGE} == COVERAGE
     assert [n.need.words for n in coverage.of("ACC-POA-001").missing] == ["the delivery's receiver"]
-
-
-@pytest.mark.parametrize(
-    "rule",
-    [pytest.param(rule, marks=pytest.mark.xfail(strict=True)) for rule in COVERAGE_FAULTS],
-)
-def test_coverage_agrees_with_what_the_run_decided(rule: str) -> None:
-    coverage = _run("reference").coverage
-    assert coverage is not None
-    assert coverage.of(rule).evaluability is COVERAGE_FAULTS[rule]
 
 
 # -- the command line and the register's generator -------------------------------------
@@ -346,11 +330,6 @@ def test_the_guide_shows_what_the_command_prints(cli: CliRun) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the credit_exposure deriver sums open items, but declares it reads only the "
-    "order's net value: an open_item reject does not reach ACC-CRD-001",
-)
 def test_a_rejected_open_item_leaves_the_credit_check_undecided(tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     shutil.copytree(EXPORTS, exports)

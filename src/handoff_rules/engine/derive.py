@@ -89,6 +89,12 @@ class DerivedSpec:
     source_type: str = ""
     reads: Mapping[str, tuple[Source, ...]] = attrs.field(factory=dict)
     words: Mapping[str, str] = attrs.field(factory=dict)
+    #: every model fact type whose records change the derived values (open items
+    #: add to a credit exposure): a rejected record of one makes them unknown
+    evidence: tuple[str, ...] = ()
+    #: fields without which the deriver makes no fact at all (a payment that names
+    #: no invoice has no payment difference), each of them needed
+    made_from: tuple[Source, ...] = ()
 
 
 def fold_name(name: str) -> str:
@@ -412,6 +418,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             {},
             _indexed(_goods_release),
             source_type="delivery",
+            evidence=("delivery",),
             reads={
                 "delivery_id": (("delivery", "id"),),
                 "release_date": (("delivery", "release_date"), ("delivery", "planned_date")),
@@ -445,6 +452,7 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             {"poa_default_term_days": ("days", "int")},
             _indexed(_poa_terms),
             source_type="document",
+            evidence=("document",),
             reads={
                 "document_id": (("document", "id"),),
                 "issued_on": (("document", "issued_on"),),
@@ -486,6 +494,8 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             {"payment_tolerance": ("tolerance",)},
             _indexed(_payment_difference),
             source_type="payment",
+            evidence=("payment", "invoice", "counterparty"),
+            made_from=(("payment", "invoice_id"),),
             reads={
                 "payment_id": (("payment", "id"),),
                 "invoice_id": (("payment", "invoice_id"),),
@@ -530,6 +540,8 @@ BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
             {},
             _indexed(_credit_exposure),
             source_type="order",
+            evidence=("order", "counterparty", "credit_limit", "open_item"),
+            made_from=(("order", "counterparty_id"),),
             reads={
                 "limit_minor": (("credit_limit", "limit"), ("counterparty", "credit_limit")),
                 "currency": (("credit_limit", "limit"), ("counterparty", "credit_limit")),

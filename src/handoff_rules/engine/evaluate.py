@@ -33,9 +33,10 @@ from handoff_rules.decision import (
 )
 from handoff_rules.engine.base import Match, MatchBackend
 from handoff_rules.engine.compiled import Pack, Rule, Template
-from handoff_rules.engine.derive import run_builtin
+from handoff_rules.engine.derive import BUILTIN_DERIVERS, run_builtin
 from handoff_rules.engine.flatten import (
     DECIMAL_SCALE,
+    DERIVED_PREFIX,
     FieldKind,
     FlatCase,
     FlatField,
@@ -183,6 +184,18 @@ def _missing(rule: Rule, flat: FlatCase, row: Row) -> list[str]:
     return missing
 
 
+def _evidence_types(rule: Rule, pack: Pack) -> frozenset[str]:
+    """The model fact types a rule's evidence comes from, through derived facts too."""
+    types: set[str] = set()
+    for need in rule_needs(rule, pack).needs:
+        types.update(source_type for source_type, _ in base_sources(need))
+        if need.fact_type.startswith(DERIVED_PREFIX):
+            spec = BUILTIN_DERIVERS.get(need.fact_type[len(DERIVED_PREFIX) :])
+            if spec is not None:
+                types.update(spec.evidence)
+    return frozenset(types)
+
+
 def _unknown_applies(conditions: Sequence[Condition], row: Row) -> list[str]:
     """Flat keys an ``applies`` comparison reads that the subject row lacks.
 
@@ -297,14 +310,7 @@ class PackEvaluator:
         self._applies = {rule.id: own_test(rule.ir.applies, SUBJECT) for rule in pack.rules}
         #: per rule, the model fact types its evidence comes from: a rejected
         #: record of one of them leaves the rule unable to decide for that case
-        self._evidence_types = {
-            rule.id: frozenset(
-                source_type
-                for need in rule_needs(rule, pack).needs
-                for source_type, _ in base_sources(need)
-            )
-            for rule in pack.rules
-        }
+        self._evidence_types = {rule.id: _evidence_types(rule, pack) for rule in pack.rules}
 
     def derived_facts(self, case: Case, at: date) -> list[Fact]:
         """Built-in derived facts plus those of ``handoff_rules_derive_facts`` plugins.

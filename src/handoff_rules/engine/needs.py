@@ -183,8 +183,8 @@ def base_sources(need: Need) -> tuple[tuple[str, str | None], ...]:
             return (("counterparty", "identifiers"),)
         return ((need.fact_type, need.path),)
     spec = BUILTIN_DERIVERS.get(need.fact_type[len(DERIVED_PREFIX) :])
-    if spec is None:
-        return ()
+    if spec is None:  # a plugin's derived fact: supplied where a format declares it
+        return ((need.fact_type, need.path),)
     if need.path is None or need.path in DERIVED_FIXED_KEYS:
         return ((spec.source_type, None),)
     return spec.reads.get(need.path, ((spec.source_type, None),))

@@ -43,10 +43,35 @@ from handoff_rules_crm.linking import LINK_ADAPTER, normalise_reference
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["MATCH_FACT", "compare_linked_orders"]
+__all__ = ["MATCH_FACT", "MATCH_VALUES", "compare_linked_orders"]
 
 #: The name of the Derived fact this module computes.
 MATCH_FACT: Final = "crm_order_match"
+
+#: Every value key a ``crm_order_match`` fact may hold (a test keeps it complete):
+#: what the CRM formats declare they supply through the link ``check`` makes.
+MATCH_VALUES: Final = (
+    "opportunity_id",
+    "opportunity_source",
+    "order_source",
+    "crm_customer",
+    "erp_customer",
+    "customer_match",
+    "crm_currency",
+    "erp_currency",
+    "currency_match",
+    "crm_amount",
+    "erp_amount",
+    "amount_diff",
+    "amount_diff_pct",
+    "discount_match",
+    "discount_promised",
+    "nonstandard",
+    "ops_signed_off",
+    "payment_days_match",
+    "payment_terms_match",
+    "payment_terms_promised",
+)
 
 _PCT_PLACES: Final = Decimal("0.0001")
 

@@ -23,6 +23,7 @@ from typing import Final
 
 import attrs
 
+from handoff_rules.adapters import Supply
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.supplies import probe_supplies
@@ -403,7 +404,7 @@ def _probed(mapper: Callable[[Cells, str], list[FactData]]) -> Callable[[Cells],
 
 
 #: What a Salesforce file (CSV or data tree) can fill: every object's mapper, probed.
-SUPPLIES: Final = probe_supplies(_probed(o.mapper) for o in OBJECTS)
+SUPPLIES: Final[tuple[Supply, ...]] = probe_supplies(_probed(o.mapper) for o in OBJECTS)
 
 
 def object_from_name(name: str) -> SalesforceObject | None:

@@ -24,8 +24,9 @@ from typing import Final, cast
 import attrs
 
 from handoff_rules.adapters import Supply
-from handoff_rules.model import Derived, FactData, Money
+from handoff_rules.model import Derived, FactData, Money, OpportunityLink
 from handoff_rules_crm.cells import Cells
+from handoff_rules_crm.compare import MATCH_FACT, MATCH_VALUES
 from handoff_rules_crm.options import CrmOptions
 
 __all__ = ["PROBE_TEXTS", "FilledCells", "field_paths", "probe_supplies"]
@@ -106,4 +107,9 @@ def probe_supplies(
             for data in mapper(FilledCells(text)):
                 fact_type, paths = field_paths(data)
                 found[fact_type].update(paths)
+    if "opportunity" in found:
+        # ``check`` links a won opportunity to its ERP order through the plugin's
+        # hook: a format of opportunities supplies the link and the comparison too
+        found["link"].update(attrs.fields_dict(OpportunityLink))
+        found[f"derived.{MATCH_FACT}"].update((*_DERIVED_KEYS, *MATCH_VALUES))
     return tuple(Supply(t, sorted(found[t])) for t in sorted(found))
