@@ -94,12 +94,7 @@ test_check = _hostile_test("check")
 test_pack_show = _hostile_test("pack show")
 test_pack_test = _hostile_test("pack test")
 test_pack_diff = _hostile_test("pack diff")
-# Fails in the tox environment (package installed as a wheel) and passes in an
-# editable install; the cause is not found yet. Not strict, so that it shows as
-# XPASS where it passes, and the run still lists it.
-test_pack_lock = pytest.mark.xfail(
-    strict=False, reason="pack lock: a hostile input fails only when installed as a wheel"
-)(_hostile_test("pack lock"))
+test_pack_lock = _hostile_test("pack lock")
 test_exceptions_validate = _hostile_test("exceptions validate")
 test_exceptions_show = _hostile_test("exceptions show")
 test_audit_verify = _hostile_test("audit verify")

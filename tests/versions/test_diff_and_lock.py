@@ -136,3 +136,19 @@ def test_unlocked_version_fails_the_check(pack_writer, tmp_path):
     assert refused == []
     assert added == packs
     assert check_lock(packs, new_lock) == []
+
+
+@pytest.mark.parametrize("depth", [50, 100_000])
+def test_a_deeply_nested_lock_file_is_a_lock_error_at_any_stack_depth(tmp_path, depth, capsys):
+    """A mutated lock (one line repeated) once crashed ``pack lock`` with a RecursionError
+    only under a deep caller's stack; nested shallowly or deeply, it is one clear error."""
+    from handoff_rules.cli import main
+
+    lock_file = tmp_path / "packs.lock"
+    lock_file.write_text("[" * depth + "]" * depth, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["pack", "lock", "--check", "--lock-file", str(lock_file)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2, err
+    assert f"{lock_file}: " in err
+    assert "Traceback" not in err

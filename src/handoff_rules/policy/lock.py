@@ -48,6 +48,10 @@ def read_lock(path: Path) -> Lock:
         return {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise LockError(f"{path}: not a pack lock file (JSON expected): {exc}") from None
+    except RecursionError:
+        # how deep the decoder gets depends on the caller's stack; nested less deeply,
+        # the same file fails the shape check below: a lock error either way
+        raise LockError(f"{path}: not a pack lock file (JSON nested too deeply)") from None
     packs = data.get("packs") if isinstance(data, dict) else None
     if not isinstance(packs, dict) or not all(
         isinstance(versions, dict) and all(isinstance(d, str) for d in versions.values())

@@ -309,6 +309,8 @@ class SalesforceTreeAdapter:
             plan = json.loads(text)
         except ValueError as exc:
             raise AdapterError(str(path), f"invalid JSON data plan: {exc}") from None
+        except RecursionError:
+            raise AdapterError(str(path), "invalid JSON data plan: nested too deeply") from None
         for index, entry in enumerate(plan, start=1):
             if not (
                 isinstance(entry, dict)
