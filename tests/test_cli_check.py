@@ -140,7 +140,7 @@ def test_default_date_is_today_and_said_so(cli: CliRun) -> None:
         (["check", str(EXPORTS), "--at", "2024-13-01"], "is not a date"),
         (
             ["check", str(EXPORTS), "--pack-version", "9.9.9"],
-            "no version 9.9.9 (available: 1.0.0)",
+            "no version 9.9.9 (available: 1.0.0, 1.1.0)",
         ),
         (
             ["check", str(EXPORTS), "--pack", "o2c-standard@1.0.0", "--pack-version", "1.1.0"],
