@@ -395,6 +395,14 @@ def idoc_flat(rnd: Random) -> Sample:
     return maybe_bytes(rnd, Sample(name, data, tuple(labels)))
 
 
+def document_register(rnd: Random) -> Sample:
+    """A register CSV or workbook with its bytes mutated: the count of rows is then unknown
+    (a workbook's rows live in compressed XML, where byte edits reach the zip, not cells)."""
+    path = rnd.choice(seeds.REGISTERS)
+    data, labels = mutate_bytes(rnd, path.read_bytes(), max_steps=3)
+    return Sample(path.name, cap(data), labels)
+
+
 #: Every export format ``read`` and ``check`` take, with its generator.
 FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
     "native-csv": native_csv,
@@ -406,6 +414,7 @@ FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
     "sap-idoc-flat": idoc_flat,
     "crm-csv": crm_csv,
     "crm-tree-json": crm_tree_json,
+    "document-register": document_register,
 }
 
 

@@ -38,6 +38,8 @@ SAP_TABLES: Final = (
     "VBRK.csv",
     "VBRP.csv",
     "VBFA.csv",
+    "KNKK.txt",
+    "UKMBP_CMS_SGM.csv",
 )
 CRM_CSV: Final = (
     "salesforce-demo-org/Account.csv",
@@ -66,6 +68,12 @@ NATIVE_YAML: Final = (
     NATIVE_DATA / "poa.yaml",
 )
 NATIVE_JSON: Final = (NATIVE_DATA / "register.json",)
+#: Document registers as back offices keep them: CSV in two languages, and a workbook.
+REGISTERS: Final = (
+    ROOT / "tests" / "data" / "register" / "register-en.csv",
+    ROOT / "tests" / "data" / "register" / "register-ru-cp1251.csv",
+    EXAMPLES / "o2c" / "exports" / "document-register.xlsx",
+)
 #: The rule file (and its scenarios) kept in the one-file pack: the smallest of the four.
 MINI_PACK_PART: Final = "h2-h3-release.yaml"
 
