@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from handoff_rules.adapters.base import Adapter, FormatInfo, Supply
+from handoff_rules.adapters.base import Adapter, FormatInfo
 from handoff_rules.decision import Decision, Result
 from handoff_rules.engine.compiled import Pack
 from handoff_rules.engine.derive import BUILTIN_DERIVERS
@@ -152,13 +152,6 @@ class SupplyIndex:
             if path is None or _covers(fields, path):
                 found.append(label)
         return tuple(found)
-
-    def supplies(self) -> tuple[Supply, ...]:
-        merged: dict[str, set[str]] = {}
-        for fact_type, items in self._by_type.items():
-            for _, fields in items:
-                merged.setdefault(fact_type, set()).update(fields)
-        return tuple(Supply(t, tuple(sorted(f))) for t, f in sorted(merged.items()))
 
 
 def _covers(fields: frozenset[str], path: str) -> bool:

@@ -16,21 +16,19 @@ from handoff_rules.policy.discovery import load_pack
 
 PACK = load_pack("o2c-standard", at=date(2024, 6, 4))
 
-ORDERS_ONLY = SupplyIndex(
-    [
-        (
-            "erp",
-            FormatInfo(
-                "orders",
-                "orders and deliveries",
-                supplies=(
-                    Supply("order", ("id", "counterparty_id", "order_date", "net_value")),
-                    Supply("delivery", ("id", "order_id", "release_date", "receiver_name")),
-                ),
-            ),
-        )
-    ]
+#: An ERP format of orders and deliveries, and nothing else.
+ORDERS_FORMAT = (
+    "erp",
+    FormatInfo(
+        "orders",
+        "orders and deliveries",
+        supplies=(
+            Supply("order", ("id", "counterparty_id", "order_date", "net_value")),
+            Supply("delivery", ("id", "order_id", "release_date", "receiver_name")),
+        ),
+    ),
 )
+ORDERS_ONLY = SupplyIndex([ORDERS_FORMAT])
 
 
 def _needs(rule: str) -> dict[tuple[str, str | None], NeedKind]:
@@ -86,20 +84,10 @@ def test_adding_a_document_source_makes_the_contract_rule_evaluable() -> None:
             ),
         ),
     )
-    index = SupplyIndex([*[("erp", f) for f in _formats(ORDERS_ONLY)], register])
+    index = SupplyIndex([ORDERS_FORMAT, register])
     contract = coverage(PACK, index).of("LEG-CTR-001")
     assert contract.evaluability is Evaluability.PARTIAL  # auto_renewal is never supplied
     assert [n.need.words for n in contract.missing] == ["the document's auto renewal"]
-
-
-def _formats(index: SupplyIndex) -> list[FormatInfo]:
-    return [
-        FormatInfo("orders", "x", supplies=(s,)) for s in index.supplies() if s.fact_type == "order"
-    ] + [
-        FormatInfo("deliveries", "x", supplies=(s,))
-        for s in index.supplies()
-        if s.fact_type == "delivery"
-    ]
 
 
 def test_a_format_that_declares_nothing_makes_coverage_unknown_not_missing() -> None:
@@ -116,7 +104,7 @@ def test_a_plugin_s_derived_fact_is_supplied_only_where_a_format_declares_it() -
     assert with_plugin.evaluability is Evaluability.UNKNOWN  # a plugin may make it
     declared = SupplyIndex(
         [
-            *((f"erp-{n}", FormatInfo(f"f{n}", "x", supplies=(s,))) for n, s in _numbered()),
+            ORDERS_FORMAT,
             (
                 "crm",
                 FormatInfo(
@@ -133,10 +121,6 @@ def test_a_plugin_s_derived_fact_is_supplied_only_where_a_format_declares_it() -
         ]
     )
     assert coverage(PACK, declared).of("SAL-CRM-004").evaluability is Evaluability.EVALUABLE
-
-
-def _numbered() -> list[tuple[int, Supply]]:
-    return list(enumerate(ORDERS_ONLY.supplies()))
 
 
 def test_a_payment_that_names_no_invoice_makes_no_payment_difference() -> None:

@@ -200,45 +200,50 @@ def list_inputs(inputs: Iterable[Path | str], adapters: Sequence[Adapter]) -> li
     return result
 
 
+@attrs.frozen(slots=True)
+class Chosen:
+    """The adapter a file is read with, and the formats of it the file is read in.
+
+    The formats are what the file can supply (see :mod:`handoff_rules.coverage`):
+    the one the adapter claimed when sniffing, or every format of an adapter
+    forced with ``--adapter``, which was not asked.
+    """
+
+    adapter: Adapter
+    formats: tuple[FormatInfo, ...]
+
+
+def claimed_formats(adapter: Adapter, claim: SniffResult | None) -> tuple[FormatInfo, ...]:
+    """The formats of ``adapter`` its ``claim`` names; all of them without a claim."""
+    if claim is not None:
+        found = tuple(f for f in adapter.formats if f.name == claim.format)
+        if found:
+            return found
+    return tuple(adapter.formats)
+
+
 def adapter_for(
     item: InputFile,
     adapters: Sequence[Adapter],
     *,
     forced: Adapter | None = None,
     strict: bool = False,
-) -> Adapter | SkippedFile:
-    """The adapter to read ``item`` with, or why it is skipped.
+) -> Chosen | SkippedFile:
+    """The adapter to read ``item`` with and its formats, or why the file is skipped.
 
     A file of a folder that no adapter recognises is skipped unless ``strict``;
     a file named on its own must be read, so it raises
     :class:`~handoff_rules.adapters.NoAdapterError`.
     """
     if forced is not None:
-        return forced
+        return Chosen(forced, claimed_formats(forced, None))
     try:
-        return choose_adapter(item.path, adapters)[0]
+        adapter, claim = choose_adapter(item.path, adapters)
     except NoAdapterError as exc:
         if item.in_folder and not strict:
             return SkippedFile(source=str(item.path), reason=exc.message)
         raise
-
-
-def claimed_formats(adapter: Adapter, path: Path, forced: bool) -> tuple[FormatInfo, ...]:
-    """The formats of ``adapter`` a file is read in: the one it claims, or all when forced.
-
-    What the file can supply is what its format declares; a file read with
-    ``--adapter`` was not sniffed, so every format of that adapter counts.
-    """
-    if not forced:
-        try:
-            claim = adapter.sniff(Sample.of(path))
-        except Exception:  # sniffing must not raise; reading will say what is wrong
-            claim = None
-        if claim is not None:
-            found = tuple(f for f in adapter.formats if f.name == claim.format)
-            if found:
-                return found
-    return tuple(adapter.formats)
+    return Chosen(adapter, claimed_formats(adapter, claim))
 
 
 def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
@@ -279,9 +284,9 @@ def read_files(
                 if isinstance(chosen, SkippedFile):
                     skipped.append(chosen)
                     continue
-                for info in claimed_formats(chosen, file.path, forced is not None):
-                    formats.setdefault((chosen.name, info.name), info)
-                for item in read_file(chosen, file.path):
+                for info in chosen.formats:
+                    formats.setdefault((chosen.adapter.name, info.name), info)
+                for item in read_file(chosen.adapter, file.path):
                     if isinstance(item, Fact):
                         facts.append(item)
                     else:

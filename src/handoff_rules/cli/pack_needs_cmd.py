@@ -18,12 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from handoff_rules.adapters.base import FormatInfo
-from handoff_rules.adapters.registry import choose_adapter
+from handoff_rules.adapters.registry import Chosen, adapter_for, list_inputs
 from handoff_rules.cli.pack_cmd import _date
 from handoff_rules.coverage import Coverage, Evaluability, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint
-from handoff_rules.pipeline import expand_inputs
 from handoff_rules.plugins import default_plugin_manager, installed_adapters
 from handoff_rules.policy.discovery import find_pack
 
@@ -59,13 +57,12 @@ def needs(inputs: tuple[Path, ...], pack_spec: str | None, at: str | None, fmt: 
     loaded = find_pack(pack_spec, _date(at), pm)
     adapters = installed_adapters(pm)
     if inputs:
-        formats: list[tuple[str, FormatInfo]] = []
-        for path in expand_inputs(inputs):
-            adapter, claim = choose_adapter(path, adapters)
-            formats.extend(
-                (adapter.name, info) for info in adapter.formats if info.name == claim.format
-            )
-        index = SupplyIndex(formats)
+        files = list_inputs(inputs, adapters)
+        # strict: a file no adapter recognises is an error here, as it always was
+        chosen = [adapter_for(file, adapters, strict=True) for file in files]
+        index = SupplyIndex(
+            (c.adapter.name, info) for c in chosen if isinstance(c, Chosen) for info in c.formats
+        )
     else:
         index = SupplyIndex.of_adapters(adapters)
     derivers = bool(pm.hook.handoff_rules_derive_facts.get_hookimpls())

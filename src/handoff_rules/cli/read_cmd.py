@@ -87,7 +87,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
                 click.echo(f"warning: {chosen}", err=True)
                 per_file.append((str(path), "(skipped)", 0, 0))
                 continue
-            adapter = chosen
+            adapter = chosen.adapter
             adapter_label = adapter.name
             for item in read_file(adapter, path):
                 if isinstance(item, Fact):
