@@ -158,3 +158,16 @@ def test_pack_needs_lists_every_rule_with_its_suppliers(tmp_path: Path) -> None:
     assert table.exit_code == 0, table.output
     assert "ACC-CRD-001" in table.output
     assert "the counterparty's credit limit" in table.output
+
+
+def test_pack_needs_over_inputs_counts_only_the_formats_they_are_in() -> None:
+    exports = Path(__file__).parents[2] / "examples" / "o2c" / "exports"
+    args = ["pack", "needs", str(exports), "--at", "2024-06-14", "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert "sap-table (knkk)" in document["formats"]
+    assert "native-yaml (facts-yaml)" not in document["formats"]
+    found = {r["rule"]: r["evaluability"] for r in document["rules"]}
+    assert found["ACC-POA-001"] == "not_evaluable"  # no export names the receiver
+    assert found["ACC-CRD-001"] == "evaluable"
