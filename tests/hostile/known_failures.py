@@ -11,8 +11,4 @@ from __future__ import annotations
 
 from typing import Final
 
-KNOWN_FAILURES: Final[dict[str, str]] = {
-    "read-table-slow": "read's table for people over a mutated CRM export with many records "
-    "can take just over the harness's 5 CPU seconds (seen at 5.0-5.3 s, not reproduced "
-    "alone); the table now lists at most 500 rejects, the cause of the rest is not found yet",
-}
+KNOWN_FAILURES: Final[dict[str, str]] = {}

@@ -163,3 +163,25 @@ def test_the_peak_memory_of_one_input_is_measured_from_its_start() -> None:
     del block
     assert peak_growth(start) >= 60
     assert peak_growth(start_peak()) < 60
+
+
+def test_the_time_budget_grows_with_the_input_not_faster() -> None:
+    from .harness import MAX_SECONDS, SECONDS_PER_MB, time_budget
+
+    def budget(size: int) -> float:
+        return time_budget(HostileInput("read", (("a.csv", b"x" * size),), ("read", "a.csv")))
+
+    assert budget(0) == MAX_SECONDS
+    assert budget(2**20) == pytest.approx(MAX_SECONDS + SECONDS_PER_MB)
+    assert budget(2**21) - budget(2**20) == pytest.approx(budget(2**20) - budget(0))
+    slow = judge(
+        HostileInput("read", (("a.csv", b""),), ("read", "a.csv")),
+        0,
+        "",
+        "",
+        None,
+        "",
+        MAX_SECONDS + 0.1,
+        0.0,
+    )
+    assert [f.kind for f in slow] == ["timeout"]
