@@ -180,35 +180,52 @@ class SapTableAdapter:
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
-        for line, end_line, cells, problem in reader.records():
-            location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
-            values = None
-            if problem is None:
-                # pick gives one cell per field; zip's strict= costs its keyword parsing per row
-                values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
-                if currency_of is not None:
-                    values["WAERS"] = currency_of(values)
-                try:
-                    facts = rows_to_facts(spec, values)
-                except mapper_errors as exc:
-                    problem = f"{spec.name}: {exc}"
-                else:
-                    located = location_format.format(location, *map(values, key))
-                    keyed = Provenance(
-                        adapter=name,
-                        source=source,
-                        location=located,
-                        adapter_version=version,
-                        line=line,
-                    )
-                    for data in facts:
-                        yield Fact(data, keyed)
-                    continue
-            provenance = Provenance(
-                adapter=name, source=source, location=location, adapter_version=version, line=line
-            )
-            keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
-            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+        links = spec.links(fields) if spec.links is not None else None
+        try:
+            for line, end_line, cells, problem in reader.records():
+                location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
+                values = None
+                if problem is None:
+                    # pick gives one cell per field; zip's strict= costs its keyword parsing per row
+                    values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
+                    if currency_of is not None:
+                        values["WAERS"] = currency_of(values)
+                    try:
+                        facts = rows_to_facts(spec, values)
+                    except mapper_errors as exc:
+                        problem = f"{spec.name}: {exc}"
+                    else:
+                        located = location_format.format(location, *map(values, key))
+                        keyed = Provenance(
+                            adapter=name,
+                            source=source,
+                            location=located,
+                            adapter_version=version,
+                            line=line,
+                        )
+                        if links is not None:
+                            facts = links.take(values, facts, keyed)
+                        for data in facts:
+                            yield Fact(data, keyed)
+                        continue
+                provenance = Provenance(
+                    adapter=name,
+                    source=source,
+                    location=location,
+                    adapter_version=version,
+                    line=line,
+                )
+                keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
+                yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+        except (AdapterError, OSError):
+            # what was read before the file stops is kept: held facts too
+            if links is not None:
+                for data, held in links.release():
+                    yield Fact(data, held)
+            raise
+        if links is not None:
+            for data, held in links.release():
+                yield Fact(data, held)
 
 
 #: Columns holding codes and numbers without separators: in a row with extra

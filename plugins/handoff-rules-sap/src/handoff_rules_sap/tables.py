@@ -41,7 +41,7 @@ document is a sales order, so the link joins that order's case.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -71,6 +71,7 @@ from handoff_rules_sap.fields import (
     text,
 )
 from handoff_rules_sap.idoc_facts import company_ids
+from handoff_rules_sap.links import RowLinks, clearing_links, header_join
 
 #: Sales document categories (VBTYP) read as orders.
 ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
@@ -141,6 +142,9 @@ class TableSpec:
     #: The column naming the credit area whose currency a limit is in, for a
     #: table without a currency column of its own (KNKK, UKMBP_CMS_SGM).
     area_currency: str | None = None
+    #: For a table whose rows complete each other (BSAD payments, header/item joins):
+    #: the file's links, given its fields (None: the rows are read on their own).
+    links: Callable[[Sequence[str]], RowLinks | None] | None = None
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -487,7 +491,7 @@ _VBAP_FILLS: Final = {
 _LIKP_FILLS: Final = {
     "delivery": {
         "id": "VBELN",
-        "order_id": "VGBEL (a LIKP/LIPS join)",
+        "order_id": "VGBEL (a LIKP/LIPS join: the one order of all items)",
         "counterparty_id": "KUNAG, else KUNNR",
         "ship_to": "KUNNR",
         "planned_date": "WADAT, else LFDAT",
@@ -514,6 +518,7 @@ _VBRK_FILLS: Final = {
         "issued_on": "FKDAT",
         "total": "NETWR + MWSBK, WAERK",
         "payment_terms": "ZTERM",
+        "order_id": "AUBEL (a VBRK/VBRP join: the one order of all items)",
     },
     "derived.doc_flow": {
         "subject": _FLOW_LINK["subject"],
@@ -552,6 +557,7 @@ _OPEN_ITEM_FILLS: Final = {
     },
     "payment": {
         "id": "BUKRS/AUGBL/GJAHR",
+        "invoice_id": "REBZG's billing document, else the one debit item AUGBL cleared",
         "amount": "WRBTR WAERS",
         "counterparty_id": "KUNNR",
         "received_on": "BUDAT, else AUGDT",
@@ -709,6 +715,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
                 "order": ("VGBEL",),
                 "counterparty": ("KUNAG", "KUNNR"),
             },
+            links=header_join(Delivery, "VGBEL"),
         ),
         TableSpec(
             "LIPS",
@@ -731,7 +738,12 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             ("VBELN",),
             excluded=("POSNR",),
             fills=_VBRK_FILLS,
-            business_keys={"invoice": ("VBELN",), "counterparty": ("KUNAG", "KUNRG")},
+            business_keys={
+                "invoice": ("VBELN",),
+                "order": ("AUBEL",),
+                "counterparty": ("KUNAG", "KUNRG"),
+            },
+            links=header_join(Invoice, "AUBEL"),
         ),
         TableSpec(
             "VBRP",
@@ -754,6 +766,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _OPEN_ITEM_KEYS,
             fills=_OPEN_ITEM_FILLS,
             business_keys=_OPEN_ITEM_BUSINESS_KEYS,
+            links=clearing_links,
         ),
         TableSpec(
             "BSAD",
@@ -765,6 +778,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _OPEN_ITEM_KEYS,
             fills=_OPEN_ITEM_FILLS,
             business_keys=_OPEN_ITEM_BUSINESS_KEYS,
+            links=clearing_links,
         ),
         TableSpec(
             "VBFA",
