@@ -22,7 +22,7 @@ from typing import Protocol
 import attrs
 
 from handoff_rules.adapters import Provenance
-from handoff_rules.model import Delivery, FactData, Invoice, Payment
+from handoff_rules.model import Delivery, FactData, Invoice, Order, Payment
 from handoff_rules_sap.fields import optional_id, sap_id
 
 #: A row: SAP field name → its stripped cell ('' when the file lacks the field).
@@ -160,9 +160,54 @@ class HeaderJoin:
             yield fact, provenance
 
 
+class OrderParts:
+    """VBPA: one Order per sales document, from the rows of its header partners.
+
+    Each row gives an Order with the one field its partner function fills; the
+    rows of one order are combined (a field keeps its first value) and located
+    at the first, naming every line. A contact person whose row has no
+    customer is numbered under the order's sold-to party (``<customer>/<PARNR>``,
+    as contact persons are numbered in the customer master), when the file has it.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[Located]] = {}
+
+    def take(self, row: Row, facts: Sequence[FactData], provenance: Provenance) -> list[FactData]:
+        now: list[FactData] = []
+        for fact in facts:
+            if isinstance(fact, Order):
+                self._parts.setdefault(fact.id, []).append((fact, provenance))
+            else:  # pragma: no cover - VBPA rows give orders only
+                now.append(fact)
+        return now
+
+    def release(self) -> Iterator[Located]:
+        for parts in self._parts.values():
+            (first, provenance), *rest = parts
+            values = attrs.asdict(first, recurse=False)
+            for part, _provenance in rest:
+                for name, value in attrs.asdict(part, recurse=False).items():
+                    if values.get(name) is None and value is not None:
+                        values[name] = value
+            contact, sold_to = values.get("contact_person_id"), values.get("sold_to")
+            if isinstance(contact, str) and "/" not in contact and sold_to:
+                values["contact_person_id"] = f"{sold_to}/{contact}"
+            if rest:
+                lines = ", ".join(str(p.line) for _, p in parts)
+                location = f"{provenance.location}, with its rows on lines {lines}"
+                provenance = attrs.evolve(provenance, location=location)
+            yield Order(**values), provenance
+
+
 def clearing_links(_fields: Sequence[str]) -> RowLinks:
     """The links of a BSAD (or BSID) file."""
     return ClearingLinks()
+
+
+def order_parts(_fields: Sequence[str]) -> RowLinks:
+    """The links of a VBPA file."""
+    return OrderParts()
 
 
 def header_join(
@@ -176,4 +221,13 @@ def header_join(
     return links
 
 
-__all__ = ["ClearingLinks", "HeaderJoin", "Located", "RowLinks", "clearing_links", "header_join"]
+__all__ = [
+    "ClearingLinks",
+    "HeaderJoin",
+    "Located",
+    "OrderParts",
+    "RowLinks",
+    "clearing_links",
+    "header_join",
+    "order_parts",
+]

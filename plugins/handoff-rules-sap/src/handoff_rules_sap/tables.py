@@ -9,6 +9,9 @@ KNA1   Counterparty (+ CompanyId from STCD1/STCD2 where the country's scheme
        is known)
 VBAK   Order (sales document categories C, I, H, K, L; others are rejected)
 VBAP   OrderLine
+VBPA   Order with only its partners (ship-to, payer, bill-to, sold-to, contact
+       person), one per order: the rows of the order's header are combined
+VBKD   Order with only its business data (incoterm, payment terms, customer PO)
 LIKP   Delivery
 LIPS   ``doc_flow`` (order item → delivery item)
 VBRK   Invoice; a cancellation document (SFAKN set) gives a ``doc_flow``
@@ -71,7 +74,7 @@ from handoff_rules_sap.fields import (
     text,
 )
 from handoff_rules_sap.idoc_facts import company_ids
-from handoff_rules_sap.links import RowLinks, clearing_links, header_join
+from handoff_rules_sap.links import RowLinks, clearing_links, header_join, order_parts
 
 #: Sales document categories (VBTYP) read as orders.
 ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
@@ -419,6 +422,73 @@ def _open_item(r: RowValues) -> list[FactData]:
     return facts
 
 
+#: VBPA partner functions as SAP stores them (PARVW, German keys) and as SE16 shows
+#: them in English (the conversion exit's output), with the order field each fills.
+#: Not the English SP (sold-to): stored, SP is the forwarding agent.
+PARTNER_FIELDS: Final = {
+    "AG": "sold_to",
+    "WE": "ship_to",
+    "SH": "ship_to",
+    "RE": "bill_to",
+    "BP": "bill_to",
+    "RG": "payer",
+    "PY": "payer",
+    "AP": "contact_person_id",
+    "CP": "contact_person_id",
+}
+#: POSNR of a sales document's header row (VBPA, VBKD): item rows have their item number.
+HEADER_ITEMS: Final = frozenset({"000000", "0"})
+
+
+def _header_row(r: RowValues, table: str) -> None:
+    if r("POSNR") not in HEADER_ITEMS:
+        raise FieldProblem(
+            f"POSNR {r('POSNR')}: {table} data of an item is not read, only the "
+            "order's own (POSNR 000000)"
+        )
+
+
+def _vbpa(r: RowValues) -> list[FactData]:
+    """One partner of an order: an Order with only that partner (the file's rows are
+    combined into one fact per order, :class:`~handoff_rules_sap.links.OrderParts`)."""
+    _header_row(r, "VBPA partner")
+    order_id = sap_id(r("VBELN"))
+    field = PARTNER_FIELDS.get(r("PARVW").upper())
+    if field is None:  # forwarding agent, sales employee …: no field of an order
+        return [Order(id=order_id)]
+    if field == "contact_person_id":
+        person = optional_id(r("PARNR"))
+        if person is None:
+            raise FieldProblem(f"PARNR: contact person (PARVW {r('PARVW')}) without a number")
+        customer = optional_id(r("KUNNR"))
+        return [
+            Order(id=order_id, contact_person_id=f"{customer}/{person}" if customer else person)
+        ]
+    customer = optional_id(r("KUNNR"))
+    if customer is None:
+        raise FieldProblem(f"KUNNR: partner {r('PARVW')} without a customer number")
+    if field == "sold_to":
+        return [Order(id=order_id, sold_to=customer, counterparty_id=customer)]
+    if field == "ship_to":
+        return [Order(id=order_id, ship_to=customer)]
+    if field == "bill_to":
+        return [Order(id=order_id, bill_to=customer)]
+    return [Order(id=order_id, payer=customer)]
+
+
+def _vbkd(r: RowValues) -> list[FactData]:
+    """An order's business data: an Order with only the terms VBKD holds."""
+    _header_row(r, "VBKD business")
+    return [
+        Order(
+            id=sap_id(r("VBELN")),
+            incoterm=text(r("INCO1")),
+            payment_terms=text(r("ZTERM")),
+            customer_po_ref=text(r("BSTKD")),
+        )
+    ]
+
+
 def _vbfa(r: RowValues) -> list[FactData]:
     return [
         _doc_flow(
@@ -475,6 +545,25 @@ _VBAK_FILLS: Final = {
         "planned_delivery_date": "VDATU",
         "delivery_block": "LIFSK",
         "billing_block": "FAKSK",
+    }
+}
+_VBPA_FILLS: Final = {
+    "order": {
+        "id": "VBELN",
+        "sold_to": "KUNNR of PARVW AG",
+        "counterparty_id": "KUNNR of PARVW AG",
+        "ship_to": "KUNNR of PARVW WE (SH)",
+        "bill_to": "KUNNR of PARVW RE (BP)",
+        "payer": "KUNNR of PARVW RG (PY)",
+        "contact_person_id": "KUNNR/PARNR of PARVW AP (CP)",
+    }
+}
+_VBKD_FILLS: Final = {
+    "order": {
+        "id": "VBELN",
+        "incoterm": "INCO1",
+        "payment_terms": "ZTERM",
+        "customer_po_ref": "BSTKD",
     }
 }
 _VBAP_FILLS: Final = {
@@ -698,6 +787,31 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             "order_line",
             ("VBELN", "POSNR"),
             fills=_VBAP_FILLS,
+            business_keys={"order": ("VBELN",)},
+        ),
+        TableSpec(
+            "VBPA",
+            "sales document partners",
+            ("VBELN", "POSNR", "PARVW"),
+            ("VBELN", "POSNR", "PARVW"),
+            _vbpa,
+            "order",
+            ("VBELN", "POSNR", "PARVW"),
+            fills=_VBPA_FILLS,
+            read_categories=("POSNR", HEADER_ITEMS),
+            business_keys={"order": ("VBELN",)},
+            links=order_parts,
+        ),
+        TableSpec(
+            "VBKD",
+            "sales document business data",
+            ("VBELN", "POSNR"),
+            ("VBELN", "POSNR", "INCO1"),
+            _vbkd,
+            "order",
+            ("VBELN", "POSNR"),
+            fills=_VBKD_FILLS,
+            read_categories=("POSNR", HEADER_ITEMS),
             business_keys={"order": ("VBELN",)},
         ),
         TableSpec(
