@@ -9,6 +9,7 @@ each order fact is judged on its own, see the README).
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -124,3 +125,28 @@ def test_vbak_alone_leaves_the_order_data_incomplete(sap_data, engine):
     ]
     assert finding.result.value == "fail"
     assert "ship-to" in finding.message
+
+
+@pytest.mark.parametrize("engine", ["reference", "durable"])
+def test_until_the_core_combines_them_each_order_fact_is_judged(sap_data, tmp_path, engine):
+    """What README's "Order facts from VBPA and VBKD" says of today's core."""
+    for name in ("VBAK.csv", "VBPA.txt", "VBKD.csv"):
+        shutil.copy(sap_data / name, tmp_path / name)
+    run = check([tmp_path], at=date(2024, 3, 20), checkpoints=["H1"], engine=engine)
+    (decision,) = [d for d in run.decisions if d.case == "12345"]
+    documents = [
+        (Path(f.sources[0].source).name, f.result.value, f.message)
+        for f in decision.findings
+        if f.rule == "SUP-DOC-001"
+    ]
+    assert sorted(documents) == [
+        ("VBAK.csv", "fail", "order 12345: no ship-to party (needed for delivery)"),
+        ("VBKD.csv", "fail", "order 12345: no ship-to party (needed for delivery)"),
+        ("VBPA.txt", "fail", "order 12345: no delivery terms (incoterm; needed for delivery)"),
+    ]
+    undecided = {
+        Path(f.sources[0].source).name
+        for f in decision.findings
+        if f.rule == "LEG-CTR-001" and f.result.value == "indeterminate"
+    }
+    assert undecided == {"VBPA.txt", "VBKD.csv"}

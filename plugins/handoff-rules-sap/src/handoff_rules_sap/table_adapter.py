@@ -94,8 +94,8 @@ def parse_area_currencies(text: str) -> dict[str, str]:
 
 
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA, KNKK and
-    UKMBP_CMS_SGM.
+    """Reads extracts of KNA1, VBAK, VBAP, VBPA, VBKD, LIKP, LIPS, VBRK, VBRP, BSID, BSAD,
+    VBFA, KNKK and UKMBP_CMS_SGM.
 
     ``area_currencies`` gives the currency of each credit control area or credit
     segment (``{"1000": "EUR"}``, ``{"*": "EUR"}`` for all), which SAP keeps out

@@ -12,15 +12,17 @@ VBAP   OrderLine
 VBPA   Order with only its partners (ship-to, payer, bill-to, sold-to, contact
        person), one per order: the rows of the order's header are combined
 VBKD   Order with only its business data (incoterm, payment terms, customer PO)
-LIKP   Delivery
+LIKP   Delivery; in a LIKP/LIPS join one per delivery, with the one order of its items
 LIPS   ``doc_flow`` (order item → delivery item)
 VBRK   Invoice; a cancellation document (SFAKN set) gives a ``doc_flow``
-       instead (cancelled invoice → cancellation)
+       instead (cancelled invoice → cancellation); in a VBRK/VBRP join one per
+       invoice, with the one order of its items
 VBRP   ``doc_flow`` (order item → invoice item, and delivery item → invoice
        item when the delivery is a different document)
 BSID   OpenItem
 BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
-       row whose BELNR is its own clearing document AUGBL, also a Payment
+       row whose BELNR is its own clearing document AUGBL, also a Payment,
+       naming the invoice it cleared (:mod:`handoff_rules_sap.links`)
 VBFA   ``doc_flow`` (any preceding → follow-on document)
 KNKK   CreditLimit per credit control area (classic credit management)
 UKMBP_CMS_SGM
