@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from handoff_rules_sap import SapTableAdapter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handoff_rules.adapters import AdapterError, Fact
 from handoff_rules.adapters.tabular import TableReader
@@ -172,3 +174,38 @@ def test_an_underpayment_beyond_tolerance_blocks_closing(payment_exports, engine
     assert "45.00" in findings[0]["message"]
     assert decision["outcome"] == "block"
     assert code == 1
+
+
+def _shuffled(source: Path, order: list[int], target: Path) -> Path:
+    header, *rows = source.read_bytes().splitlines(keepends=True)
+    target.write_bytes(header + b"".join(rows[i] for i in order))
+    return target
+
+
+def _links(path: Path) -> set[tuple[str, str | None]]:
+    """What the links decided: each payment's invoice, each join document's order."""
+    found: set[tuple[str, str | None]] = set()
+    for data in _data(path):
+        if isinstance(data, Payment):
+            found.add((data.id, data.invoice_id))
+        elif isinstance(data, Delivery | Invoice):
+            found.add((data.id, data.order_id))
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", ["BSAD_clearings.txt", "LIKP_items_sqvi.csv", "VBRK_items_sqvi.csv"]
+)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_links_do_not_depend_on_the_order_of_rows(sap_data, tmp_path, name, data):
+    source = sap_data / name
+    rows = len(source.read_bytes().splitlines()) - 1
+    order = data.draw(st.permutations(range(rows)))
+    shuffled = _shuffled(source, order, tmp_path / name)
+    found = _links(shuffled)
+    assert found == _links(source)
+    assert len({document for document, _linked in found}) == len(found)  # one link each
+    assert any(linked is not None for _document, linked in found)
