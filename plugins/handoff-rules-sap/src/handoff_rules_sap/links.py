@@ -7,11 +7,14 @@ clearing document (AUGBL). A LIKP/LIPS or VBRK/VBRP join repeats the header on
 every item row, and only all of them together say which order the document is
 for. So the table adapter hands each row's facts to the table's links, which
 give back the ones to yield at once and hold the rest until the file is read
-(they keep their row's provenance).
+(they keep their row's provenance), or complete them from what a first pass
+over the file noted.
 
-What is held is what a link needs and no more: a BSAD file's payments and, per
-clearing document, the references of the items it cleared; a join's headers,
-one per document. Other tables are read row by row.
+What is held is what a link needs and no more: a join's headers, one per
+document, and VBPA's orders. A BSAD file, which may be large and whose
+payments are many, is read twice instead: the first pass notes the invoice
+each clearing cleared, the second gives every fact in file order. Other
+tables are read row by row.
 """
 
 from __future__ import annotations
@@ -23,18 +26,23 @@ import attrs
 
 from handoff_rules.adapters import Provenance
 from handoff_rules.model import Delivery, FactData, Invoice, Order, Payment
-from handoff_rules_sap.fields import optional_id, sap_id
+from handoff_rules_sap.fields import key_value, optional_id
 
 #: A row: SAP field name → its stripped cell ('' when the file lacks the field).
 Row = Callable[[str], str]
 #: A fact with the provenance of the row it came from.
 Located = tuple[FactData, Provenance]
-#: An FI document or a clearing: (company code BUKRS, document number, year or date).
-DocumentKey = tuple[str, str, str]
 
 
 class RowLinks(Protocol):
     """What a table's rows say about each other, gathered while its file is read."""
+
+    #: Whether the file is read twice, :meth:`note` seeing every row on the first pass.
+    first_pass: bool
+
+    def note(self, row: Row) -> None:
+        """See a row on the first pass (read without a problem, but not yet mapped)."""
+        ...
 
     def take(self, row: Row, facts: Sequence[FactData], provenance: Provenance) -> list[FactData]:
         """Note the row; return those of its facts to give now (the others are held)."""
@@ -43,14 +51,6 @@ class RowLinks(Protocol):
     def release(self) -> Iterator[Located]:
         """The held facts, completed, once every row is read."""
         ...
-
-
-@attrs.define
-class _HeldPayment:
-    payment: Payment
-    provenance: Provenance
-    clearing: DocumentKey
-    invoice_document: DocumentKey | None
 
 
 class ClearingLinks:
@@ -63,54 +63,64 @@ class ClearingLinks:
     when that item is a debit with a billing document (VBELN, else XBLNR). A
     clearing of several items (invoices and credit memos together) leaves the
     payment unallocated: its amount is the payment of none of them alone.
+
+    The file is read twice (``first_pass``): the first pass notes, per clearing
+    document, the one billing document it cleared (a string per clearing, and per
+    FI document when the file has REBZG), so that the second gives every fact in
+    file order, payments complete, and holds none back.
     """
 
-    def __init__(self) -> None:
-        self._held: list[_HeldPayment] = []
-        #: clearing → the billing documents of the items it cleared ('' for an item that
-        #: is no invoice: a credit, or a debit without a billing document)
-        self._cleared: dict[DocumentKey, list[str]] = {}
-        #: FI document → its billing document
-        self._billing: dict[DocumentKey, str] = {}
+    first_pass = True
+
+    def __init__(self, *, references: bool = True) -> None:
+        #: clearing → the billing document of the one item it cleared ('' for an item
+        #: that is no invoice), None once it is seen to clear several
+        self._cleared: dict[str, str | None] = {}
+        #: FI document → its billing document; kept only when the file has REBZG
+        self._billing: dict[str, str] | None = {} if references else None
+
+    def note(self, row: Row) -> None:
+        company, document = row("BUKRS"), _key(row("BELNR"))
+        billing = _key(row("VBELN")) or _key(row("XBLNR"))
+        if billing and self._billing is not None:
+            self._billing.setdefault(f"{company} {document} {row('GJAHR')}", billing)
+        clearing = _key(row("AUGBL"))
+        debit = row("SHKZG").upper() == "S"
+        if clearing is None or (clearing == document and not debit):
+            return  # not cleared, or the payment line itself
+        key = f"{company} {clearing} {row('AUGDT')}"
+        invoice = billing if debit and billing else ""
+        self._cleared[key] = None if key in self._cleared else invoice
 
     def take(self, row: Row, facts: Sequence[FactData], provenance: Provenance) -> list[FactData]:
-        company = row("BUKRS")
-        billing = optional_id(row("VBELN")) or optional_id(row("XBLNR")) or ""
-        if billing:
-            self._billing.setdefault((company, sap_id(row("BELNR")), row("GJAHR")), billing)
-        clearing = (company, optional_id(row("AUGBL")) or "", row("AUGDT"))
-        payments = [f for f in facts if isinstance(f, Payment)]
-        if not payments:
-            if clearing[1]:
-                invoice = billing if row("SHKZG").upper() == "S" else ""
-                self._cleared.setdefault(clearing, []).append(invoice)
+        if len(facts) == 1:  # an item; a clearing line gives its Payment after it
             return list(facts)
-        invoice_document = optional_id(row("REBZG"))
-        for payment in payments:
-            self._held.append(
-                _HeldPayment(
-                    payment,
-                    provenance,
-                    clearing,
-                    (company, invoice_document, row("REBZJ") or row("GJAHR"))
-                    if invoice_document
-                    else None,
-                )
-            )
-        return [f for f in facts if not isinstance(f, Payment)]
+        company = row("BUKRS")
+        invoice = None
+        reference = _key(row("REBZG"))
+        if reference is not None and self._billing is not None:
+            year = row("REBZJ") or row("GJAHR")
+            invoice = self._billing.get(f"{company} {reference} {year}")
+        if invoice is None:
+            invoice = self._cleared.get(f"{company} {_key(row('AUGBL'))} {row('AUGDT')}") or None
+        if invoice is None:
+            return list(facts)
+        return [
+            attrs.evolve(fact, invoice_id=invoice) if isinstance(fact, Payment) else fact
+            for fact in facts
+        ]
 
     def release(self) -> Iterator[Located]:
-        for held in self._held:
-            invoice = None
-            if held.invoice_document is not None:
-                invoice = self._billing.get(held.invoice_document)
-            if invoice is None:
-                cleared = self._cleared.get(held.clearing, [])
-                invoice = cleared[0] if len(cleared) == 1 and cleared[0] else None
-            payment = held.payment
-            if invoice is not None:
-                payment = attrs.evolve(payment, invoice_id=invoice)
-            yield payment, held.provenance
+        return iter(())
+
+
+def _key(raw: str) -> str | None:
+    """A document number as the facts write it, or None (never raises: notes are read
+    from every row, rejected ones too)."""
+    try:
+        return key_value(raw)
+    except ValueError:  # pragma: no cover - key_value refuses what is no key
+        return None
 
 
 class HeaderJoin:
@@ -131,6 +141,11 @@ class HeaderJoin:
         self._first: dict[str, Located] = {}
         self._orders: dict[str, set[str]] = {}
         self._lines: dict[str, list[int | None]] = {}
+
+    first_pass = False
+
+    def note(self, row: Row) -> None:
+        """Nothing: read in one pass."""
 
     def take(self, row: Row, facts: Sequence[FactData], provenance: Provenance) -> list[FactData]:
         now: list[FactData] = []
@@ -173,6 +188,11 @@ class OrderParts:
     def __init__(self) -> None:
         self._parts: dict[str, list[Located]] = {}
 
+    first_pass = False
+
+    def note(self, row: Row) -> None:
+        """Nothing: read in one pass."""
+
     def take(self, row: Row, facts: Sequence[FactData], provenance: Provenance) -> list[FactData]:
         now: list[FactData] = []
         for fact in facts:
@@ -200,9 +220,9 @@ class OrderParts:
             yield Order(**values), provenance
 
 
-def clearing_links(_fields: Sequence[str]) -> RowLinks:
-    """The links of a BSAD (or BSID) file."""
-    return ClearingLinks()
+def clearing_links(fields: Sequence[str]) -> RowLinks:
+    """The links of a BSAD (or BSID) file: FI documents are kept only if REBZG names them."""
+    return ClearingLinks(references="REBZG" in fields)
 
 
 def order_parts(_fields: Sequence[str]) -> RowLinks:

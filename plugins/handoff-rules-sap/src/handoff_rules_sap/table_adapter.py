@@ -27,6 +27,7 @@ from handoff_rules.adapters.tabular import TableReader, open_table, sniff_dialec
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_sap import __version__
 from handoff_rules_sap.fields import FieldProblem
+from handoff_rules_sap.links import RowLinks
 from handoff_rules_sap.supplies import supplies_of
 from handoff_rules_sap.tables import (
     TABLES,
@@ -181,6 +182,8 @@ class SapTableAdapter:
         location_format = spec.location_format
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
         links = spec.links(fields) if spec.links is not None else None
+        if links is not None and links.first_pass:
+            _first_pass(path, links, fields, pick)
         try:
             for line, end_line, cells, problem in reader.records():
                 location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
@@ -226,6 +229,26 @@ class SapTableAdapter:
         if links is not None:
             for data, held in links.release():
                 yield Fact(data, held)
+
+
+def _first_pass(
+    path: Path,
+    links: RowLinks,
+    fields: tuple[str, ...],
+    pick: Callable[[list[str]], Sequence[str]],
+) -> None:
+    """Show the links every row that can be read, before the rows are mapped.
+
+    Where the file stops (an unreadable record, an I/O error), the notes stop
+    too: the second pass stops there as well, after the rows before it.
+    """
+    try:
+        with open_table(path) as (reader, _encoding):
+            for _line, _end, cells, problem in reader.records():
+                if problem is None:
+                    links.note(RowValues(zip(fields, map(str.strip, pick(cells)))))  # noqa: B905
+    except (AdapterError, OSError):
+        return
 
 
 #: Columns holding codes and numbers without separators: in a row with extra
