@@ -12,8 +12,11 @@ from .conftest import DATA
 TABLE_FILES = [
     "VBAK.csv", "VBAP.tsv", "KNA1.csv", "LIKP.csv", "LIPS.txt",
     "VBRK.csv", "VBRP.csv", "BSID.csv", "BSAD.csv", "VBFA.csv",
-    "LIKP_sqvi.csv", "KNKK.txt", "UKMBP_CMS_SGM.csv",
+    "LIKP_sqvi.csv", "KNKK.txt", "UKMBP_CMS_SGM.csv", "BSAD_clearings.txt", "VBKD.csv",
 ]  # fmt: skip
+#: Several rows per document (header/item joins, VBPA's partners): one fact per
+#: document, whose location names all its rows' lines, plus the rejects.
+JOIN_FILES = {"LIKP_items_sqvi.csv": 2, "VBRK_items_sqvi.csv": 2, "VBPA.txt": 2 + 2}
 
 # IDoc records: per IDoc its control record, each document header and each item
 # (a rejected header takes its items with it and counts once).
@@ -32,7 +35,21 @@ def test_table_fixtures_conform_and_every_row_is_accounted_for(name):
     path = DATA / name
     rows = sum(1 for line in path.read_bytes().splitlines()[1:] if line.strip())
     report = check_adapter(SapTableAdapter(), path, expected_records=rows)
-    assert report.format == path.stem.lower().removesuffix("_sqvi")
+    assert report.format == path.stem.lower().removesuffix("_sqvi").removesuffix("_clearings")
+
+
+@pytest.mark.parametrize(("name", "documents"), sorted(JOIN_FILES.items()))
+def test_a_join_gives_one_record_per_document_naming_all_its_lines(name, documents):
+    path = DATA / name
+    report = check_adapter(SapTableAdapter(), path, expected_records=documents)
+    assert report.format == name.partition("_")[0].partition(".")[0].lower()
+    named = [
+        int(n)
+        for fact in report.facts
+        for n in fact.provenance.location.partition("rows on lines ")[2].split(", ")
+    ] + [reject.provenance.line for reject in report.rejects]
+    rows = sum(1 for line in path.read_bytes().splitlines()[1:] if line.strip())
+    assert sorted(named) == list(range(2, rows + 2))
 
 
 @pytest.mark.parametrize(("name", "records"), sorted(IDOC_RECORDS.items()))

@@ -126,6 +126,7 @@ def test_bsad_cleared_items_and_the_payment(table_adapter, sap_data):
         counterparty_id="4711",
         received_on=date(2024, 4, 2),
         reference="WB-0402",
+        invoice_id="90004711",  # the one invoice item its clearing document 1400000017 cleared
     )
 
 

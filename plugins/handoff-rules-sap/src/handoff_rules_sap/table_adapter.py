@@ -27,6 +27,7 @@ from handoff_rules.adapters.tabular import TableReader, open_table, sniff_dialec
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_sap import __version__
 from handoff_rules_sap.fields import FieldProblem
+from handoff_rules_sap.links import RowLinks
 from handoff_rules_sap.supplies import supplies_of
 from handoff_rules_sap.tables import (
     TABLES,
@@ -94,8 +95,8 @@ def parse_area_currencies(text: str) -> dict[str, str]:
 
 
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, LIKP, LIPS, VBRK, VBRP, BSID, BSAD, VBFA, KNKK and
-    UKMBP_CMS_SGM.
+    """Reads extracts of KNA1, VBAK, VBAP, VBPA, VBKD, LIKP, LIPS, VBRK, VBRP, BSID, BSAD,
+    VBFA, KNKK and UKMBP_CMS_SGM.
 
     ``area_currencies`` gives the currency of each credit control area or credit
     segment (``{"1000": "EUR"}``, ``{"*": "EUR"}`` for all), which SAP keeps out
@@ -180,35 +181,74 @@ class SapTableAdapter:
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
-        for line, end_line, cells, problem in reader.records():
-            location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
-            values = None
-            if problem is None:
-                # pick gives one cell per field; zip's strict= costs its keyword parsing per row
-                values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
-                if currency_of is not None:
-                    values["WAERS"] = currency_of(values)
-                try:
-                    facts = rows_to_facts(spec, values)
-                except mapper_errors as exc:
-                    problem = f"{spec.name}: {exc}"
-                else:
-                    located = location_format.format(location, *map(values, key))
-                    keyed = Provenance(
-                        adapter=name,
-                        source=source,
-                        location=located,
-                        adapter_version=version,
-                        line=line,
-                    )
-                    for data in facts:
-                        yield Fact(data, keyed)
-                    continue
-            provenance = Provenance(
-                adapter=name, source=source, location=location, adapter_version=version, line=line
-            )
-            keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
-            yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+        links = spec.links(fields) if spec.links is not None else None
+        if links is not None and links.first_pass:
+            _first_pass(path, links, fields, pick)
+        try:
+            for line, end_line, cells, problem in reader.records():
+                location = f"line {line}" if end_line == line else f"lines {line}-{end_line}"
+                values = None
+                if problem is None:
+                    # pick gives one cell per field; zip's strict= costs its keyword parsing per row
+                    values = RowValues(zip(fields, map(str.strip, pick(cells))))  # noqa: B905
+                    if currency_of is not None:
+                        values["WAERS"] = currency_of(values)
+                    try:
+                        facts = rows_to_facts(spec, values)
+                    except mapper_errors as exc:
+                        problem = f"{spec.name}: {exc}"
+                    else:
+                        located = location_format.format(location, *map(values, key))
+                        keyed = Provenance(
+                            adapter=name,
+                            source=source,
+                            location=located,
+                            adapter_version=version,
+                            line=line,
+                        )
+                        if links is not None:
+                            facts = links.take(values, facts, keyed)
+                        for data in facts:
+                            yield Fact(data, keyed)
+                        continue
+                provenance = Provenance(
+                    adapter=name,
+                    source=source,
+                    location=location,
+                    adapter_version=version,
+                    line=line,
+                )
+                keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
+                yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+        except (AdapterError, OSError):
+            # what was read before the file stops is kept: held facts too
+            if links is not None:
+                for data, held in links.release():
+                    yield Fact(data, held)
+            raise
+        if links is not None:
+            for data, held in links.release():
+                yield Fact(data, held)
+
+
+def _first_pass(
+    path: Path,
+    links: RowLinks,
+    fields: tuple[str, ...],
+    pick: Callable[[list[str]], Sequence[str]],
+) -> None:
+    """Show the links every row that can be read, before the rows are mapped.
+
+    Where the file stops (an unreadable record, an I/O error), the notes stop
+    too: the second pass stops there as well, after the rows before it.
+    """
+    try:
+        with open_table(path) as (reader, _encoding):
+            for _line, _end, cells, problem in reader.records():
+                if problem is None:
+                    links.note(RowValues(zip(fields, map(str.strip, pick(cells)))))  # noqa: B905
+    except (AdapterError, OSError):
+        return
 
 
 #: Columns holding codes and numbers without separators: in a row with extra

@@ -9,15 +9,20 @@ KNA1   Counterparty (+ CompanyId from STCD1/STCD2 where the country's scheme
        is known)
 VBAK   Order (sales document categories C, I, H, K, L; others are rejected)
 VBAP   OrderLine
-LIKP   Delivery
+VBPA   Order with only its partners (ship-to, payer, bill-to, sold-to, contact
+       person), one per order: the rows of the order's header are combined
+VBKD   Order with only its business data (incoterm, payment terms, customer PO)
+LIKP   Delivery; in a LIKP/LIPS join one per delivery, with the one order of its items
 LIPS   ``doc_flow`` (order item → delivery item)
 VBRK   Invoice; a cancellation document (SFAKN set) gives a ``doc_flow``
-       instead (cancelled invoice → cancellation)
+       instead (cancelled invoice → cancellation); in a VBRK/VBRP join one per
+       invoice, with the one order of its items
 VBRP   ``doc_flow`` (order item → invoice item, and delivery item → invoice
        item when the delivery is a different document)
 BSID   OpenItem
 BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
-       row whose BELNR is its own clearing document AUGBL, also a Payment
+       row whose BELNR is its own clearing document AUGBL, also a Payment,
+       naming the invoice it cleared (:mod:`handoff_rules_sap.links`)
 VBFA   ``doc_flow`` (any preceding → follow-on document)
 KNKK   CreditLimit per credit control area (classic credit management)
 UKMBP_CMS_SGM
@@ -41,7 +46,7 @@ document is a sales order, so the link joins that order's case.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -71,6 +76,7 @@ from handoff_rules_sap.fields import (
     text,
 )
 from handoff_rules_sap.idoc_facts import company_ids
+from handoff_rules_sap.links import RowLinks, clearing_links, header_join, order_parts
 
 #: Sales document categories (VBTYP) read as orders.
 ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
@@ -141,6 +147,9 @@ class TableSpec:
     #: The column naming the credit area whose currency a limit is in, for a
     #: table without a currency column of its own (KNKK, UKMBP_CMS_SGM).
     area_currency: str | None = None
+    #: For a table whose rows complete each other (BSAD payments, header/item joins):
+    #: the file's links, given its fields (None: the rows are read on their own).
+    links: Callable[[Sequence[str]], RowLinks | None] | None = None
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -415,6 +424,73 @@ def _open_item(r: RowValues) -> list[FactData]:
     return facts
 
 
+#: VBPA partner functions as SAP stores them (PARVW, German keys) and as SE16 shows
+#: them in English (the conversion exit's output), with the order field each fills.
+#: Not the English SP (sold-to): stored, SP is the forwarding agent.
+PARTNER_FIELDS: Final = {
+    "AG": "sold_to",
+    "WE": "ship_to",
+    "SH": "ship_to",
+    "RE": "bill_to",
+    "BP": "bill_to",
+    "RG": "payer",
+    "PY": "payer",
+    "AP": "contact_person_id",
+    "CP": "contact_person_id",
+}
+#: POSNR of a sales document's header row (VBPA, VBKD): item rows have their item number.
+HEADER_ITEMS: Final = frozenset({"000000", "0"})
+
+
+def _header_row(r: RowValues, table: str) -> None:
+    if r("POSNR") not in HEADER_ITEMS:
+        raise FieldProblem(
+            f"POSNR {r('POSNR')}: {table} data of an item is not read, only the "
+            "order's own (POSNR 000000)"
+        )
+
+
+def _vbpa(r: RowValues) -> list[FactData]:
+    """One partner of an order: an Order with only that partner (the file's rows are
+    combined into one fact per order, :class:`~handoff_rules_sap.links.OrderParts`)."""
+    _header_row(r, "VBPA partner")
+    order_id = sap_id(r("VBELN"))
+    field = PARTNER_FIELDS.get(r("PARVW").upper())
+    if field is None:  # forwarding agent, sales employee …: no field of an order
+        return [Order(id=order_id)]
+    if field == "contact_person_id":
+        person = optional_id(r("PARNR"))
+        if person is None:
+            raise FieldProblem(f"PARNR: contact person (PARVW {r('PARVW')}) without a number")
+        customer = optional_id(r("KUNNR"))
+        return [
+            Order(id=order_id, contact_person_id=f"{customer}/{person}" if customer else person)
+        ]
+    customer = optional_id(r("KUNNR"))
+    if customer is None:
+        raise FieldProblem(f"KUNNR: partner {r('PARVW')} without a customer number")
+    if field == "sold_to":
+        return [Order(id=order_id, sold_to=customer, counterparty_id=customer)]
+    if field == "ship_to":
+        return [Order(id=order_id, ship_to=customer)]
+    if field == "bill_to":
+        return [Order(id=order_id, bill_to=customer)]
+    return [Order(id=order_id, payer=customer)]
+
+
+def _vbkd(r: RowValues) -> list[FactData]:
+    """An order's business data: an Order with only the terms VBKD holds."""
+    _header_row(r, "VBKD business")
+    return [
+        Order(
+            id=sap_id(r("VBELN")),
+            incoterm=text(r("INCO1")),
+            payment_terms=text(r("ZTERM")),
+            customer_po_ref=text(r("BSTKD")),
+        )
+    ]
+
+
 def _vbfa(r: RowValues) -> list[FactData]:
     return [
         _doc_flow(
@@ -473,6 +549,25 @@ _VBAK_FILLS: Final = {
         "billing_block": "FAKSK",
     }
 }
+_VBPA_FILLS: Final = {
+    "order": {
+        "id": "VBELN",
+        "sold_to": "KUNNR of PARVW AG",
+        "counterparty_id": "KUNNR of PARVW AG",
+        "ship_to": "KUNNR of PARVW WE (SH)",
+        "bill_to": "KUNNR of PARVW RE (BP)",
+        "payer": "KUNNR of PARVW RG (PY)",
+        "contact_person_id": "KUNNR/PARNR of PARVW AP (CP)",
+    }
+}
+_VBKD_FILLS: Final = {
+    "order": {
+        "id": "VBELN",
+        "incoterm": "INCO1",
+        "payment_terms": "ZTERM",
+        "customer_po_ref": "BSTKD",
+    }
+}
 _VBAP_FILLS: Final = {
     "order_line": {
         "order_id": "VBELN",
@@ -487,7 +582,7 @@ _VBAP_FILLS: Final = {
 _LIKP_FILLS: Final = {
     "delivery": {
         "id": "VBELN",
-        "order_id": "VGBEL (a LIKP/LIPS join)",
+        "order_id": "VGBEL (a LIKP/LIPS join: the one order of all items)",
         "counterparty_id": "KUNAG, else KUNNR",
         "ship_to": "KUNNR",
         "planned_date": "WADAT, else LFDAT",
@@ -514,6 +609,7 @@ _VBRK_FILLS: Final = {
         "issued_on": "FKDAT",
         "total": "NETWR + MWSBK, WAERK",
         "payment_terms": "ZTERM",
+        "order_id": "AUBEL (a VBRK/VBRP join: the one order of all items)",
     },
     "derived.doc_flow": {
         "subject": _FLOW_LINK["subject"],
@@ -552,6 +648,7 @@ _OPEN_ITEM_FILLS: Final = {
     },
     "payment": {
         "id": "BUKRS/AUGBL/GJAHR",
+        "invoice_id": "REBZG's billing document, else the one debit item AUGBL cleared",
         "amount": "WRBTR WAERS",
         "counterparty_id": "KUNNR",
         "received_on": "BUDAT, else AUGDT",
@@ -695,6 +792,31 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             business_keys={"order": ("VBELN",)},
         ),
         TableSpec(
+            "VBPA",
+            "sales document partners",
+            ("VBELN", "POSNR", "PARVW"),
+            ("VBELN", "POSNR", "PARVW"),
+            _vbpa,
+            "order",
+            ("VBELN", "POSNR", "PARVW"),
+            fills=_VBPA_FILLS,
+            read_categories=("POSNR", HEADER_ITEMS),
+            business_keys={"order": ("VBELN",)},
+            links=order_parts,
+        ),
+        TableSpec(
+            "VBKD",
+            "sales document business data",
+            ("VBELN", "POSNR"),
+            ("VBELN", "POSNR", "INCO1"),
+            _vbkd,
+            "order",
+            ("VBELN", "POSNR"),
+            fills=_VBKD_FILLS,
+            read_categories=("POSNR", HEADER_ITEMS),
+            business_keys={"order": ("VBELN",)},
+        ),
+        TableSpec(
             "LIKP",
             "delivery header",
             ("VBELN",),
@@ -709,6 +831,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
                 "order": ("VGBEL",),
                 "counterparty": ("KUNAG", "KUNNR"),
             },
+            links=header_join(Delivery, "VGBEL"),
         ),
         TableSpec(
             "LIPS",
@@ -731,7 +854,12 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             ("VBELN",),
             excluded=("POSNR",),
             fills=_VBRK_FILLS,
-            business_keys={"invoice": ("VBELN",), "counterparty": ("KUNAG", "KUNRG")},
+            business_keys={
+                "invoice": ("VBELN",),
+                "order": ("AUBEL",),
+                "counterparty": ("KUNAG", "KUNRG"),
+            },
+            links=header_join(Invoice, "AUBEL"),
         ),
         TableSpec(
             "VBRP",
@@ -754,6 +882,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _OPEN_ITEM_KEYS,
             fills=_OPEN_ITEM_FILLS,
             business_keys=_OPEN_ITEM_BUSINESS_KEYS,
+            links=clearing_links,
         ),
         TableSpec(
             "BSAD",
@@ -765,6 +894,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             _OPEN_ITEM_KEYS,
             fills=_OPEN_ITEM_FILLS,
             business_keys=_OPEN_ITEM_BUSINESS_KEYS,
+            links=clearing_links,
         ),
         TableSpec(
             "VBFA",
