@@ -15,6 +15,7 @@ import attrs
 
 from handoff_rules.facts import Fact, Reject, fact_sort_key
 from handoff_rules.model import ContractTemplate, Counterparty, Opportunity, OpportunityLink, Order
+from handoff_rules.parts import combine_parts
 
 #: Fact types whose rejected records concern every order of their counterparty.
 PARTY_WIDE_TYPES = frozenset({"counterparty", "open_item", "credit_limit", "person"})
@@ -72,14 +73,15 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     no order of its own and its ``counterparty_id`` is the order's counterparty
     (documents, people, payments, open items of the customer). A won
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
-    Facts that join no case are returned in ``unassigned``.
+    Facts that join no case are returned in ``unassigned``. Parts of one
+    record are combined first (:func:`~handoff_rules.parts.combine_parts`).
 
     A reject joins the cases its most specific key names (its ``keys``): the
     order itself; else the order of a delivery or invoice with that id; else
     every order of its counterparty. Rejects that name no case are
     ``unplaced_rejects``.
     """
-    all_facts = sorted(facts, key=fact_sort_key)
+    all_facts = sorted(combine_parts(facts), key=fact_sort_key)
     orders = [f for f in all_facts if isinstance(f.data, Order)]
     by_order: dict[str, list[Fact]] = defaultdict(list)
     by_party: dict[str, list[Fact]] = defaultdict(list)

@@ -86,19 +86,37 @@ class Fact:
 
     data: FactData
     provenance: Provenance
+    #: Some exports spread one record over several tables (an SAP order's
+    #: partners in VBPA, its incoterm in VBKD): such a table gives a *part*, a
+    #: fact with the record's id and only the fields that table holds. Cases
+    #: combine the parts into the whole fact of that type and id
+    #: (:func:`handoff_rules.parts.combine_parts`), so a rule sees one order.
+    part: bool = attrs.field(default=False, kw_only=True)
+    #: where the parts combined into this fact were read, after ``provenance``
+    also: tuple[Provenance, ...] = attrs.field(default=(), kw_only=True)
 
     @property
     def type(self) -> str:
         return self.data.fact_type
 
+    @property
+    def sources(self) -> tuple[Provenance, ...]:
+        """Every place this fact was read: its own, then its parts'."""
+        return (self.provenance, *self.also)
+
     def to_record(self) -> dict[str, Any]:
         """The ``read --format jsonl`` line for this fact."""
-        return {
+        record: dict[str, Any] = {
             "record": RECORD_FACT,
             "type": self.type,
             "data": to_dict(self.data),
             "provenance": self.provenance.to_dict(),
         }
+        if self.part:
+            record["part"] = True
+        if self.also:
+            record["also"] = [p.to_dict() for p in self.also]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
@@ -113,7 +131,18 @@ class Fact:
                 f"type={fact_type!r} (known: {', '.join(sorted(FACT_TYPES))})"
             )
         data = cast(FactData, from_dict(FACT_TYPES[fact_type], record.get("data")))
-        return cls(data=data, provenance=Provenance.from_dict(record.get("provenance")))
+        part = record.get("part", False)
+        if not isinstance(part, bool):
+            raise ModelDataError(f"part must be true or false, not {part!r}")
+        also = record.get("also", [])
+        if not isinstance(also, list):
+            raise ModelDataError(f"also must be a list of provenances, not {also!r}")
+        return cls(
+            data=data,
+            provenance=Provenance.from_dict(record.get("provenance")),
+            part=part,
+            also=tuple(Provenance.from_dict(p) for p in also),
+        )
 
 
 #: The business keys a reject may name: each is how facts of that kind are

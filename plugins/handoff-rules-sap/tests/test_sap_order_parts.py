@@ -3,8 +3,8 @@
 SUP-DOC-001 (order data complete) asks for a ship-to party, payer, contact
 person, incoterm, payment terms and customer PO: VBAK has only the PO. These
 tests show that VBAK, VBPA and VBKD together fill every one, so the rule
-decides once an order's facts are combined (which the core does not do yet:
-each order fact is judged on its own, see the README).
+decides once an order's facts are combined: VBPA and VBKD give *parts*, which
+the core combines with VBAK's order when it builds the case.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import attrs
 import pytest
 from handoff_rules_sap import SapTableAdapter
 
@@ -72,32 +71,19 @@ def test_vbkd_gives_the_order_terms(sap_data):
     assert item.keys == ()
 
 
-def _combined(paths: list[Path]) -> list[Fact]:
-    """Every fact, the order facts of one id combined field by field (the first value wins)."""
-    facts = [f for path in paths for f in _read(path)[0]]
-    orders: dict[str, Fact] = {}
-    others = []
-    for fact in facts:
-        if not isinstance(fact.data, Order):
-            others.append(fact)
-            continue
-        known = orders.get(fact.data.id)
-        if known is None:
-            orders[fact.data.id] = fact
-            continue
-        mine, theirs = (
-            attrs.asdict(known.data, recurse=False),
-            attrs.asdict(fact.data, recurse=False),
-        )
-        filled = {k: v for k, v in theirs.items() if mine[k] is None and v is not None}
-        orders[fact.data.id] = Fact(attrs.evolve(known.data, **filled), known.provenance)
-    return [*orders.values(), *others]
+def _facts(paths: list[Path]) -> list[Fact]:
+    return [f for path in paths for f in _read(path)[0]]
+
+
+def test_vbpa_and_vbkd_orders_are_parts_and_vbak_orders_are_whole(sap_data):
+    assert {f.part for f in _facts([sap_data / "VBPA.txt", sap_data / "VBKD.csv"])} == {True}
+    assert {f.part for f in _facts([sap_data / "VBAK.csv"])} == {False}
 
 
 @pytest.mark.parametrize("engine", ["reference", "durable"])
 def test_vbak_vbpa_and_vbkd_together_complete_the_order_data(sap_data, engine):
     tables = [sap_data / name for name in ("VBAK.csv", "VBPA.txt", "VBKD.csv")]
-    run = check(facts=_combined(tables), at=date(2024, 3, 20), checkpoints=["H3"], engine=engine)
+    run = check(facts=_facts(tables), at=date(2024, 3, 20), checkpoints=["H3"], engine=engine)
     results = {
         decision.case: [
             (f.result.value, f.message) for f in decision.findings if f.rule == "SUP-DOC-001"
@@ -115,7 +101,7 @@ def test_vbak_vbpa_and_vbkd_together_complete_the_order_data(sap_data, engine):
 @pytest.mark.parametrize("engine", ["reference", "durable"])
 def test_vbak_alone_leaves_the_order_data_incomplete(sap_data, engine):
     run = check(
-        facts=_combined([sap_data / "VBAK.csv"]),
+        facts=_facts([sap_data / "VBAK.csv"]),
         at=date(2024, 3, 20),
         checkpoints=["H3"],
         engine=engine,
@@ -128,25 +114,19 @@ def test_vbak_alone_leaves_the_order_data_incomplete(sap_data, engine):
 
 
 @pytest.mark.parametrize("engine", ["reference", "durable"])
-def test_until_the_core_combines_them_each_order_fact_is_judged(sap_data, tmp_path, engine):
-    """What README's "Order facts from VBPA and VBKD" says of today's core."""
+def test_a_check_over_the_three_tables_judges_one_order_naming_every_row(
+    sap_data, tmp_path, engine
+):
     for name in ("VBAK.csv", "VBPA.txt", "VBKD.csv"):
         shutil.copy(sap_data / name, tmp_path / name)
     run = check([tmp_path], at=date(2024, 3, 20), checkpoints=["H1"], engine=engine)
     (decision,) = [d for d in run.decisions if d.case == "12345"]
-    documents = [
-        (Path(f.sources[0].source).name, f.result.value, f.message)
-        for f in decision.findings
-        if f.rule == "SUP-DOC-001"
-    ]
-    assert sorted(documents) == [
-        ("VBAK.csv", "fail", "order 12345: no ship-to party (needed for delivery)"),
-        ("VBKD.csv", "fail", "order 12345: no ship-to party (needed for delivery)"),
-        ("VBPA.txt", "fail", "order 12345: no delivery terms (incoterm; needed for delivery)"),
-    ]
-    undecided = {
-        Path(f.sources[0].source).name
+    (finding,) = [f for f in decision.findings if f.rule == "SUP-DOC-001"]
+    assert finding.result.value == "pass"
+    assert {Path(p.source).name for p in finding.sources} == {"VBAK.csv", "VBPA.txt", "VBKD.csv"}
+    # VBAK's fields decide the rules only VBAK could: nothing is indeterminate for lack of them
+    assert not [
+        f
         for f in decision.findings
         if f.rule == "LEG-CTR-001" and f.result.value == "indeterminate"
-    }
-    assert undecided == {"VBPA.txt", "VBKD.csv"}
+    ]

@@ -167,8 +167,8 @@ def _sources(flat: FlatCase, indexes: Iterable[int]) -> tuple[Provenance, ...]:
     seen: list[Provenance] = []
     for index in indexes:
         fact = flat.facts[index]
-        if fact is not None and fact.provenance not in seen:
-            seen.append(fact.provenance)
+        if fact is not None:
+            seen.extend(place for place in fact.sources if place not in seen)
     return tuple(seen)
 
 

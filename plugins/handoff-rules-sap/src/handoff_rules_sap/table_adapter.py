@@ -180,6 +180,7 @@ class SapTableAdapter:
         currency_of = self._area_currency(source, spec, fields)
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
+        parts = spec.parts
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
         links = spec.links(fields) if spec.links is not None else None
         if links is not None and links.first_pass:
@@ -209,7 +210,7 @@ class SapTableAdapter:
                         if links is not None:
                             facts = links.take(values, facts, keyed)
                         for data in facts:
-                            yield Fact(data, keyed)
+                            yield Fact(data, keyed, part=parts)
                         continue
                 provenance = Provenance(
                     adapter=name,
@@ -224,11 +225,11 @@ class SapTableAdapter:
             # what was read before the file stops is kept: held facts too
             if links is not None:
                 for data, held in links.release():
-                    yield Fact(data, held)
+                    yield Fact(data, held, part=parts)
             raise
         if links is not None:
             for data, held in links.release():
-                yield Fact(data, held)
+                yield Fact(data, held, part=parts)
 
 
 def _first_pass(

@@ -150,6 +150,9 @@ class TableSpec:
     #: For a table whose rows complete each other (BSAD payments, header/item joins):
     #: the file's links, given its fields (None: the rows are read on their own).
     links: Callable[[Sequence[str]], RowLinks | None] | None = None
+    #: its facts hold only some fields of a record another table has too (VBPA's
+    #: and VBKD's orders): they are parts, combined with VBAK's order in a case
+    parts: bool = False
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -803,6 +806,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             read_categories=("POSNR", HEADER_ITEMS),
             business_keys={"order": ("VBELN",)},
             links=order_parts,
+            parts=True,
         ),
         TableSpec(
             "VBKD",
@@ -815,6 +819,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             fills=_VBKD_FILLS,
             read_categories=("POSNR", HEADER_ITEMS),
             business_keys={"order": ("VBELN",)},
+            parts=True,
         ),
         TableSpec(
             "LIKP",
