@@ -1,5 +1,7 @@
 """Write ``document-register.xlsx``: the back office's register of contracts, powers of
-attorney, received documents and credit limits, as a spreadsheet kept by hand.
+attorney, received documents and credit limits, the legal department's contract templates,
+the log of corrections and the warehouse's journal of goods collected, as a workbook kept
+by hand.
 
 The workbook is generated so that it can be reproduced and reviewed as text; the
 committed ``exports/document-register.xlsx`` is what ``python examples/o2c/make_register.py``
@@ -33,6 +35,8 @@ DOCUMENTS_HEADER = [
     "Original received on",
     "Status",
     "Holder",
+    "Template",
+    "Template version",
     "Notes",
 ]
 d = date
@@ -41,33 +45,64 @@ DOCUMENTS = [
     # framework agreements, one per customer
     ["UR/2024/017", "Framework agreement", "100010", None, "Original", d(2024, 1, 8),
      d(2024, 1, 8), d(2024, 1, 8), d(2024, 12, 31), d(2024, 1, 15), "Signed", None,
-     "filed in binder 2024/A"],
+     "FA-PL", "3", "filed in binder 2024/A"],
     ["KS-2023-112", "Framework agreement", "100020", None, "E-signed", d(2023, 11, 20),
      d(2023, 11, 20), d(2023, 12, 1), d(2024, 11, 30), None, "Signed", None,
-     "qualified e-signature both sides"],
+     "FA-CZ", "2", "qualified e-signature both sides"],
     ["UR/2024/031", "Framework agreement", "100030", None, "Original", d(2024, 3, 1),
-     d(2024, 3, 1), d(2024, 3, 1), d(2025, 2, 28), d(2024, 3, 6), "Signed", None, None],
+     d(2024, 3, 1), d(2024, 3, 1), d(2025, 2, 28), d(2024, 3, 6), "Signed", None,
+     "FA-PL", "3", None],
     # powers of attorney of the buyers' drivers
     ["PEL/14/2024", "Power of attorney", "100010", "10481", "Original", d(2024, 6, 3), None,
-     d(2024, 6, 3), d(2024, 6, 17), d(2024, 6, 3), None, "Jan Kowalski",
+     d(2024, 6, 3), d(2024, 6, 17), d(2024, 6, 3), None, "Jan Kowalski", None, None,
      "handed over at the gate"],
     ["PM-2024-06", "Power of attorney", "100020", "10485", "Scan", d(2024, 6, 10), None,
-     d(2024, 6, 10), d(2024, 6, 24), None, None, "Tomáš Novák", "original by post"],
+     d(2024, 6, 10), d(2024, 6, 24), None, None, "Tomáš Novák", None, None,
+     "original by post"],
     # typed as text: "until revoked" is no date, so the row is a reject
     ["PEL/3/2024", "Power of attorney", "100030", "10484", "Original", d(2024, 6, 13), None,
-     d(2024, 6, 13), "do odwołania", d(2024, 6, 13), None, "Piotr Zieliński",
+     d(2024, 6, 13), "do odwołania", d(2024, 6, 13), None, "Piotr Zieliński", None, None,
      "pickup planned 18.06"],
     # delivery notes signed by the buyer
     ["WZ/80001481", "Delivery note", "100010", "10481", "Original", d(2024, 6, 3), None,
-     None, None, d(2024, 6, 7), None, None, None],
+     None, None, d(2024, 6, 7), None, None, None, None, None],
     ["DL 80001485", "Delivery note", "100020", "10485", "Scan", d(2024, 6, 11), None,
-     None, None, None, None, None, "scan by e-mail, original requested"],
+     None, None, None, None, None, None, None, "scan by e-mail, original requested"],
 ]
 
 LIMITS_HEADER = ["Customer", "Credit limit", "Currency", "Credit segment", "Valid until", "Notes"]
 LIMITS = [
     ["100020", 25000, "EUR", "Credit insurer", d(2024, 12, 31),
      "insured limit, policy 7741-CZ (lower than the ERP limit)"],
+]
+TEMPLATES_HEADER = ["Template", "Template version", "Effective from", "Superseded on", "Notes"]
+TEMPLATES = [
+    ["FA-PL", "2", d(2022, 9, 1), d(2023, 7, 1), "framework agreement, Polish law"],
+    ["FA-PL", "3", d(2023, 7, 1), d(2024, 4, 1), "penalty clause reworded"],
+    ["FA-PL", "4", d(2024, 4, 1), None, "e-invoicing (KSeF) clause"],
+    ["FA-CZ", "2", d(2023, 1, 1), None, "rámcová smlouva, Czech law"],
+]
+
+CORRECTIONS_HEADER = [
+    "Correction no", "Sales order", "Document", "Field", "Customer-facing", "Found by",
+    "Found on", "Assigned to", "Closed on", "Corrected by", "Correction document",
+]
+CORRECTIONS = [
+    # the PO number on the invoice was wrong: corrected by the order's owner with a
+    # correcting invoice (faktura korygująca)
+    ["KOR/2024/05", "10481", "90001481", "PO number", "Yes", "A. Lis", d(2024, 6, 4),
+     "1017", d(2024, 6, 6), "1017", "Yes"],
+    # a wrong ship-to address on the order confirmation, handed to someone who does not
+    # own the order (its owner is personnel number 1022), still open
+    ["KOR/2024/07", "10483", "AB 10483", "Ship-to address", "Yes", "A. Lis",
+     d(2024, 6, 7), "1017", None, None, None],
+]
+
+RECEIPTS_HEADER = ["Delivery", "Released on", "Received by", "Passport", "POA no", "Notes"]
+RECEIPTS = [
+    ["80001481", d(2024, 6, 3), "Jan Kowalski", "CDK 318274", "PEL/14/2024", None],
+    ["80001485", d(2024, 6, 11), "Pavel Dvořák", "208455112", "PM-2024-06",
+     "the driver named on the power of attorney was ill"],
 ]
 # fmt: on
 
@@ -84,7 +119,18 @@ def build(path: Path) -> None:
     limits.append(LIMITS_HEADER)
     for row in LIMITS:
         limits.append(row)
-    for sheet in (documents, limits):
+    templates = workbook.create_sheet("Templates")
+    corrections = workbook.create_sheet("Corrections")
+    receipts = workbook.create_sheet("Goods issued")
+    for sheet, header, rows in (
+        (templates, TEMPLATES_HEADER, TEMPLATES),
+        (corrections, CORRECTIONS_HEADER, CORRECTIONS),
+        (receipts, RECEIPTS_HEADER, RECEIPTS),
+    ):
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    for sheet in workbook.worksheets:
         for column in sheet.iter_cols():
             for cell in column:
                 if isinstance(cell.value, date):
