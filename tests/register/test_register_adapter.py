@@ -447,7 +447,7 @@ def test_no_native_sap_or_crm_file_is_claimed() -> None:
 
 
 def test_supplies_name_only_model_paths_and_every_mapped_column() -> None:
-    (csv_format, xlsx_format) = ADAPTER.formats
+    csv_format, xlsx_format, *_ = ADAPTER.formats
     assert csv_format.supplies == xlsx_format.supplies
     by_type = {s.fact_type: s.fields for s in csv_format.supplies}
     assert set(by_type) == {"document", "credit_limit"}

@@ -98,13 +98,16 @@ class SniffResult:
     """An adapter's claim on a file: which of its formats, and how sure it is (0..1).
 
     The highest confidence wins; equal claims from two adapters are an error
-    the user resolves with ``--adapter``.
+    the user resolves with ``--adapter``. ``also`` names further formats of the
+    same adapter the file holds too (a workbook with a sheet of documents and a
+    sheet of goods receipts), so coverage counts what the file really supplies.
     """
 
     format: str
     confidence: float = attrs.field(
         validator=attrs.validators.and_(attrs.validators.ge(0.0), attrs.validators.le(1.0))
     )
+    also: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, kw_only=True)
 
 
 @runtime_checkable

@@ -214,9 +214,10 @@ class Chosen:
 
 
 def claimed_formats(adapter: Adapter, claim: SniffResult | None) -> tuple[FormatInfo, ...]:
-    """The formats of ``adapter`` its ``claim`` names; all of them without a claim."""
+    """The formats of ``adapter`` its ``claim`` names (``also`` too); all without a claim."""
     if claim is not None:
-        found = tuple(f for f in adapter.formats if f.name == claim.format)
+        names = (claim.format, *claim.also)
+        found = tuple(f for f in adapter.formats if f.name in names)
         if found:
             return found
     return tuple(adapter.formats)

@@ -64,11 +64,12 @@ def _check_sniff(adapter: Adapter, path: Path) -> str:
     if claim is None or claim.confidence <= 0:
         raise AssertionError(f"{adapter.name} does not claim {path} when sniffing it")
     names = [f.name for f in adapter.formats]
-    if claim.format not in names:
-        raise AssertionError(
-            f"{adapter.name} claims {path} as format {claim.format!r}, "
-            f"which is not one of its formats {names}"
-        )
+    for claimed in (claim.format, *claim.also):
+        if claimed not in names:
+            raise AssertionError(
+                f"{adapter.name} claims {path} as format {claimed!r}, "
+                f"which is not one of its formats {names}"
+            )
     return claim.format
 
 

@@ -1,13 +1,13 @@
 """The ``document-register`` adapter: a back office's register of documents, as facts.
 
-Contracts, powers of attorney, the form each shipping document arrived in
-and credit limits live in spreadsheets, not in the ERP. This adapter reads
-such a register from CSV/TSV (any encoding :mod:`~handoff_rules.adapters.text`
-detects, cp1251 included) or from an xlsx workbook, through the header
-table of :mod:`~handoff_rules.adapters.register.columns`, so rules that
-read contracts, PoAs, received forms and credit limits can be decided from
-what the back office really keeps. Layout and words:
-``docs/reference/document-register.rst``.
+Contracts, powers of attorney, the form each shipping document arrived in,
+credit limits, contract templates, correction tasks and who collected each
+delivery live in spreadsheets, not in the ERP. This adapter reads such a
+register from CSV/TSV (any encoding :mod:`~handoff_rules.adapters.text`
+detects, cp1251 included) or from an xlsx workbook, each sheet (or file)
+through the header table of its kind (:mod:`~handoff_rules.adapters.register.kinds`),
+so rules that read them can be decided from what the back office really
+keeps. Layout and words: ``docs/reference/document-register.rst``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,27 @@ from handoff_rules import __version__
 from handoff_rules.adapters.base import AdapterError, FormatInfo, Sample, SniffResult, Supply
 from handoff_rules.adapters.native_schema import model_paths, types_for_header
 from handoff_rules.adapters.register.cells import CellValue, read_text
-from handoff_rules.adapters.register.columns import HeaderMap, map_header
+from handoff_rules.adapters.register.columns import HeaderMap
+from handoff_rules.adapters.register.journals import (
+    CORRECTION_DATES,
+    CORRECTION_FLAGS,
+    CORRECTION_TEXTS,
+    RECEIPT_FIELDS,
+    TEMPLATE_FIELDS,
+)
+from handoff_rules.adapters.register.kinds import (
+    CORRECTIONS,
+    DOCUMENTS,
+    KINDS,
+    RECEIPTS,
+    TEMPLATES,
+    SheetKind,
+    recognise,
+)
 from handoff_rules.adapters.register.rows import (
     CREDIT_LIMIT_COLUMNS,
     DOCUMENT_COLUMNS,
     RAW_LIMIT,
-    read_row,
 )
 from handoff_rules.adapters.register.xlsx import (
     MAX_COLUMNS,
@@ -37,8 +52,9 @@ from handoff_rules.adapters.register.xlsx import (
 )
 from handoff_rules.adapters.tabular import CsvDialect, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding, open_text
+from handoff_rules.adapters.values import strip_leading_zeros
 from handoff_rules.facts import Fact, Provenance, Reject
-from handoff_rules.model import CreditLimit, Document
+from handoff_rules.model import ContractTemplate, CorrectionTask, CreditLimit, Delivery, Document
 
 __all__ = ["HEADER_SEARCH_ROWS", "DocumentRegisterAdapter", "register_supplies"]
 
@@ -59,8 +75,15 @@ def _paths(fact_type: str, columns: Iterable[str]) -> tuple[str, ...]:
     )
 
 
-def register_supplies() -> tuple[Supply, ...]:
-    """What a register can fill: derived from the columns the row reader reads."""
+def register_supplies(kind: SheetKind = DOCUMENTS) -> tuple[Supply, ...]:
+    """What a sheet of ``kind`` can fill: derived from the columns its row reader reads."""
+    if kind is TEMPLATES:
+        return (Supply(ContractTemplate.fact_type, _paths("template", ["id", *TEMPLATE_FIELDS])),)
+    if kind is CORRECTIONS:
+        fields = [*CORRECTION_TEXTS, *CORRECTION_DATES, *CORRECTION_FLAGS]
+        return (Supply(CorrectionTask.fact_type, _paths(CorrectionTask.fact_type, fields)),)
+    if kind is RECEIPTS:
+        return (Supply(Delivery.fact_type, _paths(Delivery.fact_type, RECEIPT_FIELDS)),)
     limit_columns = {"credit_limit": "limit"}
     return (
         Supply(Document.fact_type, _paths(Document.fact_type, DOCUMENT_COLUMNS)),
@@ -74,10 +97,16 @@ def register_supplies() -> tuple[Supply, ...]:
     )
 
 
-def _readable(header: HeaderMap) -> bool:
-    """A header rows can be read with: a counterparty, and a kind or a credit limit."""
-    columns = header.columns
-    return "counterparty_id" in columns and ("kind" in columns or "credit_limit" in columns)
+_KIND_DESCRIPTIONS: Final = {
+    TEMPLATES: "register of contract templates (CSV/TSV or xlsx sheets): template, version, "
+    "effective from, superseded on; English or Russian headers",
+    CORRECTIONS: "register of correction tasks (CSV/TSV or xlsx sheets): errors found in "
+    "documents, who corrects them, when closed; English or Russian headers",
+    RECEIPTS: "journal of goods receipts (CSV/TSV or xlsx sheets): who collected a delivery, "
+    "as a part of its delivery fact; English or Russian headers",
+}
+_EVERY_SUFFIX: Final = (".csv", ".tsv", ".txt", *_XLSX_SUFFIXES)
+_NO_HEADER: Final = "; ".join(kind.described for kind in KINDS)
 
 
 class DocumentRegisterAdapter:
@@ -99,6 +128,10 @@ class DocumentRegisterAdapter:
             _XLSX_SUFFIXES,
             register_supplies(),
         ),
+        *(
+            FormatInfo(kind.csv_format, description, _EVERY_SUFFIX, register_supplies(kind))
+            for kind, description in _KIND_DESCRIPTIONS.items()
+        ),
     )
 
     # --- sniffing ---------------------------------------------------------------------
@@ -118,15 +151,20 @@ class DocumentRegisterAdapter:
             return SniffResult("register-xlsx", 0.3) if named else None
         if not named and b"xl/" not in sample.head:
             return None  # another zip (a .docx, an archive of exports)
+        kinds: list[SheetKind] = []
         try:
             with Workbook(sample.path) as book:
                 for sheet in book.sheet_names:
-                    found = _find_header(book.rows(sheet))
-                    if found is not None and found[1] is not None and found[1].is_register():
-                        return SniffResult("register-xlsx", 0.8)
+                    found = _find_header(book.rows(sheet), claim=True)
+                    if found is not None and found[1] is not None:
+                        kinds.append(found[1][0])
         except AdapterError:
             return SniffResult("register-xlsx", 0.3)  # an xlsx that cannot be read: say why
-        return None
+        if not kinds:
+            return None
+        # the formats of the kinds of sheet it holds, so coverage counts what it supplies
+        names = [k.xlsx_format for k in KINDS if k in kinds]
+        return SniffResult(names[0], 0.8, also=names[1:])
 
     def _sniff_csv(self, sample: Sample) -> SniffResult | None:
         encoding = detect_encoding(sample.head, complete=False).encoding
@@ -140,11 +178,11 @@ class DocumentRegisterAdapter:
         lines = io.StringIO(text, newline="").readlines()[:HEADER_SEARCH_ROWS]
         for line in lines:
             cells = _cells_of(line, dialect)
-            header = map_header(cells)
-            if header.is_register():
+            found = recognise(cells, claim=True)
+            if found is not None:
                 if types_for_header({c.strip() for c in cells} - {""}):
                     return None  # every column is a native one: native-csv's file
-                return SniffResult("register-csv", 0.8)
+                return SniffResult(found[0].csv_format, 0.8)
         return None
 
     # --- reading ----------------------------------------------------------------------
@@ -164,13 +202,19 @@ class DocumentRegisterAdapter:
         skip, dialect = _csv_header_line(path)
         with open_table(path, dialect=dialect, skip_lines=skip) as (table, _):
             where = f"line {table.header_line}"
-            header = map_header(table.raw_header)
+            found = recognise(table.raw_header)
+            if found is None:  # the header line was found by the same test: cannot happen
+                raise AdapterError(str(path), f"no register header: {_NO_HEADER}", where)
+            kind, header = found
             if header.problem is not None:
                 raise AdapterError(str(path), header.problem, where)
+            read_row = kind.rows()
             for row in table:
                 here = self._provenance(path, row.location, row.line)
                 if row.problem is not None:
-                    yield _shape_reject(header, row.cells, row.problem, here, row.raw(RAW_LIMIT))
+                    yield _shape_reject(
+                        kind, header, row.cells, row.problem, here, row.raw(RAW_LIMIT)
+                    )
                     continue
                 yield read_row(header, row.cells, here, row.raw(RAW_LIMIT))
 
@@ -185,19 +229,19 @@ class DocumentRegisterAdapter:
         found = _find_header(rows)
         if found is None:
             return
-        first, loose = found
-        if loose is None:  # a sheet of something else: one reject, so it is not unseen
+        first, recognised = found
+        if recognised is None:  # a sheet of something else: one reject, so it is not unseen
             here = self._provenance(path, first.location, first.number)
             reason = (
                 f"sheet {sheet} has no register header in its first {HEADER_SEARCH_ROWS} rows "
-                "(a Counterparty/Контрагент column and a Kind/Вид or Credit limit column): "
-                "not read"
+                f"(one of: {_NO_HEADER}): not read"
             )
             yield Reject(reason, here, raw=_raw(first.cells))
             return
-        header = loose
+        kind, header = recognised
         if header.problem is not None:
             raise AdapterError(str(path), header.problem, first.location)
+        read_row = kind.rows()
         for row in rows:
             if all(read_text(cell) is None for cell in row.cells) and not row.overflow:
                 continue
@@ -205,13 +249,15 @@ class DocumentRegisterAdapter:
             raw = _raw(row.cells)
             if row.overflow:
                 problem = f"a value beyond column {MAX_COLUMNS}, the last one read"
-                yield _shape_reject(header, row.cells, problem, here, raw)
+                yield _shape_reject(kind, header, row.cells, problem, here, raw)
                 continue
             yield read_row(header, row.cells, here, raw)
 
 
-def _find_header(rows: Iterator[SheetRow]) -> tuple[SheetRow, HeaderMap | None] | None:
-    """The header row of a sheet and its loose map; ``(first row, None)`` for another sheet.
+def _find_header(
+    rows: Iterator[SheetRow], *, claim: bool = False
+) -> tuple[SheetRow, tuple[SheetKind, HeaderMap] | None] | None:
+    """The header row of a sheet, its kind and map; ``(first row, None)`` for another sheet.
 
     None for an empty sheet. Consumes the rows up to the header, or the first
     :data:`HEADER_SEARCH_ROWS` of a sheet without one (its other rows are not
@@ -226,9 +272,9 @@ def _find_header(rows: Iterator[SheetRow]) -> tuple[SheetRow, HeaderMap | None] 
             continue
         first = first or row
         if row.number <= HEADER_SEARCH_ROWS:
-            header = map_header(texts)
-            if _readable(header):
-                return row, header
+            recognised = recognise(texts, claim=claim)
+            if recognised is not None:
+                return row, recognised
     return None if first is None else (first, None)
 
 
@@ -244,12 +290,12 @@ def _csv_header_line(path: Path) -> tuple[int, CsvDialect]:
             line = stream.readline()
             if not line:
                 break
-            if _readable(map_header(_cells_of(line.lstrip("\ufeff"), dialect))):
+            if recognise(_cells_of(line.lstrip("\ufeff"), dialect)) is not None:
                 return index, dialect
     raise AdapterError(
         str(path),
-        f"no register header in the first {HEADER_SEARCH_ROWS} lines: a Counterparty/Контрагент "
-        "column and a Kind/Вид or Credit limit column (see docs/reference/document-register.rst)",
+        f"no register header in the first {HEADER_SEARCH_ROWS} lines, one of: {_NO_HEADER} "
+        "(see docs/reference/document-register.rst)",
     )
 
 
@@ -269,12 +315,18 @@ def _raw(cells: Sequence[CellValue]) -> str:
 
 
 def _shape_reject(
-    header: HeaderMap, cells: Sequence[CellValue], problem: str, here: Provenance, raw: str
+    kind: SheetKind,
+    header: HeaderMap,
+    cells: Sequence[CellValue],
+    problem: str,
+    here: Provenance,
+    raw: str,
 ) -> Reject:
-    """A row that cannot be read as a whole, still named by the order and counterparty it shows."""
+    """A row that cannot be read as a whole, still named by the keys it shows (its order …)."""
     keys = {}
-    for key, column in (("order", "order_id"), ("counterparty", "counterparty_id")):
+    for key, column in kind.reject_keys:
         index = header.columns.get(column)
         if index is not None and index < len(cells):
-            keys[key] = read_text(cells[index])
+            text = read_text(cells[index])
+            keys[key] = strip_leading_zeros(text) if key == "delivery" and text else text
     return Reject(problem, here, raw=raw, keys=keys)

@@ -21,10 +21,15 @@ from handoff_rules.adapters.tabular import header_key
 
 __all__ = [
     "ALIASES",
+    "CORRECTION_ALIASES",
     "DATE_HINTS",
+    "DOCUMENT_TABLE",
+    "RECEIPT_ALIASES",
     "REQUIRED",
     "REQUIRED_FOR_LIMITS",
+    "TEMPLATE_ALIASES",
     "HeaderMap",
+    "HeaderTable",
     "column_key",
     "map_header",
 ]
@@ -93,6 +98,105 @@ ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "area": ("Credit control area", "Credit segment", "Область кредитного контроля"),
 }
 
+#: The header of a sheet of contract templates: canonical names are the fields of
+#: ``ContractTemplate``.
+TEMPLATE_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "template_id": ("Template", "Template ID", "Template no", "Шаблон", "Код шаблона"),
+    "version": ("Template version", "Version", "Версия шаблона", "Версия", "Редакция"),
+    "effective_from": (
+        "Effective from",
+        "In force from",
+        "Действует с",
+        "Вступает в силу",
+        "Дата введения",
+    ),
+    "superseded_on": ("Superseded on", "Superseded", "Replaced on", "Заменён", "Дата замены"),
+}
+
+#: The header of a sheet of correction tasks: canonical names are the fields of
+#: ``CorrectionTask``.
+CORRECTION_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "id": (
+        "Correction",
+        "Correction no",
+        "Correction ID",
+        "Исправление",
+        "Номер исправления",
+        "№ исправления",
+    ),
+    "document_id": ("Document", "Document no", "Документ", "Номер документа"),
+    "order_id": ("Order", "Order no", "Sales order", "Заказ", "Номер заказа"),
+    "field": ("Field", "Error in", "Поле", "Реквизит", "Ошибка в поле"),
+    "customer_facing": (
+        "Customer-facing",
+        "Customer facing",
+        "Seen by customer",
+        "Видно клиенту",
+        "Клиентский реквизит",
+    ),
+    "detected_by": ("Detected by", "Found by", "Обнаружил", "Кто обнаружил"),
+    "detected_on": ("Detected on", "Found on", "Обнаружено", "Дата обнаружения"),
+    "assignee": ("Assignee", "Assigned to", "Responsible", "Исполнитель", "Ответственный"),
+    "closed_on": ("Closed on", "Закрыто", "Дата закрытия"),
+    "corrected_by": ("Corrected by", "Исправил", "Кто исправил"),
+    "via_correction_document": (
+        "Via correction document",
+        "Correction document",
+        "Корректировочным документом",
+        "Через корректировочный документ",
+    ),
+}
+
+#: The header of a warehouse's journal of goods released: who collected a delivery.
+#: ``delivery_id`` is the delivery's ``id``; ``poa_number`` is read but kept nowhere
+#: (the rules find the power of attorney by counterparty, holder and date).
+RECEIPT_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "delivery_id": (
+        "Delivery",
+        "Delivery no",
+        "Outbound delivery",
+        "Поставка",
+        "Номер поставки",
+        "Отгрузка",
+        "Номер отгрузки",
+    ),
+    "receiver_name": ("Received by", "Receiver", "Collected by", "Получил", "Получатель"),
+    "receiver_person_id": ("Receiver ID", "Holder ID", "Код получателя", "Код доверенного лица"),
+    "receiver_id_document_number": (
+        "Passport",
+        "Receiver passport",
+        "Holder passport",
+        "Паспорт",
+        "Паспорт получателя",
+        "Паспорт доверенного лица",
+    ),
+    "release_date": (
+        "Released on",
+        "Release date",
+        "Issued on",
+        "Дата отпуска",
+        "Дата выдачи",
+        "Отпущено",
+    ),
+    "order_id": ("Order", "Order no", "Sales order", "Заказ", "Номер заказа"),
+    "counterparty_id": (
+        "Counterparty",
+        "Counterparty ID",
+        "Customer",
+        "Контрагент",
+        "Код контрагента",
+        "Покупатель",
+    ),
+    "poa_number": (
+        "POA no",
+        "Power of attorney",
+        "Power of attorney no",
+        "Доверенность",
+        "Номер доверенности",
+        "№ доверенности",
+    ),
+}
+
 #: The columns that make a header a register's when sniffing: a register of documents
 #: has these, a register of credit limits the second set.
 REQUIRED: Final = ("kind", "number", "counterparty_id")
@@ -118,18 +222,32 @@ def column_key(text: str) -> str:
     return header_key(text).replace("ё", "е").rstrip(".:")
 
 
-_LOOKUP: Final = {
-    column_key(spelling): canonical
-    for canonical, spellings in ALIASES.items()
-    for spelling in (canonical, *spellings)
-}
+class HeaderTable:
+    """One table of header spellings, looked up by :func:`column_key`.
 
-#: column key -> a spelling of it as the documentation writes it, for "did you mean".
-_SPELLING: Final = {
-    column_key(spelling): spelling
-    for spellings in ALIASES.values()
-    for spelling in reversed(spellings)
-}
+    A sheet of documents and a journal of goods receipts both say "Дата" and
+    "Контрагент", meaning different fields: each kind of sheet is read
+    through its own table, and a spelling is unambiguous within one.
+    """
+
+    def __init__(self, aliases: Mapping[str, tuple[str, ...]]) -> None:
+        self.aliases = aliases
+        self.lookup: dict[str, str] = {}
+        for canonical, spellings in aliases.items():
+            for spelling in (canonical, *spellings):
+                key = column_key(spelling)
+                if self.lookup.setdefault(key, canonical) != canonical:
+                    raise AssertionError(f"{spelling!r} means {self.lookup[key]} and {canonical}")
+        #: column key -> a spelling of it as the documentation writes it, for "did you mean".
+        self.spelling = {
+            column_key(spelling): spelling
+            for spellings in aliases.values()
+            for spelling in reversed(spellings)
+        }
+
+
+#: The table of documents and credit limits, the register's first kind of sheet.
+DOCUMENT_TABLE: Final = HeaderTable(ALIASES)
 
 
 @attrs.frozen(slots=True)
@@ -153,12 +271,6 @@ class HeaderMap:
     ignored: tuple[str, ...]
     problem: str | None = None
 
-    def is_register(self) -> bool:
-        """Whether a file with this header is claimed as a register (see :data:`REQUIRED`)."""
-        return any(
-            all(name in self.columns for name in names) for names in (REQUIRED, REQUIRED_FOR_LIMITS)
-        )
-
 
 def _split_hint(cell: str) -> tuple[str, str | None]:
     match = _HINT.fullmatch(cell)
@@ -168,8 +280,8 @@ def _split_hint(cell: str) -> tuple[str, str | None]:
     return (match["name"], fmt) if fmt is not None else (cell, None)
 
 
-def map_header(cells: Sequence[str]) -> HeaderMap:
-    """The :class:`HeaderMap` of one header row, with the first ``problem`` it has."""
+def map_header(cells: Sequence[str], table: HeaderTable = DOCUMENT_TABLE) -> HeaderMap:
+    """The :class:`HeaderMap` of one header row by ``table``, with the first ``problem``."""
     problems: list[str] = []
     columns: dict[str, int] = {}
     names: dict[str, str] = {}
@@ -180,12 +292,12 @@ def map_header(cells: Sequence[str]) -> HeaderMap:
         if not cell:
             continue
         name, fmt = _split_hint(cell)
-        canonical = _LOOKUP.get(column_key(name))
+        canonical = table.lookup.get(column_key(name))
         if canonical is None:
-            if near := difflib.get_close_matches(column_key(name), _LOOKUP, 1, 0.86):
+            if near := difflib.get_close_matches(column_key(name), table.lookup, 1, 0.86):
                 problems.append(
                     f"unknown column {cell!r} (column {index + 1}); "
-                    f"did you mean {_SPELLING.get(near[0], near[0])!r} "
+                    f"did you mean {table.spelling.get(near[0], near[0])!r} "
                     "(see docs/reference/document-register.rst)?"
                 )
             ignored.append(cell)

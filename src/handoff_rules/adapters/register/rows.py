@@ -45,7 +45,7 @@ from handoff_rules.model import (
     from_dict,
 )
 
-__all__ = ["CREDIT_LIMIT_COLUMNS", "DOCUMENT_COLUMNS", "RAW_LIMIT", "read_row"]
+__all__ = ["CREDIT_LIMIT_COLUMNS", "DOCUMENT_COLUMNS", "RAW_LIMIT", "RegisterRow", "read_row"]
 
 T = TypeVar("T")
 
@@ -110,7 +110,7 @@ CREDIT_LIMIT_COLUMNS: Final = (
 )
 
 
-class _Row:
+class RegisterRow:
     """The cells of one row by canonical column, and the problems found reading them."""
 
     def __init__(self, header: HeaderMap, cells: Sequence[CellValue]) -> None:
@@ -195,7 +195,7 @@ def read_row(
     header: HeaderMap, cells: Sequence[CellValue], here: Provenance, raw: str
 ) -> Fact | Reject:
     """The fact of one register row, or the reject saying everything wrong with it."""
-    row = _Row(header, cells)
+    row = RegisterRow(header, cells)
     keys = {"order": row.text("order_id"), "counterparty": row.text("counterparty_id")}
     kind_text = row.text("kind")
     if kind_text is None:
@@ -228,7 +228,7 @@ def _reject(
     return Reject(reason, here, type=fact_type, raw=raw, keys=keys)
 
 
-def _stray(row: _Row, allowed: Sequence[str], what: str) -> None:
+def _stray(row: RegisterRow, allowed: Sequence[str], what: str) -> None:
     """Note every filled known column that ``what`` has no place for."""
     stray = [
         row.label(name)
@@ -239,7 +239,7 @@ def _stray(row: _Row, allowed: Sequence[str], what: str) -> None:
         row.problems.append(f"{', '.join(stray)}: no place in {what}")
 
 
-def _credit_limit(row: _Row) -> dict[str, object] | None:
+def _credit_limit(row: RegisterRow) -> dict[str, object] | None:
     _stray(row, CREDIT_LIMIT_COLUMNS, "a credit limit")
     data: dict[str, object] = {}
     party = row.text("counterparty_id")
@@ -263,7 +263,7 @@ def _credit_limit(row: _Row) -> dict[str, object] | None:
     return data
 
 
-def _document(row: _Row, kind: str) -> dict[str, object] | None:
+def _document(row: RegisterRow, kind: str) -> dict[str, object] | None:
     if row.filled("credit_limit"):
         row.problems.append(
             f"a {kind} with a {row.label('credit_limit')}: a credit limit is a row of its own "
