@@ -63,3 +63,31 @@ def test_facts_with_equal_keys_still_have_one_order() -> None:
     b = _fact(OpportunityLink(opportunity_id="006", order_id="1", via="manual"), 1)
     assert build_cases([a, b]) == build_cases([b, a])
     assert build_cases([a, b]).unassigned == (b, a)
+
+
+def test_a_payment_naming_an_invoice_joins_only_that_invoices_order() -> None:
+    from decimal import Decimal
+
+    from handoff_rules.cases import build_cases
+    from handoff_rules.facts import Fact, Provenance
+    from handoff_rules.model import Invoice, Money, Order, Payment
+
+    def _at(source: str, line: int) -> Provenance:
+        return Provenance("sap-table", source, f"line {line}", line=line)
+
+    first = Fact(Order(id="1", counterparty_id="C"), _at("VBAK.csv", 2))
+    second = Fact(Order(id="2", counterparty_id="C"), _at("VBAK.csv", 3))
+    invoice = Fact(Invoice(id="90", order_id="1", counterparty_id="C"), _at("VBRK.csv", 2))
+    paid = Fact(
+        Payment(
+            id="P1", amount=Money(Decimal("10.00"), "PLN"), counterparty_id="C", invoice_id="90"
+        ),
+        _at("BSAD.txt", 3),
+    )
+    on_account = Fact(
+        Payment(id="P2", amount=Money(Decimal("5.00"), "PLN"), counterparty_id="C"),
+        _at("BSAD.txt", 4),
+    )
+    cases = {c.id: c for c in build_cases([first, second, invoice, paid, on_account]).cases}
+    assert [f.data.id for f in cases["1"].of_type("payment")] == ["P1", "P2"]
+    assert [f.data.id for f in cases["2"].of_type("payment")] == ["P2"]

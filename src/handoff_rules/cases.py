@@ -14,7 +14,15 @@ from collections.abc import Iterable
 import attrs
 
 from handoff_rules.facts import Fact, Reject, fact_sort_key
-from handoff_rules.model import ContractTemplate, Counterparty, Opportunity, OpportunityLink, Order
+from handoff_rules.model import (
+    ContractTemplate,
+    Counterparty,
+    Invoice,
+    Opportunity,
+    OpportunityLink,
+    Order,
+    Payment,
+)
 from handoff_rules.parts import combine_parts
 
 #: Fact types whose rejected records concern every order of their counterparty.
@@ -71,7 +79,8 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
 
     A fact joins a case when its ``order_id`` is the order's id, or when it has
     no order of its own and its ``counterparty_id`` is the order's counterparty
-    (documents, people, payments, open items of the customer). A won
+    (documents, people, payments, open items of the customer). A payment that
+    names an invoice of a known order joins that order's case only. A won
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
     Facts that join no case are returned in ``unassigned``. Parts of one
     record are combined first (:func:`~handoff_rules.parts.combine_parts`).
@@ -89,6 +98,14 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     opportunities: dict[str, Fact] = {}
     placed: set[int] = set()
 
+    # A payment that names its invoice belongs to that invoice's order, not to
+    # every order of the customer: judged in each, its difference would be
+    # written off once per order.
+    order_of_invoice = {
+        fact.data.id: order
+        for fact in all_facts
+        if isinstance(fact.data, Invoice) and (order := _key(fact.data.order_id)) is not None
+    }
     for fact in all_facts:
         data = fact.data
         if isinstance(data, Order):
@@ -99,6 +116,10 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
             opportunities[data.id] = fact
         elif (order_id := _key(getattr(data, "order_id", None))) is not None:
             by_order[order_id].append(fact)
+        elif isinstance(data, Payment) and (
+            invoiced := order_of_invoice.get(data.invoice_id or "")
+        ):
+            by_order[invoiced].append(fact)
         elif isinstance(data, Counterparty):
             by_party[data.id].append(fact)
         elif (party := _key(getattr(data, "counterparty_id", None))) is not None:

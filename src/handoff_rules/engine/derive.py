@@ -115,7 +115,11 @@ def _derived(
         DERIVE_ADAPTER, prov.source, prov.location, prov.adapter_version, prov.line
     )
     clean = {k: v for k, v in values.items() if v is not None}
-    return Fact(Derived(name, subject, clean, order_id, counterparty_id), provenance)
+    # a source combined from parts (a LIKP delivery and the journal naming its
+    # receiver) names them all, so a finding on the derived fact does too
+    return Fact(
+        Derived(name, subject, clean, order_id, counterparty_id), provenance, also=source.also
+    )
 
 
 class _CaseFacts:
