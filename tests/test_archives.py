@@ -194,6 +194,21 @@ def test_a_gzip_named_on_its_own_must_hold_a_readable_file(tmp_path: Path, cli: 
     code, _out, err = cli("read", "notes.txt.gz")
     assert code == 2
     assert one_line_error(err).startswith("error: notes.txt.gz!notes.txt: no adapter recognises")
+    # in a folder, it is skipped like any other file no adapter recognises
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.move(tmp_path / "notes.txt.gz", folder / "notes.txt.gz")
+    shutil.copy(SAP / "KNA1.csv", folder / "KNA1.csv")
+    read = handoff_rules.read_files([folder])
+    assert [s.source for s in read.skipped] == [f"{folder}/notes.txt.gz!notes.txt"]
+    assert len(read.facts) == 4
+
+
+def test_the_default_limits() -> None:
+    assert Limits.from_environment({}) == Limits(
+        max_bytes=2 * 1024**3, max_ratio=200, ratio_after=1024**2, max_members=10_000
+    )
+    assert Limits.from_environment({ENV_MAX_BYTES: "5_000"}).max_bytes == 5_000
 
 
 def test_members_in_folders_with_an_options_file_beside_them(tmp_path: Path) -> None:
@@ -282,6 +297,14 @@ def test_an_xlsx_is_a_workbook_not_an_archive(tmp_path: Path, cli: CliRun) -> No
     code, _out, err = cli("read", "notes.xlsx")
     assert code == 2
     assert one_line_error(err).startswith("error: notes.xlsx: no adapter recognises this file")
+    # no adapter declares .docx: an office document is still not a folder of XML parts
+    make_zip(
+        tmp_path / "notes.docx",
+        {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"},
+    )
+    code, _out, err = cli("read", "notes.docx")
+    assert code == 2
+    assert one_line_error(err).startswith("error: notes.docx: no adapter recognises this file")
 
 
 def test_pack_needs_sees_the_formats_inside_an_archive(tmp_path: Path, cli: CliRun) -> None:
@@ -352,6 +375,8 @@ ZEROS = bytes(16 * 1024 * 1024)  # deflates to some 16 kB: a ratio of about 1,00
         ("inner-dots", "sap/../../VBAK.csv", "climbs out"),
         ("control", "sap/VB\x01AK.csv", "holds a control or invisible formatting character"),
         ("bidi", "sap/\u202evsc.KABV", "holds a control or invisible formatting character"),
+        ("dot", "./VBAK.csv", "has an empty or '.' folder"),
+        ("double-slash", "sap//VBAK.csv", "has an empty or '.' folder"),
     ],
 )
 def test_a_member_name_leaving_the_folder_refuses_the_archive(
@@ -374,6 +399,7 @@ def test_a_member_name_leaving_the_folder_refuses_the_archive(
     [
         ("symlink", "sap/VBAK.csv", "the member is a symbolic link"),
         ("encrypted", "sap/VBAK.csv", "the member is encrypted"),
+        ("device", "sap/VBAK.csv", "the member is not a plain file or folder"),
         ("twice", "sap/VBAK.csv", "the archive holds two members of this name"),
         ("file-and-folder", "sap", "the archive holds a file and a folder of this name"),
     ],
@@ -384,6 +410,11 @@ def test_links_encrypted_and_ambiguous_members_refuse_the_archive(
     path = tmp_path / "bad.zip"
     if build == "symlink":
         _zip_with_infos(path, [(_symlink(), b"/etc/passwd")])
+    elif build == "device":
+        device = zipfile.ZipInfo("sap/VBAK.csv")
+        device.create_system = 3
+        device.external_attr = (stat.S_IFCHR | 0o666) << 16
+        _zip_with_infos(path, [(device, b"")])
     elif build == "encrypted":
         _zip_with_infos(path, [("sap/VBAK.csv", VBAK)])
         _encrypted(path)

@@ -4,7 +4,7 @@ Back offices mail and store exports zipped (``exports.zip`` of a month's
 SE16N downloads) or gzipped (``VBFA.txt.gz``). Every adapter reads a path,
 so an archive is not a format of its own: it is extracted here, once, for
 every adapter, and its members are then read like the files of a folder (see
-:mod:`handoff_rules.adapters.registry`, which also names each fact
+``handoff_rules.adapters.registry``, which also names each fact
 ``ARCHIVE!MEMBER``).
 
 An archive is someone else's file, so extraction trusts nothing it says:

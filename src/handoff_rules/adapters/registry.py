@@ -194,7 +194,7 @@ def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
 
 
 def read_input(adapter: Adapter, item: InputFile) -> Iterator[Fact | Reject]:
-    """:func:`read_file` for an input; an archive member's records and errors name it
+    """``read_file`` for an input; an archive member's records and errors name it
     ``ARCHIVE!MEMBER`` (``exports.zip!sap/VBFA.txt: line 5``), the rest of each unchanged."""
     archive = item.archive
     if archive is None:
@@ -413,7 +413,8 @@ def read_files(
     :func:`~handoff_rules.adapters.registry.list_inputs` lists them); a file
     of a folder that no adapter recognises is listed in ``skipped``, or with
     ``strict`` is an error like a file named on its own. A zip archive stands
-    for its members and a gzip for its one file (see :func:`opened`).
+    for its members and a gzip for its one file (see
+    :func:`~handoff_rules.adapters.registry.opened`).
     With ``keep_going`` a file that fails as a whole is recorded in ``errors``
     and the other files are still read; otherwise the first such error is raised.
     """
