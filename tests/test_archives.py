@@ -37,7 +37,7 @@ from handoff_rules.adapters.archives import (
     extracted,
 )
 from handoff_rules.adapters.registry import read_files
-from handoff_rules.errors import InputError, UsageError
+from handoff_rules.errors import InputError, InternalError, UsageError
 from handoff_rules.facts import Provenance
 
 #: The ``cli`` fixture (tests/conftest.py): exit status, stdout, stderr.
@@ -615,3 +615,27 @@ def test_an_adapter_that_claims_a_zip_reads_it_as_its_file(tmp_path: Path) -> No
     plain = make_zip(tmp_path / "data.zip", {"a.zf": b"x"})
     read = read_files([plain], [_ZipReader()])
     assert [r.provenance.source for r in read.rejects] == [f"{plain}!a.zf"]
+
+
+class _Crashing:
+    """An adapter with a bug: its failure names the member, not a temporary file."""
+
+    name = "crashing"
+    version = "1"
+    formats = (FormatInfo("crashing", "crashes on read", (".crash",)),)
+
+    def sniff(self, sample: Sample) -> SniffResult | None:
+        return SniffResult("crashing", 0.9) if sample.path.suffix == ".crash" else None
+
+    def read(self, path: Path) -> Iterator[Fact | Reject]:
+        raise RuntimeError(f"cannot cope with {path}")
+
+
+def test_an_adapter_failing_on_a_member_names_the_member(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "data.zip", {"in/a.crash": b"x"})
+    with pytest.raises(InternalError) as failure:
+        read_files([archive], [_Crashing()])
+    message = str(failure.value)
+    assert f"failed reading {archive}!in/a.crash: RuntimeError: cannot cope with " in message
+    assert message.endswith(f"{archive}!in/a.crash")
+    assert PREFIX not in message
