@@ -13,8 +13,12 @@ from __future__ import annotations
 import copy
 import csv
 import functools
+import gzip
 import io
 import json
+import stat
+import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from random import Random
@@ -411,8 +415,8 @@ def document_register(rnd: Random) -> Sample:
     return Sample(path.name, cap(data), labels)
 
 
-#: Every export format ``read`` and ``check`` take, with its generator.
-FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
+#: The export formats a zip or gzip archive wraps, with their generators.
+EXPORT_FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
     "native-csv": native_csv,
     "native-yaml": native_yaml,
     "native-json": native_json,
@@ -423,6 +427,180 @@ FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
     "crm-csv": crm_csv,
     "crm-tree-json": crm_tree_json,
     "document-register": document_register,
+}
+
+
+# -- archives: any export zipped or gzipped, then the archive made hostile ----------------------
+
+#: Member names an archive must not be allowed to write, or that mean something to a reader.
+HOSTILE_MEMBER_NAMES: Final = (
+    "../escape.csv",
+    "../../../../tmp/escape.csv",
+    "/etc/escape.csv",
+    "C:/Windows/escape.csv",
+    "C:escape.csv",
+    "..\\..\\escape.csv",
+    "a\\b.csv",
+    "sap/../../escape.csv",
+    "./VBAK.csv",
+    "a//VBAK.csv",
+    "",
+    "/",
+    "..",
+    "x" * 300,
+    "\x00VBAK.csv",
+    "line\nbreak.csv",
+    "\u202eVBAK.csv",
+    "Заказы/VBAK.csv",
+    ".hidden/VBAK.csv",
+    "__MACOSX/._VBAK.csv",
+)
+ZIP_EDITS: Final = (
+    "plain",
+    "plain",
+    "plain",
+    "name",
+    "symlink",
+    "encrypted",
+    "duplicate",
+    "file-and-folder",
+    "many",
+    "bomb",
+    "nested",
+    "options",
+    "readme",
+    "bytes",
+    "bytes",
+    "truncate",
+)
+#: An options file beside the export: valid, then hostile.
+OPTIONS_FILES: Final = (
+    b'[crm]\ndate_formats = ["%d.%m.%Y", "iso"]\n',
+    b"[crm]\nno_such_option = 1\n",
+    b"[crm\n",
+    b"\xff\xfe not toml",
+)
+
+
+def _export(rnd: Random) -> tuple[str, Sample]:
+    fmt = rnd.choice(sorted(EXPORT_FORMATS))
+    return fmt, EXPORT_FORMATS[fmt](rnd)
+
+
+def _write_zip(members: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a duplicate name, written on purpose
+        with zipfile.ZipFile(out, "w") as archive:
+            for info, data in members:
+                archive.writestr(info, data)
+    return out.getvalue()
+
+
+def _info(rnd: Random, name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    deflated, stored = zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED
+    info.compress_type = rnd.choice([deflated, deflated, stored])
+    return info
+
+
+def _set_flag(data: bytes, flag: int) -> bytes:
+    """Set a general-purpose flag (1: encrypted) in every local and central header."""
+    buffer = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = buffer.find(signature)
+        while at != -1 and at + offset < len(buffer):
+            buffer[at + offset] |= flag
+            at = buffer.find(signature, at + 4)
+    return bytes(buffer)
+
+
+def zip_archive(rnd: Random) -> Sample:
+    """An export zipped in a folder, the zip then made hostile (or not) in one way.
+
+    The record count is kept only for an intact zip whose one export is read as it is;
+    a skipped member (``readme``, ``nested``) shows in the summary, which the count allows.
+    """
+    fmt, inner = _export(rnd)
+    folder = rnd.choice(["", "exports/", "a/b/c/", "Выгрузка 06/"])
+    member = _info(rnd, folder + inner.name)
+    members = [(member, inner.data)]
+    kind = rnd.choice(ZIP_EDITS)
+    records = inner.records
+    if kind == "name":
+        members = [(_info(rnd, rnd.choice(HOSTILE_MEMBER_NAMES)), inner.data)]
+        records = None
+    elif kind == "symlink":
+        member.create_system = 3
+        member.external_attr = (stat.S_IFLNK | 0o777) << 16
+        members = [(member, b"/etc/passwd")]
+        records = None
+    elif kind == "duplicate":
+        members.append((_info(rnd, member.filename), inner.data[: len(inner.data) // 2]))
+        records = None
+    elif kind == "file-and-folder":
+        members.append((_info(rnd, folder + inner.name + "/x.csv"), b"x"))
+        records = None
+    elif kind == "many":
+        members += [(_info(rnd, f"{folder}m/{i}.txt"), b"") for i in range(rnd.randint(2, 3_000))]
+        records = None
+    elif kind == "bomb":
+        zeros = _info(rnd, folder + "zeros.txt")
+        zeros.compress_type = zipfile.ZIP_DEFLATED
+        members.append((zeros, bytes(rnd.choice([2, 8, 64]) * 1024 * 1024)))
+        records = None
+    elif kind == "nested":
+        inner_zip = _write_zip([(_info(rnd, inner.name), inner.data)])
+        members.append((_info(rnd, folder + "inner.zip"), inner_zip))
+        members.append((_info(rnd, folder + inner.name + ".gz"), gzip.compress(inner.data)))
+    elif kind == "options":
+        options = rnd.choice(OPTIONS_FILES)
+        members.append((_info(rnd, folder + "handoff-rules-crm.toml"), options))
+        records = None  # the options may change what the export gives
+    elif kind == "readme":
+        members.append((_info(rnd, folder + "README.md"), b"# June exports\n"))
+    rnd.shuffle(members)
+    data = _write_zip(members)
+    if kind == "encrypted":
+        data, records = _set_flag(data, 0x01), None
+    elif kind == "bytes":
+        data, labels = mutate_bytes(rnd, data, max_steps=2)
+        return Sample("exports.zip", cap(data), (fmt, kind, *inner.labels, *labels))
+    elif kind == "truncate":
+        data, records = data[: rnd.randrange(max(len(data), 1))], None
+    if len(data) > MAX_BYTES:
+        data, records = cap(data), None
+    name = rnd.choice(["exports.zip", "exports.zip", "exports", "EXPORTS.ZIP", "exports.bin"])
+    return Sample(name, data, (fmt, kind, *inner.labels), records, inner.count_by)
+
+
+def gzip_file(rnd: Random) -> Sample:
+    """An export gzipped (named after it, or not), then cut or mutated now and then."""
+    fmt, inner = _export(rnd)
+    data = gzip.compress(inner.data, compresslevel=rnd.choice([1, 6, 9]))
+    records = inner.records
+    labels: tuple[str, ...] = (fmt, "gzip", *inner.labels)
+    kind = rnd.choice(["plain", "plain", "plain", "bytes", "truncate", "bomb", "concatenated"])
+    if kind == "bytes":
+        data, more = mutate_bytes(rnd, data, max_steps=2)
+        records, labels = None, (*labels, *more)
+    elif kind == "truncate":
+        data, records = data[: rnd.randrange(max(len(data), 1))], None
+    elif kind == "bomb":
+        data, records = gzip.compress(bytes(rnd.choice([2, 8, 64]) * 1024 * 1024)), None
+    elif kind == "concatenated":  # two gzip members: one file of both, as gunzip gives it
+        data, records = data + gzip.compress(inner.data), None
+    if len(data) > MAX_BYTES:
+        data, records = cap(data), None
+    name = rnd.choice([f"{inner.name}.gz", f"{inner.name}.gz", f"{inner.name}.GZ", inner.name])
+    return Sample(name, data, (*labels, kind), records, inner.count_by)
+
+
+#: Every export format ``read`` and ``check`` take, with its generator.
+FORMATS: Final[dict[str, Callable[[Random], Sample]]] = {
+    **EXPORT_FORMATS,
+    "zip": zip_archive,
+    "gzip": gzip_file,
 }
 
 

@@ -11,7 +11,8 @@ The contract checked for every input:
   ``MAX_RSS_GROWTH_MB`` above the size at the input's start (see ``start_peak``);
 - for ``read --format jsonl``: every line JSON, the summary's counts equal the
   lines above it, and, when the generator knows how many records the file
-  holds and the file was read, facts + rejects = records.
+  holds and the file was read (none of it skipped), facts + rejects = records;
+- no temporary file left behind (an archive's extracted members).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import tempfile
 import time
 import traceback
 import tracemalloc
+import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 from types import FrameType
@@ -65,6 +68,7 @@ class HarnessTimeout(BaseException):
 @attrs.frozen
 class Failure:
     #: exception | exit-code | traceback | timeout | memory | lost-records | jsonl-contract
+    #: | temp-files
     kind: str
     detail: str
     #: traceback text when there is one, for classifying and reporting
@@ -174,6 +178,9 @@ def run_example(inp: HostileInput) -> Outcome:
     """Write the input's files to a fresh folder, run the command, check the contract."""
     with tempfile.TemporaryDirectory(prefix="hostile-") as folder:
         argv = write_files(inp, Path(folder))
+        scratch = Path(folder) / ".tmp"  # the command's temporary files, checked after
+        scratch.mkdir()
+        previous_tempdir, tempfile.tempdir = tempfile.tempdir, str(scratch)
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, HARD_TIMEOUT_SECONDS)
         if TRACEMALLOC:
@@ -191,7 +198,11 @@ def run_example(inp: HostileInput) -> Outcome:
                 traced = tracemalloc.get_traced_memory()[1] / 2**20
                 tracemalloc.stop()
             growth = peak_growth(rss_start)
+            tempfile.tempdir = previous_tempdir
+        left = sorted(p.name for p in scratch.iterdir())
     failures = judge(inp, code, stdout, stderr, escaped, trace, seconds, growth)
+    if left:
+        failures += (Failure("temp-files", f"temporary files left behind: {left}"),)
     if code == 3 and not trace:
         trace = verbose_trace(inp)
         failures = tuple(
@@ -209,9 +220,32 @@ def verbose_trace(inp: HostileInput) -> str:
 
 
 def time_budget(inp: HostileInput) -> float:
-    """CPU seconds an input may take: a fixed part plus a part linear in its size."""
-    size_mb = sum(len(data) for _name, data in inp.files) / 2**20
+    """CPU seconds an input may take: a fixed part plus a part linear in its size.
+
+    An archive's size is what it expands to, up to ``MAX_EXPANDED_BYTES``: a
+    well-compressed export of 880 kB is read as 880 kB whatever its zip weighs.
+    """
+    size_mb = sum(expanded_size(data) for _name, data in inp.files) / 2**20
     return MAX_SECONDS + SECONDS_PER_MB * size_mb
+
+
+#: The most an archive counts for in the time budget: a bomb earns no more time than this.
+MAX_EXPANDED_BYTES: Final = 4 * 2**20
+
+
+def expanded_size(data: bytes) -> int:
+    """The size of a file, or of the files a zip or gzip holds, up to ``MAX_EXPANDED_BYTES``."""
+    expanded = 0
+    try:
+        if data.startswith(b"PK"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                expanded = sum(info.file_size for info in archive.infolist())
+        elif data.startswith(b"\x1f\x8b"):
+            decompressor = zlib.decompressobj(wbits=31)
+            expanded = len(decompressor.decompress(data, MAX_EXPANDED_BYTES))
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, UnicodeDecodeError):
+        pass
+    return max(len(data), min(expanded, MAX_EXPANDED_BYTES))
 
 
 def judge(
@@ -266,8 +300,8 @@ def check_jsonl(
         return [Failure("jsonl-contract", f"summary {summary} does not count the lines above it")]
     if bool(summary.get("errors")) != (code == 2):
         return [Failure("jsonl-contract", f"exit status {code} with errors {summary['errors']}")]
-    if inp.records is None or summary.get("errors"):
-        return []
+    if inp.records is None or summary.get("errors") or summary.get("skipped"):
+        return []  # a file skipped (an archive's member no adapter reads) is said, not lost
     if inp.count_by == "items":
         seen = len(body)
     else:

@@ -7,10 +7,14 @@ count is shown to hold on every unmutated seed whose count the generators know.
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import zipfile
 from pathlib import Path
 from random import Random
 
+import attrs
 import pytest
 
 from . import seeds
@@ -142,6 +146,60 @@ def test_the_record_count_holds_on_every_unmutated_seed(
     )
     outcome = run_example(inp)
     assert outcome.failures == ()
+
+
+@pytest.mark.parametrize("pack", ["zip", "gzip"])
+@pytest.mark.parametrize(("path", "count_by", "quoted"), KNOWN_COUNTS[:3] + KNOWN_COUNTS[-3:])
+def test_the_record_count_holds_inside_an_archive(
+    path: Path, count_by: str, quoted: bool, pack: str
+) -> None:
+    data = path.read_bytes()
+    if pack == "zip":
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"exports/{path.name}", data)
+        name, packed = "exports.zip", out.getvalue()
+    else:
+        name, packed = f"{path.name}.gz", gzip.compress(data)
+    inp = HostileInput(
+        "read",
+        ((f"input/{name}", packed),),
+        ("read", "--format", "jsonl", f"{{dir}}/input/{name}"),
+        records=len(_table(path, quoted).rows),
+        count_by=count_by,  # type: ignore[arg-type]
+    )
+    outcome = run_example(inp)
+    assert outcome.failures == ()
+    # a record the archive loses is seen
+    lost = attrs.evolve(inp, records=inp.records + 1)  # type: ignore[operator]
+    assert [f.kind for f in run_example(lost).failures] == ["lost-records"]
+
+
+def test_a_skipped_file_is_said_not_lost() -> None:
+    out = _jsonl(
+        {"record": "summary", "facts": {}, "rejects": 0, "errors": [], "skipped": [{"file": "a"}]}
+    )
+    assert check_jsonl(READ, 0, out) == []
+
+
+def test_a_temporary_file_left_behind_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import handoff_rules.adapters.archives as archives
+
+    monkeypatch.setattr(archives.shutil, "rmtree", lambda *_a, **_k: None)
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("KNA1.csv", (seeds.SAP_DATA / "KNA1.csv").read_bytes())
+    inp = HostileInput("read", (("e.zip", zipped.getvalue()),), ("read", "{dir}/e.zip"))
+    assert [f.kind for f in run_example(inp).failures] == ["temp-files"]
+
+
+def test_an_archive_earns_the_time_of_what_it_holds_not_more() -> None:
+    from .harness import MAX_EXPANDED_BYTES, expanded_size
+
+    text = b"VBELN;ERDAT\n" * 50_000
+    assert expanded_size(gzip.compress(text)) == len(text)
+    assert expanded_size(gzip.compress(bytes(64 * 2**20))) == MAX_EXPANDED_BYTES
+    assert expanded_size(b"PK\x03\x04 broken") == len(b"PK\x03\x04 broken")
 
 
 def test_every_generator_draws_inputs_below_one_megabyte() -> None:

@@ -6,16 +6,31 @@ folder stands for the exports in it, so a file in it that no adapter
 recognises (a README, an export of an object no adapter reads) is skipped
 and reported, not a reason to stop. Adapters' options files (``FormatInfo.options_files``)
 are neither: they configure the reading and are left out of the inputs.
+
+A zip archive is read like a folder and a gzip like the one file it holds
+(:mod:`handoff_rules.adapters.archives` extracts them safely): its members
+are opened here, at the one place every command reads through, and every
+fact, reject and error of a member names it ``ARCHIVE!MEMBER``, never the
+temporary file it was read from.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
+from handoff_rules.adapters.archives import (
+    ArchiveKind,
+    Extracted,
+    archive_kind,
+    extracted,
+    is_document_package,
+)
 from handoff_rules.adapters.base import Adapter, FormatInfo, Sample, SniffResult
 from handoff_rules.errors import AdapterNotFound as AdapterNotFound
 from handoff_rules.errors import AmbiguousFormatError as AmbiguousFormatError
@@ -27,15 +42,26 @@ from handoff_rules.errors import (
     PluginError,
 )
 from handoff_rules.errors import NoAdapterError as NoAdapterError
-from handoff_rules.facts import Fact, Reject
+from handoff_rules.facts import Fact, Provenance, Reject
 
 
 @attrs.frozen(slots=True)
 class InputFile:
-    """A file to read, and whether it came with a folder rather than by its own name."""
+    """A file to read, and whether it came with a folder rather than by its own name.
+
+    ``archive`` is set for a member of a zip or gzip archive: ``path`` is then
+    the temporary file it was extracted to, and ``source`` names it
+    ``ARCHIVE!MEMBER``.
+    """
 
     path: Path
     in_folder: bool = False
+    archive: Extracted | None = attrs.field(default=None, kw_only=True, eq=False)
+
+    @property
+    def source(self) -> str:
+        """How the file is named to the user: its path, or ``ARCHIVE!MEMBER``."""
+        return self.archive.shown(self.path) if self.archive is not None else str(self.path)
 
 
 @attrs.frozen(slots=True)
@@ -167,6 +193,42 @@ def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
         raise adapter_failure(adapter, "reading", path, exc, where) from exc
 
 
+def read_input(adapter: Adapter, item: InputFile) -> Iterator[Fact | Reject]:
+    """``read_file`` for an input; an archive member's records and errors name it
+    ``ARCHIVE!MEMBER`` (``exports.zip!sap/VBFA.txt: line 5``), the rest of each unchanged."""
+    archive = item.archive
+    if archive is None:
+        yield from read_file(adapter, item.path)
+        return
+    shown = item.source
+    try:
+        for record in read_file(adapter, item.path):
+            yield _renamed(record, archive, shown)
+    except (InputError, InternalError) as exc:
+        raise _named(exc, item) from None
+
+
+def _renamed(record: Fact | Reject, archive: Extracted, shown: str) -> Fact | Reject:
+    root = str(archive.root)
+
+    def source(provenance: Provenance) -> Provenance:
+        where = provenance.location
+        return attrs.evolve(
+            provenance,
+            source=archive.rename(provenance.source) if root in provenance.source else shown,
+            location=archive.rename(where) if root in where else where,
+        )
+
+    if isinstance(record, Fact):
+        return attrs.evolve(
+            record,
+            provenance=source(record.provenance),
+            also=tuple(source(p) for p in record.also),
+        )
+    reason = archive.rename(record.reason) if root in record.reason else record.reason
+    return attrs.evolve(record, provenance=source(record.provenance), reason=reason)
+
+
 def options_files(adapters: Sequence[Adapter]) -> frozenset[str]:
     """The names of the files adapters read their options from (never inputs themselves)."""
     return frozenset(name for a in adapters for f in a.formats for name in f.options_files)
@@ -236,15 +298,98 @@ def adapter_for(
     a file named on its own must be read, so it raises
     :class:`~handoff_rules.adapters.NoAdapterError`.
     """
+    if item.archive is not None and archive_to_open(item.path, adapters, forced) is not None:
+        nested = NoAdapterError(item.source, "an archive inside an archive is not opened")
+        if item.in_folder and not strict:
+            return SkippedFile(source=item.source, reason=nested.message)
+        raise nested
     if forced is not None:
         return Chosen(forced, claimed_formats(forced, None))
     try:
         adapter, claim = choose_adapter(item.path, adapters)
     except NoAdapterError as exc:
         if item.in_folder and not strict:
-            return SkippedFile(source=str(item.path), reason=exc.message)
-        raise
+            return SkippedFile(source=item.source, reason=_named(exc, item).message)
+        raise _named(exc, item) from None
+    except (InputError, InternalError) as exc:
+        raise _named(exc, item) from None
     return Chosen(adapter, claimed_formats(adapter, claim))
+
+
+_E = TypeVar("_E", bound=HandoffError)
+
+
+def _named(exc: _E, item: InputFile) -> _E:
+    """``exc`` naming an archive's member ``ARCHIVE!MEMBER``, not its temporary file."""
+    archive = item.archive
+    if archive is None:
+        return exc
+    exc.args = tuple(archive.rename(a) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(exc, InputError):
+        exc.source = archive.rename(exc.source)
+        exc.message = archive.rename(exc.message)
+        if exc.location is not None:
+            exc.location = archive.rename(exc.location)
+    return exc
+
+
+def archive_to_open(
+    path: Path, adapters: Sequence[Adapter], forced: Adapter | None = None
+) -> ArchiveKind | None:
+    """The kind of archive ``path`` is, or None to read it as the file it is.
+
+    An archive is told by its first bytes, whatever its name. A gzip is
+    always opened: no export format is gzip. A zip is not when its name ends
+    in an extension an adapter declares for a format of its own (an xlsx
+    workbook is a zip), nor when it is an office document, which stays a file
+    no adapter recognises rather than a folder of XML parts. Adapters are not
+    asked to sniff an archive: a text adapter may well see its own header in
+    an uncompressed member.
+    """
+    kind = archive_kind(path)
+    if kind is not ArchiveKind.ZIP:
+        return kind
+    readers = [forced] if forced is not None else adapters
+    name = path.name.lower()
+    for adapter in readers:
+        for info in adapter.formats:
+            for extension in info.extensions:
+                if extension and name.endswith(f".{extension.lower().lstrip('.')}"):
+                    return None
+    return None if is_document_package(path) else kind
+
+
+@contextmanager
+def opened(
+    item: InputFile, adapters: Sequence[Adapter], *, forced: Adapter | None = None
+) -> Iterator[list[InputFile]]:
+    """The files to read for ``item``: itself, or the members of the archive it is.
+
+    A zip's members are files of a folder (one no adapter recognises is
+    skipped, unless ``strict``); a gzip's one member is named like the archive
+    was. Hidden members and adapters' options files are not inputs, but are
+    extracted beside the others so that adapters find their options. The
+    extracted files are removed when the ``with`` block ends, however it ends.
+
+    :raises InputError: a damaged archive, a refused member, a limit exceeded,
+        or an archive with no file to read.
+    """
+    kind = archive_to_open(item.path, adapters, forced)
+    if kind is None:
+        yield [item]
+        return
+    with extracted(item.path, kind, shown=item.source) as archive:
+        options = options_files(adapters)
+        members = [m for m in archive.members if m.rsplit("/", 1)[-1] not in options]
+        if not members:
+            only = ", ".join(archive.members)
+            reason = f" (only options files: {only})" if only else ""
+            raise InputError(item.source, f"the archive has no files to read{reason}")
+        in_folder = item.in_folder if kind is ArchiveKind.GZIP else True
+        yield [
+            InputFile(archive.root.joinpath(*m.split("/")), in_folder, archive=archive)
+            for m in members
+        ]
 
 
 def find_adapter(name: str, adapters: Sequence[Adapter]) -> Adapter:
@@ -268,7 +413,9 @@ def read_files(
     A folder among ``paths`` stands for its files (as
     :func:`~handoff_rules.adapters.registry.list_inputs` lists them); a file
     of a folder that no adapter recognises is listed in ``skipped``, or with
-    ``strict`` is an error like a file named on its own.
+    ``strict`` is an error like a file named on its own. A zip archive stands
+    for its members and a gzip for its one file (see
+    :func:`~handoff_rules.adapters.registry.opened`).
     With ``keep_going`` a file that fails as a whole is recorded in ``errors``
     and the other files are still read; otherwise the first such error is raised.
     """
@@ -280,18 +427,20 @@ def read_files(
     formats: dict[tuple[str, str], FormatInfo] = {}
     for entry in paths:
         try:
-            for file in _as_inputs(entry, adapters):
-                chosen = adapter_for(file, adapters, forced=forced, strict=strict)
-                if isinstance(chosen, SkippedFile):
-                    skipped.append(chosen)
-                    continue
-                for info in chosen.formats:
-                    formats.setdefault((chosen.adapter.name, info.name), info)
-                for item in read_file(chosen.adapter, file.path):
-                    if isinstance(item, Fact):
-                        facts.append(item)
-                    else:
-                        rejects.append(item)
+            for given in _as_inputs(entry, adapters):
+                with opened(given, adapters, forced=forced) as files:
+                    for file in files:
+                        chosen = adapter_for(file, adapters, forced=forced, strict=strict)
+                        if isinstance(chosen, SkippedFile):
+                            skipped.append(chosen)
+                            continue
+                        for info in chosen.formats:
+                            formats.setdefault((chosen.adapter.name, info.name), info)
+                        for item in read_input(chosen.adapter, file):
+                            if isinstance(item, Fact):
+                                facts.append(item)
+                            else:
+                                rejects.append(item)
         except InputError as exc:  # AdapterError included: the file as a whole failed
             if not keep_going:
                 raise

@@ -18,7 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from handoff_rules.adapters.registry import Chosen, adapter_for, list_inputs
+from handoff_rules.adapters.registry import (
+    Chosen,
+    SkippedFile,
+    adapter_for,
+    list_inputs,
+    opened,
+)
 from handoff_rules.cli.pack_cmd import _date
 from handoff_rules.coverage import Coverage, Evaluability, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint
@@ -50,16 +56,19 @@ def needs(inputs: tuple[Path, ...], pack_spec: str | None, at: str | None, fmt: 
     """Show what each rule of a pack needs and which adapters supply it.
 
     Without INPUTS, every format of every installed adapter counts as a
-    source; with INPUTS (files or folders), only the formats that claim them.
-    Nothing is read beyond the start of each file. Exit status 0.
+    source; with INPUTS (files, folders or zip and gzip archives), only the
+    formats that claim them. Nothing is read beyond the start of each file
+    (an archive is extracted to find its members). Exit status 0.
     """
     pm = default_plugin_manager()
     loaded = find_pack(pack_spec, _date(at), pm)
     adapters = installed_adapters(pm)
     if inputs:
-        files = list_inputs(inputs, adapters)
-        # strict: a file no adapter recognises is an error here, as it always was
-        chosen = [adapter_for(file, adapters, strict=True) for file in files]
+        chosen: list[Chosen | SkippedFile] = []
+        for given in list_inputs(inputs, adapters):
+            with opened(given, adapters) as files:  # an archive's members, or the file itself
+                # strict: a file no adapter recognises is an error here, as it always was
+                chosen.extend(adapter_for(file, adapters, strict=True) for file in files)
         index = SupplyIndex(
             (c.adapter.name, info) for c in chosen if isinstance(c, Chosen) for info in c.formats
         )

@@ -24,7 +24,8 @@ from handoff_rules.adapters.registry import (
     adapter_for,
     find_adapter,
     list_inputs,
-    read_file,
+    opened,
+    read_input,
 )
 from handoff_rules.cli.progress import track
 from handoff_rules.errors import EXIT_USAGE, InputError, InternalError
@@ -57,7 +58,9 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     an adapter fails (the error names it and its plugin). Either way the other
     files are read and the summary lists the failures. A directory stands for
     its files as in ``check``: one that no adapter recognises is skipped with
-    a warning, and adapters' options files are left out.
+    a warning, and adapters' options files are left out. A zip archive stands
+    for its members like a directory, a gzip for the one file it holds; their
+    records name them ``ARCHIVE!MEMBER``.
     """
     adapters = installed_adapters()
     forced = find_adapter(adapter_name, adapters) if adapter_name else None
@@ -76,8 +79,8 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             errors.append(exc)
             click.echo(f"error: {exc}", err=True)
     listing_errors = len(errors)
-    for file in track(inputs, "Reading"):
-        path = file.path
+
+    def read_one(file: InputFile) -> None:
         n_facts = n_rejects = 0
         adapter_label = "-"
         try:
@@ -85,11 +88,11 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             if isinstance(chosen, SkippedFile):
                 skipped.append(chosen)
                 click.echo(f"warning: {chosen}", err=True)
-                per_file.append((str(path), "(skipped)", 0, 0))
-                continue
+                per_file.append((file.source, "(skipped)", 0, 0))
+                return
             adapter = chosen.adapter
             adapter_label = adapter.name
-            for item in read_file(adapter, path):
+            for item in read_input(adapter, file):
                 if isinstance(item, Fact):
                     facts[item.type] += 1
                     n_facts += 1
@@ -106,7 +109,21 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
             errors.append(exc)
             crashes.append(exc)
             adapter_label = f"{adapter_label} (failed)" if adapter_label != "-" else "(unread)"
-        per_file.append((str(path), adapter_label, n_facts, n_rejects))
+        per_file.append((file.source, adapter_label, n_facts, n_rejects))
+
+    for entry in track(inputs, "Reading"):
+        try:
+            with opened(entry, adapters, forced=forced) as members:  # an archive's, or itself
+                for file in members:
+                    read_one(file)
+        except InputError as exc:  # an archive refused or damaged as a whole
+            errors.append(exc)
+            click.echo(f"error: {exc}", err=True)
+            per_file.append((entry.source, "(unread)", 0, 0))
+        except InternalError as exc:  # an adapter's sniff failed on it
+            errors.append(exc)
+            crashes.append(exc)
+            per_file.append((entry.source, "(unread)", 0, 0))
 
     if fmt == "jsonl":
         summary: dict[str, Any] = {
