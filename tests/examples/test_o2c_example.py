@@ -385,3 +385,6 @@ def test_without_the_payment_term_days_the_promised_days_are_not_stated(tmp_path
         if f.rule == "SAL-CRM-003"
     ]
     assert any("ERP order 10481 states no days to pay" in m for m in messages)
+    # the format still supplies payment days: coverage compares formats, not values
+    assert run.coverage is not None
+    assert run.coverage.of("SAL-CRM-003").evaluability is Evaluability.EVALUABLE
