@@ -177,6 +177,17 @@ def test_unit_prices_keep_every_decimal(single: Path, monkeypatch: pytest.Monkey
     assert prices["01uA0000001PbeAA1"] == Decimal("266.66666667")
 
 
+def test_cpq_net_prices_keep_every_decimal(tmp_path: Path) -> None:
+    path = tmp_path / "SBQQ__QuoteLine__c.csv"
+    path.write_text(
+        "Id,SBQQ__Quote__c,SBQQ__Quantity__c,SBQQ__NetPrice__c\na0X1,a0Q1,3,266.66666667\n",
+        encoding="utf-8",
+    )
+    (line,) = _facts(list(SalesforceCsvAdapter(CrmOptions(default_currency="EUR")).read(path)))
+    assert isinstance(line.data, Derived)
+    assert line.data.get("unit_price") == Decimal("266.66666667")
+
+
 def test_a_price_without_a_currency_is_rejected_like_an_amount(single: Path) -> None:
     (reject, _second) = _rejects(list(SalesforceCsvAdapter().read(single / "PricebookEntry.csv")))
     assert reject.reason.startswith("UnitPrice 266.66666667 has no currency")

@@ -38,6 +38,8 @@ SHARED = Path("/work/shared/domain/samples/salesforce-demo-org")
         ("02/23/26 08:61", MONTH_FIRST, None),
         ("2024-04-29", MONTH_FIRST, None),  # ISO is not a numeric day/month date
         ("02/23-26", MONTH_FIRST, None),  # mixed separators
+        ("01/02/69", MONTH_FIRST, date(1969, 1, 2)),  # two-digit years as %y reads them
+        ("01/02/68", MONTH_FIRST, date(2068, 1, 2)),
     ],
 )
 def test_numeric_date_forms(text: str, order: str, expected: date | None) -> None:
@@ -141,6 +143,7 @@ def test_demo_org_leads_and_history_read_with_inferred_dates(
     assert first.data.get("close_date") == date(2021, 1, 27)  # 01/27/21
     leads = list(SalesforceCsvAdapter().read(base / "Lead.csv"))
     assert [i for i in leads if isinstance(i, Reject)] == []
+    assert len(leads) == 22
 
 
 def test_a_file_proving_both_orders_rejects_its_ambiguous_dates(tmp_path: Path) -> None:
