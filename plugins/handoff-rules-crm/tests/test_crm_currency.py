@@ -200,7 +200,7 @@ _CENTS = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places
 def test_residue_below_the_threshold_rounds_to_the_cent(cents: Decimal, noise: int) -> None:
     """Up to 99 units of the 8th decimal (< 0.000001 USD) are storage noise."""
     written = cents + Decimal(noise).scaleb(-8)
-    cells = Cells({"Amount": str(written)}, CrmOptions(default_currency="USD"))
+    cells = Cells({"Amount": str(written)}, CrmOptions(default_currency="USD"), notes=[])
     assert cells.money(("Amount",), ("CurrencyIsoCode",)) == Money(cents, "USD")
     assert cells.notes == ([] if noise == 0 else [f"Amount {written} rounded to {cents}"])
 
@@ -210,16 +210,23 @@ def test_residue_at_or_above_the_threshold_is_rejected(
     cents: Decimal, noise: int, sign: int
 ) -> None:
     written = cents + sign * Decimal(noise).scaleb(-8)
-    cells = Cells({"Amount": str(written)}, CrmOptions(default_currency="USD"))
+    cells = Cells({"Amount": str(written)}, CrmOptions(default_currency="USD"), notes=[])
     with pytest.raises(RecordError, match=f"Amount {written} has more decimals than USD"):
         cells.money(("Amount",), ("CurrencyIsoCode",))
 
 
+def test_without_notes_nothing_is_rounded() -> None:
+    """An adapter that keeps no notes could not keep the written amount: it is rejected."""
+    cells = Cells({"Amount": "32395.00000002"}, CrmOptions(default_currency="USD"))
+    with pytest.raises(RecordError, match=r"32395\.00000002 has more decimals than USD"):
+        cells.money(("Amount",), ("CurrencyIsoCode",))
+
+
 def test_the_threshold_follows_the_minor_unit() -> None:
-    yen = Cells({"Amount": "1500.00002"}, CrmOptions(default_currency="JPY"))
+    yen = Cells({"Amount": "1500.00002"}, CrmOptions(default_currency="JPY"), notes=[])
     # 0.00002 is below 0.0001 yen
     assert yen.money(("Amount",), ("CurrencyIsoCode",)) == Money("1500", "JPY")
     assert Decimal("0.0001") == NOISE_FRACTION
-    dinar = Cells({"Amount": "1.0000002"}, CrmOptions(default_currency="KWD"))
+    dinar = Cells({"Amount": "1.0000002"}, CrmOptions(default_currency="KWD"), notes=[])
     with pytest.raises(RecordError, match="more decimals than KWD has"):
         dinar.money(("Amount",), ("CurrencyIsoCode",))  # 0.0000002 is not below 0.0000001

@@ -244,12 +244,19 @@ def read_date(text: str, formats: tuple[str, ...]) -> date:
 class Cells:
     """The cells of one record, looked up by case-insensitive column name."""
 
-    def __init__(self, values: Mapping[str, str | None], options: CrmOptions) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, str | None],
+        options: CrmOptions,
+        *,
+        notes: list[str] | None = None,
+    ) -> None:
         self._values = {name.casefold(): value for name, value in values.items()}
         self._written = {name: value for name, value in values.items() if value is not None}
         self.options = options
-        #: What reading changed on purpose (an amount rounded), for the facts' provenance.
-        self.notes: list[str] = []
+        #: What reading changed on purpose (an amount rounded), for the facts' provenance;
+        #: None when the adapter keeps no such notes, and then nothing is rounded.
+        self.notes = notes
 
     def as_written(self) -> dict[str, str]:
         """Every non-empty cell, by its column name as the header writes it."""
@@ -341,7 +348,9 @@ class Cells:
         finer than the currency's minor unit is rounded half-even when what
         rounding drops is storage noise (below :data:`NOISE_FRACTION` of a minor
         unit), and the text as written is kept in :attr:`notes`, which the
-        adapter puts on the facts' provenance; a larger residue is a reject.
+        adapter puts on the facts' provenance (``Emitter.record(notes=…)``); a
+        larger residue is a reject, and so is any residue when the adapter
+        keeps no notes (``notes=None``): the written text is never dropped.
         """
         value = self.decimal(*amount)
         if value is None:
@@ -356,7 +365,7 @@ class Cells:
             return money
         places = minor_units(money.currency)
         unit = Decimal(1).scaleb(-places)
-        if abs(value - money.amount) >= NOISE_FRACTION * unit:
+        if self.notes is None or abs(value - money.amount) >= NOISE_FRACTION * unit:
             raise RecordError(
                 f"{name} {value} has more decimals than {money.currency} has ({places}); "
                 f"only a residue below {NOISE_FRACTION * unit} is rounded away as storage "

@@ -157,7 +157,8 @@ class SalesforceCsvAdapter:
         options: CrmOptions,
         fact_type: str,
     ) -> Iterator[Fact | Reject]:
-        cells = Cells(row.values, options)
+        notes: list[str] = []
+        cells = Cells(row.values, options, notes=notes)
         emit_stem = Path(emit.source).stem
 
         def keys() -> dict[str, str | None]:
@@ -177,5 +178,5 @@ class SalesforceCsvAdapter:
             fact_type=fact_type,
             raw=row.raw(),
             keys=keys,
-            notes=cells.notes,
+            notes=notes,
         )

@@ -393,10 +393,8 @@ class SalesforceTreeAdapter:
                         raise RecordError(
                             f"{name}: reference {value!r} names no record of the data plan"
                         )
-            cells = Cells(values, options)
-            facts = map_record(obj, cells, _tree_key(record, cells, fallback))
-            notes.extend(cells.notes)
-            return facts
+            cells = Cells(values, options, notes=notes)
+            return map_record(obj, cells, _tree_key(record, cells, fallback))
 
         notes: list[str] = []
         yield from emit.record(
