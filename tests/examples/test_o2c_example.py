@@ -221,11 +221,15 @@ def _records(path: Path) -> set[str]:
     return found
 
 
-def _where(location: str) -> str:
+def _where(location: str) -> set[str]:
+    """The records a fact or reject names: one, or the rows a VBPA order was made of."""
     idoc = re.match(r"IDoc (\d+)", location)
     if idoc:
-        return f"IDoc {idoc.group(1)}"
-    return re.match(r"(sheet .+? row \d+|line \d+)", location).group(1)  # type: ignore[union-attr]
+        return {f"IDoc {idoc.group(1)}"}
+    rows = re.search(r"with its rows on lines ([\d, ]+)$", location)
+    if rows:
+        return {f"line {n.strip()}" for n in rows.group(1).split(",")}
+    return {re.match(r"(sheet .+? row \d+|line \d+)", location).group(1)}  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -234,7 +238,7 @@ def _where(location: str) -> str:
 def test_every_record_is_a_fact_or_a_reject(path: Path) -> None:
     read = read_files([path])
     assert not read.errors
-    seen = {_where(item.provenance.location) for item in (*read.facts, *read.rejects)}
+    seen = {where for item in (*read.facts, *read.rejects) for where in _where(item.provenance.location)}
     assert seen == _records(path)
 
 

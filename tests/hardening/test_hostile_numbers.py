@@ -516,3 +516,50 @@ def test_sums_of_money_are_exact_whatever_their_size() -> None:
     assert (large + large).minor == 2 * large.minor
     assert (large * 3).minor == 3 * large.minor
     assert -(large - large * 2) == large
+
+
+# -- versions: packaging turns each release number into an int ------------------------
+
+
+@pytest.mark.parametrize("version", ["9" * 5_000, "1." + "0" * 4_400, "1.0." + "1" * 300])
+def test_a_pack_version_too_long_for_an_int_is_a_usage_error(
+    cli: CliRun, tmp_path: Path, version: str
+) -> None:
+    folder = tmp_path / "packs" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "pack.yaml").write_text(
+        f"name: mine\nversion: '{version}'\neffective_from: 2024-01-01\n"
+    )
+    code, out, err = cli("pack", "show", str(folder), "--at", AT)
+    assert code == 2, err
+    assert "is not a version" in err
+    assert "Traceback" not in out + err
+    assert "internal error" not in err
+
+
+def test_an_exception_range_naming_a_huge_version_is_refused_at_its_line(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    register = tmp_path / "exceptions.yaml"
+    register.write_text(
+        "- id: EX-1\n  revision: 1\n  rule: ACC-CRD-001\n  pack: o2c-standard\n"
+        f"  pack_versions: '>={'9' * 5_000}'\n  rule_digest: {'0' * 64}\n"
+        "  scope: {order: '1'}\n  reason: r\n  ticket: T\n"
+        "  requested_by: {name: A, role: sales_rep}\n"
+        "  approved_by: {name: B, role: credit_controller}\n"
+        "  valid_from: 2024-01-01\n  valid_until: 2024-01-02\n"
+    )
+    code, out, err = cli("exceptions", "validate", str(register), "--pack", "o2c-standard")
+    assert code == 2, err
+    assert "pack_versions must be PEP 440 version specifiers" in err
+    assert "Traceback" not in out + err
+
+
+def test_parse_version_refuses_what_packaging_cannot_turn_into_numbers() -> None:
+    from handoff_rules.policy.versions import InvalidVersion, parse_version
+
+    assert str(parse_version("1.2.0")) == "1.2.0"
+    with pytest.raises(InvalidVersion):
+        parse_version("9" * 5_000)
+    with pytest.raises(InvalidVersion):
+        parse_version("x" * 300)

@@ -147,11 +147,19 @@ def edit_table(rnd: Random, table: Table, quoted: bool) -> tuple[Table, tuple[st
 
 def write_table(table: Table, quoted: bool, encoding: str, newline: str) -> bytes:
     if quoted:
+        # The writer quotes a cell holding a character of its line terminator only:
+        # written with "\n", a cell's lone "\r" would stay bare, and every CSV
+        # reader (Python's, Excel) ends the record there. Each row is written with
+        # "\r\n", so any line break in a cell is quoted, then given its own ending.
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=table.delimiter, lineterminator=newline)
-        writer.writerow(table.header)
-        writer.writerows(table.rows)
-        text = out.getvalue()
+        writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
+        lines = []
+        for row in [table.header, *table.rows]:
+            out.seek(0)
+            out.truncate()
+            writer.writerow(row)
+            lines.append(out.getvalue()[:-2] + newline)
+        text = "".join(lines)
     else:
         text = "".join(table.delimiter.join(r) + newline for r in [table.header, *table.rows])
     return (table.prefix + text).encode(encoding, "replace")

@@ -185,3 +185,19 @@ def test_the_time_budget_grows_with_the_input_not_faster() -> None:
         0.0,
     )
     assert [f.kind for f in slow] == ["timeout"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("cell", ["carriage\rreturn", "new\nline", "both\r\n", "plain"])
+def test_a_written_table_holds_as_many_records_as_it_has_rows(newline: str, cell: str) -> None:
+    """The record count the generator claims is what a CSV reader reads back."""
+    import csv
+    import io
+
+    from .formats import Table, write_table
+
+    table = Table("", ["a", "b"], [["1", cell], ["2", "x"]], ",", "utf-8")
+    data = write_table(table, quoted=True, encoding="utf-8", newline=newline)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows == [["a", "b"], ["1", cell], ["2", "x"]]
+    assert data.decode("utf-8").endswith(newline)

@@ -219,7 +219,10 @@ def test_odoo_continuation_of_a_rejected_order_is_rejected_with_reason(tmp_path:
     )
     items = list(OdooSaleOrderAdapter().read(path))
     reasons = [(i.provenance.line, i.reason) for i in items if isinstance(i, Reject)]
-    assert reasons[0] == (2, "a continuation row (no id, no name) before any order")
+    assert reasons[0] == (
+        2,
+        "a line row before any order: its id and name are empty, no order row is above it",
+    )
     assert reasons[1][0] == 3
     assert "date_order" in reasons[1][1]
     assert reasons[2] == (4, "continues the order on line 3, which was rejected")

@@ -67,7 +67,9 @@ def test_the_fixtures_give_facts_of_every_format() -> None:
         "hubspot-deals",
         "hubspot-companies",
         "hubspot-contacts",
+        "hubspot-line-items",
         "odoo-sale-order",
+        "odoo-sale-order-line",
     }
     assert len(FIXTURE_FACTS) > 500
 

@@ -16,7 +16,13 @@ TABLE_FILES = [
 ]  # fmt: skip
 #: Several rows per document (header/item joins, VBPA's partners): one fact per
 #: document, whose location names all its rows' lines, plus the rejects.
-JOIN_FILES = {"LIKP_items_sqvi.csv": 2, "VBRK_items_sqvi.csv": 2, "VBPA.txt": 2 + 2}
+JOIN_FILES = {
+    "LIKP_items_sqvi.csv": 2,
+    "VBRK_items_sqvi.csv": 2,
+    "VBPA.txt": 2 + 2,
+    "KONV.txt": 2 + 3,
+    "PRCD_ELEMENTS.csv": 2 + 1,
+}
 
 # IDoc records: per IDoc its control record, each document header and each item
 # (a rejected header takes its items with it and counts once).
@@ -42,11 +48,14 @@ def test_table_fixtures_conform_and_every_row_is_accounted_for(name):
 def test_a_join_gives_one_record_per_document_naming_all_its_lines(name, documents):
     path = DATA / name
     report = check_adapter(SapTableAdapter(), path, expected_records=documents)
-    assert report.format == name.partition("_")[0].partition(".")[0].lower()
+    assert report.format == name.removesuffix("_items_sqvi.csv").partition(".")[0].lower()
     named = [
         int(n)
         for fact in report.facts
-        for n in fact.provenance.location.partition("rows on lines ")[2].split(", ")
+        for n in (
+            fact.provenance.location.partition("rows on lines ")[2]
+            or str(fact.provenance.line)  # a document of one row
+        ).split(", ")
     ] + [reject.provenance.line for reject in report.rejects]
     rows = sum(1 for line in path.read_bytes().splitlines()[1:] if line.strip())
     assert sorted(named) == list(range(2, rows + 2))

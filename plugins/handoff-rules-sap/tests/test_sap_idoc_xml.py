@@ -87,6 +87,10 @@ def test_two_orders_in_one_file_with_partner_roles(idoc_adapter, sap_data, facts
             quantity=Decimal("120.000"),
             unit="PCE",
             net_value=Money(Decimal("1500.00"), "PLN"),
+            ship_to="4712",  # the order's: the item names none of its own
+            unit_price=Money(Decimal("12.50"), "PLN"),
+            price_unit=Decimal("1"),
+            delivery_date=date(2024, 3, 20),  # E1EDP20 EDATU
         ),
         OrderLine(
             order_id="12345",
@@ -95,6 +99,7 @@ def test_two_orders_in_one_file_with_partner_roles(idoc_adapter, sap_data, facts
             quantity=Decimal("4.000"),  # decimal comma
             unit="PCE",
             net_value=Money(Decimal("-1234.56"), "PLN"),  # trailing minus
+            ship_to="4712",
         ),
     ]
     # The second IDoc has an impossible date: it is a reject naming the segment, not a crash.

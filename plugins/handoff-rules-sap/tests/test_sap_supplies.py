@@ -81,7 +81,10 @@ def filled(data: object) -> tuple[str, set[str]]:
 def _read(paths: list[Path]) -> Iterator[tuple[str, str, set[str]]]:
     """(format, fact type, fields filled) of every fact the fixtures give."""
     # KNKK has no currency of its own: the area's is given, as a user would
-    for adapter in (SapIdocAdapter(), SapTableAdapter(area_currencies={"*": "PLN"})):
+    for adapter in (
+        SapIdocAdapter(),
+        SapTableAdapter(area_currencies={"*": "PLN"}, payment_days={"ZB14": 14}),
+    ):
         for path in paths:
             sniffed = adapter.sniff(Sample.of(path))
             if sniffed is None:

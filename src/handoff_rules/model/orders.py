@@ -88,6 +88,12 @@ class OrderLine:
     unit: str | None = None
     net_value: Money | None = None
     is_standard: bool | None = None
+    #: Where this line goes when it differs from the order's ship-to (SAP item partner WE).
+    ship_to: str | None = None
+    #: The net price per ``price_unit`` of ``unit`` (SAP quotes prices per 1, 10, 1000 …).
+    unit_price: Money | None = None
+    price_unit: Decimal | None = attrs.field(default=None, converter=decimal_or_none)
+    delivery_date: date | None = None
 
     @property
     def id(self) -> str:
@@ -130,6 +136,12 @@ class Invoice:
     form: str | None = None
     payment_terms: str | None = None
     buyer_legal_id: str | None = None
+    #: The parties by role; ``counterparty_id`` stays the single legacy party (sold-to first).
+    sold_to: str | None = None
+    ship_to: str | None = None
+    bill_to: str | None = None
+    payer: str | None = None
+    incoterm: str | None = None
 
 
 @attrs.frozen(slots=True)

@@ -29,10 +29,10 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 import attrs
-from packaging.version import InvalidVersion, Version
 
 from handoff_rules.decision import PackIdentity
 from handoff_rules.model import Money
+from handoff_rules.policy.versions import InvalidVersion, parse_version
 
 
 class Level(enum.IntEnum):
@@ -92,7 +92,7 @@ class PackDiff:
 def version_bump(old: str, new: str) -> Level:
     """How big a step ``old -> new`` is; going backwards or sideways is NONE."""
     try:
-        a, b = Version(old), Version(new)
+        a, b = parse_version(old), parse_version(new)
     except InvalidVersion:
         return Level.NONE
     if b <= a:

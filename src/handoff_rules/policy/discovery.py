@@ -17,10 +17,11 @@ from pathlib import Path
 
 import attrs
 import pluggy
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from handoff_rules.policy.pack import Pack
 from handoff_rules.policy.pack import load_pack as load_version_folder
+from handoff_rules.policy.versions import InvalidVersion, parse_version
 from handoff_rules.yamlsrc import PackError
 
 __all__ = [
@@ -62,7 +63,7 @@ def pack_versions(folder: Path | Traversable) -> list[PackSource]:
         if not _is_version_folder(entry):
             continue
         try:
-            found.append((Version(entry.name), PackSource(entry, entry.name)))
+            found.append((parse_version(entry.name), PackSource(entry, entry.name)))
         except InvalidVersion:
             raise PackError(
                 f"{folder}/{entry.name}: version folders must be named by version (e.g. 1.2.0)"

@@ -23,8 +23,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
-from packaging.version import InvalidVersion, Version
-
 from handoff_rules.compile.params import parse_parameters
 from handoff_rules.compile.rules import (
     OWNERS,
@@ -35,6 +33,7 @@ from handoff_rules.compile.rules import (
 )
 from handoff_rules.decision import canonical_json
 from handoff_rules.engine.compiled import ActionSpec, Pack, Rule, Template
+from handoff_rules.policy.versions import InvalidVersion, parse_version
 from handoff_rules.yamlsrc import PackError, Y, parse_yaml, read_source
 
 # Pack, Rule, Template, ActionSpec and OWNERS are re-exported: they were defined
@@ -96,7 +95,7 @@ def load_pack(folder: Path | Traversable) -> Pack:
         raise items["name"].error(f"pack name {name!r}: expected lower-case letters, digits, '-'")
     version_node = items["version"]
     try:
-        version = str(Version(str(version_node.value)))
+        version = str(parse_version(str(version_node.value)))
     except InvalidVersion:
         raise version_node.error(
             f"version {version_node.value!r} is not a version (expected e.g. 1.2.0)"

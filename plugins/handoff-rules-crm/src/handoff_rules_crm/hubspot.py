@@ -1,9 +1,13 @@
-"""HubSpot CRM UI exports: deals, companies and contacts.
+"""HubSpot CRM UI exports: deals, companies, contacts and line items.
 
 A UI export (``hubspot-crm-exports-<view>-<date>.csv``) heads its columns with
 property *labels* (``Deal Name``, ``Close Date``), starts with ``Record ID``,
 and joins several associations with ``;``. Deals become ``Opportunity``
-facts, companies ``Counterparty``, contacts ``Person``.
+facts, companies ``Counterparty``, contacts ``Person``, and line items
+``opportunity_line`` Derived facts with the keys Salesforce line items have
+(the model has no line class for a deal). Dates are ``2024-08-27 14:03`` as
+HubSpot writes them; an Excel re-save (``4/8/2025 17:19``) is read in the
+day/month order the file's own values prove (:mod:`handoff_rules_crm.date_order`).
 
 A deal's customer is its associated company when there is exactly one (or a
 ``(Primary)`` association column names one); with several and no primary the
@@ -18,11 +22,14 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
+import attrs
+
 from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
 from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.date_order import file_date_formats
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
@@ -30,6 +37,8 @@ from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
 
 __all__ = ["HubSpotCsvAdapter", "hubspot_kind"]
+
+_DEAL_IDS: Final = ("Associated Deal IDs", "Associated Deal ID", "Associated Deal IDs (Primary)")
 
 _CURRENCY: Final = ("Currency", "Deal currency code", "Deal Currency Code")
 _COMPANY_IDS: Final = (
@@ -45,10 +54,12 @@ _ORDER_REF: Final = ("PO Number", "Customer PO", "Customer PO Number")
 
 
 def hubspot_kind(header: Sequence[str]) -> str | None:
-    """``deals``, ``companies`` or ``contacts`` for a HubSpot export header, else None."""
+    """``deals``, ``companies``, ``contacts`` or ``line-items`` for a HubSpot header, else None."""
     columns = {h.strip().casefold() for h in header}
     if "record id" not in columns:
         return None
+    if "unit price" in columns and {"quantity", "name"} <= columns:
+        return "line-items"
     if {"deal name", "deal stage"} & columns:
         return "deals"
     if {"company name", "company domain name"} & columns:
@@ -146,6 +157,52 @@ def _contact(cells: Cells) -> list[FactData]:
     ]
 
 
+def _ids(cells: Cells, names: tuple[str, ...]) -> list[str]:
+    value = cells.text(*names)
+    return [p.strip() for p in value.split(";") if p.strip()] if value is not None else []
+
+
+def _line_item(cells: Cells) -> list[FactData]:
+    """A deal's line item; its unit price keeps the precision written (a price is no amount)."""
+    key = _key(cells)
+    deals = _ids(cells, _DEAL_IDS)
+    if len(deals) != 1:
+        found = "none" if not deals else ", ".join(deals)
+        raise RecordError(
+            f"line item {key} must belong to exactly one deal; Associated Deal IDs "
+            f"names {found}: export line items with their deal association"
+        )
+    unit_price = cells.decimal("Unit price")
+    currency = cells.text(*_CURRENCY)
+    code = currency.strip() if currency is not None else cells.options.default_currency
+    if unit_price is not None and code is None:
+        raise RecordError(
+            f"Unit price {unit_price} has no currency: the file has no Currency column "
+            "value; set default_currency in handoff-rules-crm.toml"
+        )
+    total = cells.money(("Net price", "Amount"), _CURRENCY)
+    values: dict[str, object] = {
+        "opportunity_id": deals[0],
+        "product": cells.text("Product ID", "SKU") or cells.text("Name"),
+        "name": cells.text("Name"),
+        "quantity": cells.decimal("Quantity"),
+        "discount_pct": cells.decimal("Discount percentage", "Discount (%)"),
+        "unit_price": unit_price,
+        "total_price": total.amount if total is not None else None,
+        "currency": code if unit_price is not None or total is not None else None,
+    }
+    kept = {k: v for k, v in values.items() if v is not None}
+    return [Derived(name="opportunity_line", subject=key, values=kept)]
+
+
+def _probe_line_item(cells: Cells) -> list[FactData]:
+    """:func:`_line_item` for the supplies probe, whose two-value run names two deals."""
+    try:
+        return _line_item(cells)
+    except RecordError:
+        return []
+
+
 def _record_keys(kind: str, cells: Cells) -> dict[str, str | None]:
     """The business keys a row shows even when it cannot become a fact; never raises.
 
@@ -165,10 +222,20 @@ def _record_keys(kind: str, cells: Cells) -> dict[str, str | None]:
     return keys
 
 
+def _date_values(path: Path, columns: list[str]) -> list[str]:
+    """Every value of the file's date columns, for its day/month order."""
+    found: list[str] = []
+    with open_table(path) as (table, _encoding):
+        for row in table:
+            found.extend(v for c in columns if (v := row.values.get(c)))
+    return found
+
+
 _MAPPERS: Final[dict[str, tuple[Callable[[Cells], list[FactData]], str]]] = {
     "deals": (_deal, "opportunity"),
     "companies": (_company, "counterparty"),
     "contacts": (_contact, "person"),
+    "line-items": (_line_item, "derived"),
 }
 
 
@@ -196,6 +263,12 @@ class HubSpotCsvAdapter:
             supplies=probe_supplies([_contact]),
             options_files=(OPTIONS_FILE,),
         ),
+        FormatInfo(
+            "hubspot-line-items",
+            "HubSpot line items export (Record ID, Name, Quantity, Unit price …)",
+            supplies=probe_supplies([_probe_line_item]),
+            options_files=(OPTIONS_FILE,),
+        ),
     )
 
     def __init__(self, options: CrmOptions | None = None) -> None:
@@ -214,11 +287,15 @@ class HubSpotCsvAdapter:
             if kind is None:
                 raise AdapterError(
                     str(path),
-                    "not a HubSpot deals, companies or contacts export "
+                    "not a HubSpot deals, companies, contacts or line items export "
                     "(expected 'Record ID' and e.g. 'Deal Name')",
                     f"line {table.header_line}",
                 )
-            mapper, fact_type = _MAPPERS[kind]
+            dates = [c for c in table.header if "date" in c.casefold()]
+        found = _date_values(path, dates)
+        options = attrs.evolve(options, date_formats=file_date_formats(found, options.date_formats))
+        mapper, fact_type = _MAPPERS[kind]
+        with open_table(path) as (table, _encoding):
             for row in table:
                 cells = Cells(row.values, options)
                 keys = partial(_record_keys, kind, cells)

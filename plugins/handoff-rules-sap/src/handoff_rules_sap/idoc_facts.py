@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -46,6 +47,24 @@ from handoff_rules_sap.fields import (
     sap_id,
     text,
 )
+from handoff_rules_sap.idoc_terms import (
+    BILL_TO,
+    CONTACT,
+    NET_TOTALS,
+    PAYER,
+    SHIP_TO,
+    SOLD_TO,
+    VENDOR,
+    SegmentProblem,
+    common_item_ship_to,
+    incoterm,
+    item_delivery_date,
+    item_net_value,
+    item_partner,
+    item_tax,
+    payment_days,
+    purchase_order_reason,
+)
 from handoff_rules_sap.segments import IDoc, Segment
 
 SUPPORTED: Final = {
@@ -56,8 +75,6 @@ SUPPORTED: Final = {
 }
 SUPPORTED_TEXT: Final = "ORDERS05, DELVRY03/05/07, INVOIC02, DEBMAS0x"
 
-#: Header partner functions that become order/invoice fields.
-SOLD_TO, SHIP_TO, BILL_TO, PAYER = "AG", "WE", "RE", "RG"
 
 Item = Fact | Reject
 
@@ -127,14 +144,6 @@ def _by_qualifier(idoc: IDoc, name: str, qualifier: str) -> dict[str, Segment]:
     for segment in idoc.top(name):
         result.setdefault(segment.get(qualifier), segment)
     return result
-
-
-class SegmentProblem(FieldProblem):
-    """A field problem in a known segment, so the reject points at that segment."""
-
-    def __init__(self, message: str, segment: Segment) -> None:
-        super().__init__(message)
-        self.segment = segment
 
 
 def _date_of(segments: Mapping[str, Segment], qualifier: str, field: str) -> date | None:
@@ -278,6 +287,16 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             keys,
         )
         return
+    purchase = purchase_order_reason(idoc, _key_in(partners, VENDOR, "PARTN"))
+    if purchase is not None:
+        # keys name no case: the number is the buyer's PO, the parties are not our customers
+        yield ctx.reject(
+            idoc,
+            None,
+            f"order {raw_number} is {purchase}{_with_items(idoc, 'E1EDP01')}",
+            "order",
+        )
+        return
     order_id = sap_id(raw_number)
     currency = header.get("CURCY")
     try:
@@ -291,10 +310,13 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             currency=currency or None,
             customer_po_ref=_ref(refs, "001") if "002" in refs else None,
             sold_to=sold_to,
-            ship_to=_partner(partners, SHIP_TO),
+            ship_to=_partner(partners, SHIP_TO) or common_item_ship_to(idoc),
             bill_to=_partner(partners, BILL_TO),
             payer=_partner(partners, PAYER),
+            incoterm=incoterm(idoc),
             payment_terms=text(header.get("ZTERM")),
+            payment_days=payment_days(idoc),
+            contact_person_id=_contact_person(partners, sold_to),
             contract_id=_ref(refs, "005") or _ref(refs, "006"),
             quote_id=_ref(refs, "004"),
             planned_delivery_date=_date_of(dates, "002", "DATUM"),
@@ -317,6 +339,12 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
         yield _order_line(idoc, ctx, order, currency, index, item)
 
 
+def _contact_person(partners: Mapping[str, Segment], sold_to: str | None) -> str | None:
+    """The contact person (AP), numbered under the sold-to as KNVK and VBPA number contacts."""
+    number = _partner(partners, CONTACT)
+    return f"{sold_to}/{number}" if number and sold_to else None
+
+
 def _material(idoc: IDoc, index: int, item: Segment) -> tuple[str | None, str | None]:
     """Our material number and its text: E1EDP19 QUALF 002, else the item's MATNR."""
     ids = {s.get("QUALF"): s for s in idoc.children(index, "E1EDP19")}
@@ -336,6 +364,7 @@ def _order_line(
         return ctx.reject(idoc, item, "order item without item number POSEX", "order_line", keys)
     try:
         material, description = _material(idoc, index, item)
+        code = item.get("CURCY") or currency
         line = OrderLine(
             order_id=order_id,
             line_no=sap_id(raw_line),
@@ -343,15 +372,15 @@ def _order_line(
             description=description,
             quantity=number(item.get("MENGE"), "E1EDP01 MENGE"),
             unit=text(item.get("MENEE")),
-            net_value=money(
-                number(item.get("NETWR"), "E1EDP01 NETWR"),
-                item.get("CURCY") or currency,
-                "E1EDP01 NETWR",
-            ),
+            net_value=money(item_net_value(idoc, index, item), code, "E1EDP01 NETWR"),
+            ship_to=item_partner(idoc, index, SHIP_TO) or order.ship_to,
+            unit_price=money(number(item.get("VPREI"), "E1EDP01 VPREI"), code, "E1EDP01 VPREI"),
+            price_unit=number(item.get("PEINH"), "E1EDP01 PEINH"),
+            delivery_date=item_delivery_date(idoc, index),
         )
     except (FieldProblem, ValueError) as exc:
         return ctx.reject(
-            idoc, item, f"order {order_id} item {raw_line}: {exc}", "order_line", keys
+            idoc, _where(exc, item), f"order {order_id} item {raw_line}: {exc}", "order_line", keys
         )
     return Fact(line, ctx.at(idoc, item, f"POSEX {raw_line}"))
 
@@ -528,7 +557,13 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             total=total,
             payment_terms=text(header.get("ZTERM")),
             buyer_legal_id=text(header.get("KUNDEUINR")),
+            sold_to=_partner(partners, SOLD_TO),
+            ship_to=_partner(partners, SHIP_TO),
+            bill_to=_partner(partners, BILL_TO),
+            payer=_partner(partners, PAYER),
+            incoterm=incoterm(idoc),
         )
+        _check_lines_add_up(idoc, totals, currency)
     except (FieldProblem, ValueError) as exc:
         yield ctx.reject(
             idoc,
@@ -542,6 +577,42 @@ def _invoice_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     yield Fact(invoice, ctx.at(idoc, header, f"BELNR {raw_number}"))
     for index, item in idoc.indexed("E1EDP01"):
         yield _invoice_item(idoc, ctx, invoice, currency, index, item)
+
+
+def _check_lines_add_up(idoc: IDoc, totals: Mapping[str, Segment], currency: str) -> None:
+    """Refuse an invoice whose item net values do not add up to its net total (E1EDS01).
+
+    The invoice is what the customer owes; when its own items say otherwise,
+    neither figure can be trusted, so the document is a reject (and the cases
+    that need it indeterminate) rather than a fact with a quiet contradiction.
+    Checked only when every item has a readable value in the total's currency.
+    """
+    sumid = next((q for q in NET_TOTALS if q in totals), None)
+    if sumid is None:
+        return
+    segment = totals[sumid]
+    where = f"E1EDS01 {sumid} SUMME"
+    try:
+        stated = number(segment.get("SUMME"), where)
+    except FieldProblem as exc:
+        raise SegmentProblem(str(exc), segment) from None
+    code = segment.get("WAERQ") or currency
+    values: list[Decimal] = []
+    for index, item in idoc.indexed("E1EDP01"):
+        try:
+            value = item_net_value(idoc, index, item)
+        except FieldProblem:
+            return  # that item is rejected on its own; the sum is not comparable
+        if value is None or (item.get("CURCY") or currency) != code:
+            return
+        values.append(value)
+    added = sum(values, Decimal(0))
+    if values and stated is not None and added != stated:
+        raise SegmentProblem(
+            f"its {len(values)} item net value(s) add up to {added} {code}, "
+            f"but the net total {where} is {stated} {code}",
+            segment,
+        )
 
 
 def _invoice_item(
@@ -565,9 +636,9 @@ def _invoice_item(
     )
     try:
         material, _description = _material(idoc, index, item)
-        amount = number(item.get("NETWR"), "E1EDP01 NETWR")
         code = item.get("CURCY") or currency
-        value = money(amount, code, "E1EDP01 NETWR")
+        value = money(item_net_value(idoc, index, item), code, "E1EDP01 NETWR")
+        tax, tax_rate = item_tax(idoc, index)
         flow = _doc_flow(
             from_doc=from_doc,
             from_item=from_item,
@@ -581,13 +652,18 @@ def _invoice_item(
                 "unit": text(item.get("MENEE")),
                 "value": value.amount if value else None,
                 "currency": value.currency if value else None,
+                "tax": tax,
+                "tax_rate": tax_rate,
+                "net_weight": number(item.get("NTGEW"), "E1EDP01 NTGEW"),
+                "gross_weight": number(item.get("BRGEW"), "E1EDP01 BRGEW"),
+                "weight_unit": text(item.get("GEWEI")),
             },
             order_id=(from_doc if category == "C" else None) or invoice.order_id,
             counterparty_id=invoice.counterparty_id,
         )
     except (FieldProblem, ValueError) as exc:
         return ctx.reject(
-            idoc, item, f"invoice {invoice.id} item {raw_item}: {exc}", "derived", keys
+            idoc, _where(exc, item), f"invoice {invoice.id} item {raw_item}: {exc}", "derived", keys
         )
     return Fact(flow, ctx.at(idoc, item, f"POSEX {raw_item}"))
 

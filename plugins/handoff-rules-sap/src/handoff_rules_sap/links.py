@@ -185,8 +185,10 @@ class OrderParts:
     as contact persons are numbered in the customer master), when the file has it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, summed: frozenset[str] = frozenset()) -> None:
         self._parts: dict[str, list[Located]] = {}
+        #: fields whose values add up over the rows instead (KONV's discounts)
+        self._summed = summed
 
     first_pass = False
 
@@ -210,6 +212,8 @@ class OrderParts:
                 for name, value in attrs.asdict(part, recurse=False).items():
                     if values.get(name) is None and value is not None:
                         values[name] = value
+                    elif name in self._summed and value is not None:
+                        values[name] += value
             contact, sold_to = values.get("contact_person_id"), values.get("sold_to")
             if isinstance(contact, str) and "/" not in contact and sold_to:
                 values["contact_person_id"] = f"{sold_to}/{contact}"
@@ -228,6 +232,11 @@ def clearing_links(fields: Sequence[str]) -> RowLinks:
 def order_parts(_fields: Sequence[str]) -> RowLinks:
     """The links of a VBPA file."""
     return OrderParts()
+
+
+def order_conditions(_fields: Sequence[str]) -> RowLinks:
+    """The links of a KONV or PRCD_ELEMENTS file: an order's discounts add up."""
+    return OrderParts(summed=frozenset({"discount_pct"}))
 
 
 def header_join(
@@ -249,5 +258,6 @@ __all__ = [
     "RowLinks",
     "clearing_links",
     "header_join",
+    "order_conditions",
     "order_parts",
 ]

@@ -8,7 +8,6 @@ detected by the SDK's readers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -28,6 +27,17 @@ from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_sap import __version__
 from handoff_rules_sap.fields import FieldProblem
 from handoff_rules_sap.links import RowLinks
+from handoff_rules_sap.options import (
+    ANY_AREA,
+    CREDIT_CURRENCY_VARIABLE,
+    OPTIONS_FILE,
+    PAYMENT_DAYS_VARIABLE,
+    Customizing,
+    SapOptions,
+    parse_area_currencies,
+    parse_payment_days,
+    resolve,
+)
 from handoff_rules_sap.supplies import supplies_of
 from handoff_rules_sap.tables import (
     TABLES,
@@ -75,33 +85,16 @@ def identify(path: Path, headers: list[str]) -> tuple[str | None, float]:
     return None, 0.0
 
 
-#: Where ``handoff-rules`` users set the currencies of credit areas: ``1000=EUR,2000=USD``,
-#: or one currency for every area (``EUR``).
-CREDIT_CURRENCY_VARIABLE: Final = "HANDOFF_RULES_SAP_CREDIT_CURRENCY"
-#: The key of a currency that holds for every credit area.
-ANY_AREA: Final = "*"
-
-
-def parse_area_currencies(text: str) -> dict[str, str]:
-    """``1000=EUR,2000=USD`` (or ``EUR`` for every area) as {area: currency}; ValueError if not."""
-    result: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        area, sep, currency = part.rpartition("=")
-        area, currency = (area.strip() if sep else ANY_AREA), currency.strip().upper()
-        if not (len(currency) == 3 and currency.isalpha()) or not area:
-            raise ValueError(f"{part!r} is not AREA=CURRENCY (1000=EUR) nor a currency code")
-        result[area] = currency
-    return result
-
-
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, VBPA, VBKD, LIKP, LIPS, VBRK, VBRP, BSID, BSAD,
-    VBFA, KNKK and UKMBP_CMS_SGM.
+    """Reads extracts of KNA1, VBAK, VBAP, VBPA, VBKD, KONV, PRCD_ELEMENTS, LIKP, LIPS, VBRK,
+    VBRP, BSID, BSAD, VBFA, KNKK and UKMBP_CMS_SGM.
 
-    ``area_currencies`` gives the currency of each credit control area or credit
-    segment (``{"1000": "EUR"}``, ``{"*": "EUR"}`` for all), which SAP keeps out
-    of the credit tables; without it, the ``HANDOFF_RULES_SAP_CREDIT_CURRENCY``
-    environment variable is read when a credit table is.
+    What SAP keeps in customizing rather than in these tables is given here or
+    found as :mod:`handoff_rules_sap.options` says: ``area_currencies`` the
+    currency of each credit control area or credit segment (``{"1000": "EUR"}``,
+    ``{"*": "EUR"}`` for all), ``payment_days`` the net days of each payment
+    terms key (``{"ZB30": 30}``, T052), ``discount_conditions`` the condition
+    types read as discounts (default K007, RA00, RA01, HA00).
     """
 
     name = "sap-table"
@@ -112,20 +105,36 @@ class SapTableAdapter:
             f"SAP table {spec.name} ({spec.description}) as CSV/TSV",
             (".csv", ".tsv", ".txt"),
             supplies=supplies_of(spec.fills),
+            options_files=(OPTIONS_FILE,),
         )
         for spec in TABLES.values()
     )
 
-    def __init__(self, area_currencies: Mapping[str, str] | None = None) -> None:
-        self._area_currencies = dict(area_currencies) if area_currencies is not None else None
+    def __init__(
+        self,
+        area_currencies: Mapping[str, str] | None = None,
+        *,
+        payment_days: Mapping[str, int] | None = None,
+        discount_conditions: Sequence[str] | None = None,
+    ) -> None:
+        self._options = SapOptions(
+            area_currencies=dict(area_currencies) if area_currencies is not None else None,
+            payment_days=dict(payment_days) if payment_days is not None else None,
+            discount_conditions=tuple(discount_conditions)
+            if discount_conditions is not None
+            else None,
+        )
 
-    def _currencies(self, source: str) -> Mapping[str, str]:
-        if self._area_currencies is not None:
-            return self._area_currencies
-        try:
-            return parse_area_currencies(os.environ.get(CREDIT_CURRENCY_VARIABLE, ""))
-        except ValueError as exc:
-            raise AdapterError(source, f"{CREDIT_CURRENCY_VARIABLE}: {exc}") from None
+    def _customizing(self, path: Path, spec: TableSpec, fields: Sequence[str]) -> Customizing:
+        """The options this file is read with (looked up only for tables that use them)."""
+        return resolve(
+            self._options,
+            path,
+            currencies=spec.area_currency is not None
+            and "WAERS" not in fields
+            and "CURRENCY" not in fields,
+            days=spec.configured is not None,
+        )
 
     def sniff(self, sample: Sample) -> SniffResult | None:
         try:
@@ -144,23 +153,32 @@ class SapTableAdapter:
         except OSError as exc:
             raise AdapterError(str(path), f"cannot be read: {exc.strerror or exc}") from None
 
+    @staticmethod
     def _area_currency(
-        self, source: str, spec: TableSpec, fields: Sequence[str]
+        spec: TableSpec, fields: Sequence[str], customizing: Customizing
     ) -> Callable[[RowValues], str] | None:
         """For a credit table without a currency column: the area's currency of a row."""
         if spec.area_currency is None or "WAERS" in fields or "CURRENCY" in fields:
             return None
-        return _area_currency_of(spec.area_currency, self._currencies(source))
+        return _area_currency_of(spec.area_currency, customizing.area_currencies)
 
     def _rows(self, path: Path, reader: TableReader) -> Iterator[Fact | Reject]:
         source = str(path)
         headers = list(reader.header)
         table, _confidence = identify(path, headers)
         if table is None:
+            pricing = {"KNUMV", "KSCHL", "KBETR"} <= {field_name(h) for h in headers}
             raise AdapterError(
                 source,
                 "not a known SAP table extract: the file name names none of "
-                f"{', '.join(TABLES)} and the header has none of their column sets",
+                f"{', '.join(TABLES)} and the header has none of their column sets"
+                + (
+                    "; pricing conditions are told apart by the file name only (KONV.csv, "
+                    "PRCD_ELEMENTS.csv): KONV stores a percentage ten-fold, PRCD_ELEMENTS "
+                    "as it is"
+                    if pricing
+                    else ""
+                ),
                 f"line {reader.header_line}",
             )
         spec = TABLES[table]
@@ -171,13 +189,25 @@ class SapTableAdapter:
             raise AdapterError(
                 source,
                 f"{spec.name} extract lacks required column(s) {', '.join(missing)} "
-                f"(has: {', '.join(headers[:30])})",
+                f"(has: {', '.join(headers[:30])}){spec.lacking_hint}",
                 f"line {reader.header_line}",
             )
         # Per row only what differs between rows is done: the cells are picked by
         # position, stripped once, and the provenance location is filled into a
         # template; a reject's raw excerpt is built only for a reject.
-        currency_of = self._area_currency(source, spec, fields)
+        customizing = (
+            self._customizing(path, spec, fields)
+            if spec.area_currency is not None or spec.configured is not None
+            else None
+        )
+        currency_of = (
+            self._area_currency(spec, fields, customizing) if customizing is not None else None
+        )
+        mapper = (
+            spec.configured(customizing)
+            if spec.configured is not None and customizing is not None
+            else spec.mapper
+        )
         name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
         location_format = spec.location_format
         parts = spec.parts
@@ -195,7 +225,7 @@ class SapTableAdapter:
                     if currency_of is not None:
                         values["WAERS"] = currency_of(values)
                     try:
-                        facts = rows_to_facts(spec, values)
+                        facts = rows_to_facts(spec, values, mapper)
                     except mapper_errors as exc:
                         problem = f"{spec.name}: {exc}"
                     else:
@@ -301,3 +331,14 @@ def _excerpt(cells: Sequence[str], limit: int = 200) -> str:
     """The cells as one short string, for a Reject's ``raw`` (as the SDK's ``Row.raw``)."""
     text = " | ".join(cells)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = [
+    "ANY_AREA",
+    "CREDIT_CURRENCY_VARIABLE",
+    "PAYMENT_DAYS_VARIABLE",
+    "SapTableAdapter",
+    "identify",
+    "parse_area_currencies",
+    "parse_payment_days",
+]

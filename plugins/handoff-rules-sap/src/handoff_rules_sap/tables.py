@@ -11,7 +11,11 @@ VBAK   Order (sales document categories C, I, H, K, L; others are rejected)
 VBAP   OrderLine
 VBPA   Order with only its partners (ship-to, payer, bill-to, sold-to, contact
        person), one per order: the rows of the order's header are combined
-VBKD   Order with only its business data (incoterm, payment terms, customer PO)
+VBKD   Order with only its business data (incoterm, payment terms and their days,
+       customer PO)
+KONV   Order with only its discount percent (header discount conditions, summed);
+       PRCD_ELEMENTS the same in S/4HANA. Both key by KNUMV: the extract must
+       join VBAK's VBELN in
 LIKP   Delivery; in a LIKP/LIPS join one per delivery, with the one order of its items
 LIPS   ``doc_flow`` (order item → delivery item)
 VBRK   Invoice; a cancellation document (SFAKN set) gives a ``doc_flow``
@@ -48,6 +52,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
+from functools import partial
 from typing import Final
 
 import attrs
@@ -76,7 +82,14 @@ from handoff_rules_sap.fields import (
     text,
 )
 from handoff_rules_sap.idoc_facts import company_ids
-from handoff_rules_sap.links import RowLinks, clearing_links, header_join, order_parts
+from handoff_rules_sap.links import (
+    RowLinks,
+    clearing_links,
+    header_join,
+    order_conditions,
+    order_parts,
+)
+from handoff_rules_sap.options import DISCOUNT_CONDITIONS, Customizing
 
 #: Sales document categories (VBTYP) read as orders.
 ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
@@ -153,6 +166,14 @@ class TableSpec:
     #: its facts hold only some fields of a record another table has too (VBPA's
     #: and VBKD's orders): they are parts, combined with VBAK's order in a case
     parts: bool = False
+    #: For a table whose reading depends on customizing (payment terms days,
+    #: discount condition types): the mapper for the options a file is read with.
+    configured: Callable[[Customizing], Mapper] | None = None
+    #: Said after the required columns an extract lacks: how to get them.
+    lacking_hint: str = ""
+    #: Recognised by its file name only: its columns are another table's too, and
+    #: reading it as that one would misread a value (KONV / PRCD_ELEMENTS).
+    by_name_only: bool = False
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -429,7 +450,9 @@ def _open_item(r: RowValues) -> list[FactData]:
 
 #: VBPA partner functions as SAP stores them (PARVW, German keys) and as SE16 shows
 #: them in English (the conversion exit's output), with the order field each fills.
-#: Not the English SP (sold-to): stored, SP is the forwarding agent.
+#: Not the English SP (sold-to): stored, SP is the forwarding agent. The order's
+#: owner is its sales employee (VE, in English ES), a personnel number (PERNR);
+#: the employee responsible (ZM, English ER) is not read.
 PARTNER_FIELDS: Final = {
     "AG": "sold_to",
     "WE": "ship_to",
@@ -440,16 +463,18 @@ PARTNER_FIELDS: Final = {
     "PY": "payer",
     "AP": "contact_person_id",
     "CP": "contact_person_id",
+    "VE": "owner",
+    "ES": "owner",
 }
 #: POSNR of a sales document's header row (VBPA, VBKD): item rows have their item number.
 HEADER_ITEMS: Final = frozenset({"000000", "0"})
 
 
-def _header_row(r: RowValues, table: str) -> None:
-    if r("POSNR") not in HEADER_ITEMS:
+def _header_row(r: RowValues, table: str, column: str = "POSNR") -> None:
+    if r(column) not in HEADER_ITEMS:
         raise FieldProblem(
-            f"POSNR {r('POSNR')}: {table} data of an item is not read, only the "
-            "order's own (POSNR 000000)"
+            f"{column} {r(column)}: {table} data of an item is not read, only the "
+            f"order's own ({column} 000000)"
         )
 
 
@@ -459,8 +484,13 @@ def _vbpa(r: RowValues) -> list[FactData]:
     _header_row(r, "VBPA partner")
     order_id = sap_id(r("VBELN"))
     field = PARTNER_FIELDS.get(r("PARVW").upper())
-    if field is None:  # forwarding agent, sales employee …: no field of an order
+    if field is None:  # forwarding agent, employee responsible …: no field of an order
         return [Order(id=order_id)]
+    if field == "owner":
+        employee = optional_id(r("PERNR"))
+        if employee is None or employee == "0":
+            raise FieldProblem(f"PERNR: sales employee (PARVW {r('PARVW')}) without a number")
+        return [Order(id=order_id, owner=employee)]
     if field == "contact_person_id":
         person = optional_id(r("PARNR"))
         if person is None:
@@ -481,17 +511,80 @@ def _vbpa(r: RowValues) -> list[FactData]:
     return [Order(id=order_id, payer=customer)]
 
 
-def _vbkd(r: RowValues) -> list[FactData]:
-    """An order's business data: an Order with only the terms VBKD holds."""
+def _vbkd(r: RowValues, payment_days: Mapping[str, int] | None = None) -> list[FactData]:
+    """An order's business data: an Order with only the terms VBKD holds.
+
+    The days of the payment terms are not in VBKD but in customizing (T052):
+    they come from the options (``[payment_terms]``); a key without days
+    leaves ``payment_days`` empty, never guessed from its name.
+    """
     _header_row(r, "VBKD business")
+    terms = text(r("ZTERM"))
     return [
         Order(
             id=sap_id(r("VBELN")),
             incoterm=text(r("INCO1")),
-            payment_terms=text(r("ZTERM")),
+            payment_terms=terms,
+            payment_days=(payment_days or {}).get(terms.upper()) if terms else None,
             customer_po_ref=text(r("BSTKD")),
         )
     ]
+
+
+def _plain(value: Decimal) -> Decimal:
+    """``3.000`` as ``3``, ``2.50`` as ``2.5``, without an exponent (``30`` stays ``30``)."""
+    return Decimal(format(value.normalize(), "f"))
+
+
+def _conditions(
+    r: RowValues, *, discounts: frozenset[str], per_mille: bool, table: str
+) -> list[FactData]:
+    """An order's header condition: an Order with only its discount percent, if it is one.
+
+    Discounts are negative rates (KBETR ``-3.00`` is a 3 % discount); the order's
+    ``discount_pct`` is positive. A percentage's KBETR in KONV is stored in per
+    mille, ten times the percent: KONV-KBETR is a CURR field whose unit "%" has
+    three decimals (TCURX), so 3.000 % is stored as 30.00, and reports read it
+    as ``KBETR / 1000`` for a fraction or ``/ 10`` for a percent (SAP Community,
+    "Getting Condition Rate for Pricing Condition", 2007: "Condition Rate will
+    be for 1000 not for 100"; ABAP reading header discounts ``kbetr / 1000``).
+    S/4HANA's PRCD_ELEMENTS-KBETR is a DEC 24,9 field (VFPRC_ELEMENT_AMOUNT)
+    holding rates in their natural form (SAP Note 2220005's cookbook), so a
+    3 % discount is ``-3.000000000`` there and is read as it stands.
+    """
+    _header_row(r, f"{table} pricing", "KPOSN")
+    order_id = sap_id(r("VBELN"))
+    kind = r("KSCHL").upper()
+    if kind not in discounts or r("KINAK") or r("KSTAT"):
+        # a price, a tax, an inactive or statistical condition: no discount of the order
+        return [Order(id=order_id)]
+    calculation = r("KRECH").upper()
+    if calculation and calculation != "A":
+        raise FieldProblem(
+            f"KSCHL {kind}: calculation type KRECH {calculation} is no percentage (A), "
+            "so its KBETR is no discount percent"
+        )
+    rate = number(r("KBETR"), "KBETR")
+    if rate is None:
+        raise FieldProblem(f"KBETR: discount condition {kind} has no rate")
+    percent = rate / 10 if per_mille else rate
+    return [Order(id=order_id, discount_pct=_plain(-percent))]
+
+
+def _pricing(per_mille: bool, table: str) -> Callable[[Customizing], Mapper]:
+    def configured(customizing: Customizing) -> Mapper:
+        return partial(
+            _conditions,
+            discounts=customizing.discount_conditions,
+            per_mille=per_mille,
+            table=table,
+        )
+
+    return configured
+
+
+def _vbkd_configured(customizing: Customizing) -> Mapper:
+    return partial(_vbkd, payment_days=customizing.payment_days)
 
 
 def _vbfa(r: RowValues) -> list[FactData]:
@@ -561,6 +654,7 @@ _VBPA_FILLS: Final = {
         "bill_to": "KUNNR of PARVW RE (BP)",
         "payer": "KUNNR of PARVW RG (PY)",
         "contact_person_id": "KUNNR/PARNR of PARVW AP (CP)",
+        "owner": "PERNR of PARVW VE (ES), the sales employee",
     }
 }
 _VBKD_FILLS: Final = {
@@ -568,9 +662,22 @@ _VBKD_FILLS: Final = {
         "id": "VBELN",
         "incoterm": "INCO1",
         "payment_terms": "ZTERM",
+        "payment_days": "the net days of ZTERM (T052), from the options' [payment_terms]",
         "customer_po_ref": "BSTKD",
     }
 }
+_CONDITION_FILLS: Final = {
+    "order": {
+        "id": "VBELN (joined in: the table keys by KNUMV)",
+        "discount_pct": "-KBETR of the header's (KPOSN 000000) percentage discount conditions "
+        "(KSCHL in the options' discount_conditions), summed",
+    }
+}
+#: What a KONV or PRCD_ELEMENTS extract needs to name its orders.
+_CONDITION_HINT: Final = (
+    "; pricing conditions are keyed by KNUMV, not by order: extract them joined with "
+    "VBAK (SQVI or SE16H: VBAK-KNUMV = KNUMV) so each row has the order's VBELN"
+)
 _VBAP_FILLS: Final = {
     "order_line": {
         "order_id": "VBELN",
@@ -820,6 +927,35 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             read_categories=("POSNR", HEADER_ITEMS),
             business_keys={"order": ("VBELN",)},
             parts=True,
+            configured=_vbkd_configured,
+        ),
+        *(
+            TableSpec(
+                name,
+                description,
+                ("VBELN", "KPOSN", "KSCHL"),
+                ("KNUMV", "KPOSN", "KSCHL", "KBETR"),
+                partial(
+                    _conditions,
+                    discounts=frozenset(DISCOUNT_CONDITIONS),
+                    per_mille=per_mille,
+                    table=name,
+                ),
+                "order",
+                ("VBELN", "KPOSN", "KSCHL"),
+                fills=_CONDITION_FILLS,
+                read_categories=("KPOSN", HEADER_ITEMS),
+                business_keys={"order": ("VBELN",)},
+                links=order_conditions,
+                parts=True,
+                configured=_pricing(per_mille, name),
+                lacking_hint=_CONDITION_HINT,
+                by_name_only=True,
+            )
+            for name, description, per_mille in (
+                ("KONV", "pricing conditions of sales documents (ECC)", True),
+                ("PRCD_ELEMENTS", "pricing elements of sales documents (S/4HANA)", False),
+            )
         ),
         TableSpec(
             "LIKP",
@@ -981,7 +1117,10 @@ def table_of_columns(fields: set[str]) -> str | None:
     matches = [
         spec
         for spec in TABLES.values()
-        if spec.name != "BSAD" and set(spec.signature) <= fields and not set(spec.excluded) & fields
+        if spec.name != "BSAD"
+        and not spec.by_name_only
+        and set(spec.signature) <= fields
+        and not set(spec.excluded) & fields
     ]
     if not matches:
         return None
@@ -1021,12 +1160,16 @@ def business_keys(spec: TableSpec, r: RowValues) -> dict[str, str]:
     return keys
 
 
-def rows_to_facts(spec: TableSpec, r: RowValues) -> list[FactData]:
-    """The facts of one row; :class:`FieldProblem` (or a model ValueError) for a bad row."""
+def rows_to_facts(spec: TableSpec, r: RowValues, mapper: Mapper | None = None) -> list[FactData]:
+    """The facts of one row; :class:`FieldProblem` (or a model ValueError) for a bad row.
+
+    ``mapper`` is the table's mapper for the file's options (``spec.configured``);
+    without it, the table's mapper with none.
+    """
     if not all(map(r, spec.required)):
         missing = [f for f in spec.required if not r(f)]
         raise FieldProblem(f"empty required field(s) {', '.join(missing)}")
-    return spec.mapper(r)
+    return (mapper or spec.mapper)(r)
 
 
 __all__ = [

@@ -13,10 +13,10 @@ from typing import Any
 
 import attrs
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from handoff_rules.decision import Checkpoint
 from handoff_rules.model import Money
+from handoff_rules.policy.versions import InvalidVersion, parse_specifiers, parse_version
 
 
 @attrs.frozen(slots=True)
@@ -122,12 +122,12 @@ class ExceptionRevision:
         return (self.valid_until - self.valid_from).days + 1
 
     def specifiers(self) -> SpecifierSet:
-        return SpecifierSet(self.pack_versions)
+        return parse_specifiers(self.pack_versions)
 
     def covers_pack_version(self, version: str) -> bool:
         """Whether the pack version is in ``pack_versions`` (pre-releases included if named)."""
         try:
-            parsed = Version(version)
+            parsed = parse_version(version)
         except InvalidVersion:
             return False
         return self.specifiers().contains(parsed, prereleases=True)

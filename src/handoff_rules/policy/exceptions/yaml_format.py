@@ -41,7 +41,6 @@ from typing import Any
 
 import attrs
 import yaml
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from handoff_rules.decision import Checkpoint
 from handoff_rules.errors import RegisterError as RegisterError
@@ -52,6 +51,7 @@ from handoff_rules.policy.exceptions.model import (
     Revocation,
     Scope,
 )
+from handoff_rules.policy.versions import InvalidSpecifier, parse_specifiers
 from handoff_rules.yamlsafe import (
     BoundedLoader,
     YamlError,
@@ -288,7 +288,7 @@ def _revocation(reader: _Reader) -> Revocation:
 def _pack_versions(reader: _Reader) -> str:
     text = reader.required_text("pack_versions")
     try:
-        SpecifierSet(text)
+        parse_specifiers(text)
     except InvalidSpecifier:
         raise reader.fail(
             f"pack_versions must be PEP 440 version specifiers like '>=1.0,<2', not {text!r}",
