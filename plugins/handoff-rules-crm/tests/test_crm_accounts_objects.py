@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from handoff_rules_crm import CrmOptions, SalesforceCsvAdapter
 from handoff_rules_crm.accounts import erp_counterparties
@@ -123,10 +124,21 @@ def test_an_account_number_makes_the_account_a_part_of_the_erp_customer(single: 
         data=handoff_rules.model.Order(id="1", counterparty_id="C100"),
         provenance=Provenance(adapter="native-yaml", source="orders.yaml", location="line 3"),
     )
-    (case,) = build_cases([erp, order, *facts, *parts]).cases
-    (party,) = [f.data for f in case.facts if isinstance(f.data, Counterparty)]
-    assert party.name == "KOBALT PUMPY SRO"
-    assert party.identifiers == (CompanyId("CZ-ICO", "25596641"),)
+    both = list(erp_counterparties([erp, *facts]))
+    (part,) = [f for f in both if isinstance(f.data, Counterparty) and f.data.id == "C100"]
+    assert part.data == Counterparty(id="C100", identifiers=(CompanyId("CZ-ICO", "25596641"),))
+    (case,) = build_cases([erp, order, *facts, *both]).cases
+    (whole,) = [f for f in case.facts if isinstance(f.data, Counterparty)]
+    assert whole.data.name == "KOBALT PUMPY SRO"
+    assert whole.data.identifiers == (CompanyId("CZ-ICO", "25596641"),)
+    assert [p.source for p in whole.sources] == ["kna1.yaml", str(single / "Account.csv")]
+    # An ERP record that lacks nothing gets no CRM part: the CRM row is not cited.
+    complete = attrs.evolve(erp, data=attrs.evolve(erp.data, identifiers=part.data.identifiers))
+    assert not [
+        f
+        for f in erp_counterparties([complete, *facts])
+        if isinstance(f.data, Counterparty) and f.data.id == "C100"
+    ]
 
 
 # -- more objects ---------------------------------------------------------------------------
