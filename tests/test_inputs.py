@@ -42,7 +42,7 @@ AT = ("--at", "2024-06-04", "--engine", "reference")
 SCHEMA = json.loads((files("handoff_rules") / "schemas" / "decisions-1.json").read_text("utf-8"))
 README = "# June exports\nPulled from the ERP on 2024-06-03.\n"
 #: A Salesforce object no adapter reads: the CRM plugin reads accounts, opportunities …
-PRODUCT2 = "Id,Name,ProductCode,IsActive\n01t5g000001AbCdAAK,Steel pipe 40mm,SP-40,true\n"
+SF_CASE = "Id,CaseNumber,Status,Subject,Priority\n5005g000001AbCdAAK,00001026,New,Pipe leaks,High\n"
 NO_ADAPTER = "no adapter recognises this file"
 
 
@@ -52,11 +52,11 @@ def _warnings(stderr: str) -> list[str]:
 
 @pytest.fixture
 def strays(tmp_path: Path) -> Path:
-    """The examples' exports with a README and a Salesforce Product2 export beside them."""
+    """The examples' exports with a README and a Salesforce Case export beside them."""
     folder = tmp_path / "exports"
     shutil.copytree(EXPORTS, folder)
     (folder / "README.md").write_text(README, encoding="utf-8")
-    (folder / "Product2.csv").write_text(PRODUCT2, encoding="utf-8")
+    (folder / "Case.csv").write_text(SF_CASE, encoding="utf-8")
     return folder
 
 
@@ -115,7 +115,7 @@ def test_a_folder_with_strays_is_evaluated_with_one_warning_each(cli: CliRun, st
     assert code == clean_code == 1  # the verdict of the exports: something blocks
     warnings = _warnings(err)
     assert [w.split(": ", 2)[1] for w in warnings] == [
-        str(strays / "Product2.csv"),
+        str(strays / "Case.csv"),
         str(strays / "README.md"),
     ]
     assert all(w.endswith("; skipped") and NO_ADAPTER in w for w in warnings)
@@ -148,7 +148,7 @@ def test_strict_refuses_a_stray(cli: CliRun, strays: Path) -> None:
     assert code == 2
     assert out == ""
     assert err.splitlines() == [
-        f"error: {strays / 'Product2.csv'}: {NO_ADAPTER} (adapters tried: "
+        f"error: {strays / 'Case.csv'}: {NO_ADAPTER} (adapters tried: "
         + err.split("(adapters tried: ", 1)[1].split(")")[0]
         + ")"
     ]
@@ -166,7 +166,7 @@ def test_a_file_named_on_its_own_must_be_read(cli: CliRun, strays: Path) -> None
 def test_the_run_lists_what_it_skipped_and_why(strays: Path) -> None:
     run = handoff_rules.check([strays], at=date(2024, 6, 4), engine="reference")
     assert [(Path(s.source).name, s.reason.split(" (")[0]) for s in run.skipped] == [
-        ("Product2.csv", NO_ADAPTER),
+        ("Case.csv", NO_ADAPTER),
         ("README.md", NO_ADAPTER),
     ]
     assert run.cases == 5
@@ -176,11 +176,11 @@ def test_read_treats_a_folder_as_check_does(strays: Path) -> None:
     result = CliRunner().invoke(cli_group, ["read", "--format", "jsonl", str(strays)])
     assert result.exit_code == 0, result.stderr
     assert [w.split(": ", 2)[1] for w in _warnings(result.stderr)] == [
-        str(strays / "Product2.csv"),
+        str(strays / "Case.csv"),
         str(strays / "README.md"),
     ]
     summary = json.loads(result.stdout.splitlines()[-1])
-    assert [Path(s["file"]).name for s in summary["skipped"]] == ["Product2.csv", "README.md"]
+    assert [Path(s["file"]).name for s in summary["skipped"]] == ["Case.csv", "README.md"]
     assert summary["errors"] == []
     assert sum(summary["facts"].values()) == 39
     named = CliRunner().invoke(cli_group, ["read", str(strays / "README.md")])
@@ -191,7 +191,7 @@ def test_read_treats_a_folder_as_check_does(strays: Path) -> None:
 def test_the_shared_reader_skips_a_folders_strays_for_every_caller(strays: Path) -> None:
     adapters = installed_adapters()
     read = read_files([strays], adapters)
-    assert [Path(s.source).name for s in read.skipped] == ["Product2.csv", "README.md"]
+    assert [Path(s.source).name for s in read.skipped] == ["Case.csv", "README.md"]
     assert len(read.facts) == 39
 
 
@@ -354,7 +354,7 @@ def test_every_format_names_the_skipped_files(strays: Path) -> None:
         write_report(run, fmt, out)
         written[fmt] = out.getvalue()
     for fmt, text in written.items():
-        assert "Product2.csv" in text, fmt
+        assert "Case.csv" in text, fmt
         assert "README.md" in text, fmt
     assert 'name="input.skipped"' in written["junit"]
     assert '<section id="skipped">' in written["html"]

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 from handoff_rules_crm import CrmOptions
+from handoff_rules_crm.options import CURRENCY_VARIABLE
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_currency_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests set the currency variable themselves; the developer's shell does not."""
+    monkeypatch.delenv(CURRENCY_VARIABLE, raising=False)
 
 
 @pytest.fixture

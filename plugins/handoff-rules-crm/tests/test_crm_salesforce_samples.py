@@ -64,9 +64,34 @@ def test_demo_org_opportunities_map_to_the_model(demo_org: Path, excel_options: 
         assert fact.provenance.location == f"line {fact.provenance.line}"
 
 
-def test_demo_org_dates_are_rejected_not_guessed_by_default(demo_org: Path) -> None:
+def test_demo_org_day_month_order_is_inferred_from_the_file(demo_org: Path) -> None:
+    """No date setting: ``02/23/26`` in the file proves month-first for its ``02/03/24``."""
     path = demo_org / "Opportunity.csv"
     items = list(SalesforceCsvAdapter(CrmOptions(default_currency="USD")).read(path))
+    assert [i for i in items if isinstance(i, Reject)] == []
+    opportunities = {
+        i.data.id: i.data for i in items if isinstance(i, Fact) and isinstance(i.data, Opportunity)
+    }
+    assert len(opportunities) == len(_rows(path)) == 36
+    assert opportunities["006bm00000LKJNPAA5"].close_date == date(2024, 2, 3)
+
+
+def test_demo_org_dates_are_rejected_when_the_file_proves_no_order(
+    demo_org: Path, tmp_path: Path
+) -> None:
+    """Only ambiguous dates left: each is rejected, saying which setting decides."""
+    rows = _rows(demo_org / "Opportunity.csv")
+    path = tmp_path / "Opportunity.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["Id", "StageName", "CloseDate", "Amount"])
+        writer.writerows(
+            [r["Id"], r["StageName"], r["CloseDate"], r["Amount"]]
+            for r in rows
+            if int(r["CloseDate"].split("/")[1]) <= 12  # keep only the ambiguous ones
+        )
+    items = list(SalesforceCsvAdapter(CrmOptions(default_currency="USD")).read(path))
+    assert items
     assert all(isinstance(i, Reject) for i in items)
     first = items[0]
     assert isinstance(first, Reject)
@@ -74,6 +99,8 @@ def test_demo_org_dates_are_rejected_not_guessed_by_default(demo_org: Path) -> N
     assert "CloseDate" in first.reason
     assert "2024-02-03 (month first)" in first.reason
     assert "2024-03-02 (day first)" in first.reason
+    assert 'date_formats = ["month-first"] or ["day-first"]' in first.reason
+    assert "handoff-rules-crm.toml" in first.reason
 
 
 def test_demo_org_amount_without_currency_is_rejected(demo_org: Path) -> None:
@@ -120,11 +147,23 @@ def test_demo_org_accounts_and_contacts(demo_org: Path, excel_options: CrmOption
     assert rose.position == "SVP, Procurement"
 
 
-def test_report_summary_is_not_claimed(demo_org: Path) -> None:
-    from handoff_rules.adapters import Sample
-
-    sample = Sample.of(demo_org / "OpportunityHistoryGroup.csv")
-    assert SalesforceCsvAdapter().sniff(sample) is None
+def test_report_summary_rows_are_kept_as_facts(
+    demo_org: Path, count_csv_records: Callable[[Path], int]
+) -> None:
+    """``OpportunityHistoryGroup.csv`` (a grouped report) is claimed, never stops a run."""
+    path = demo_org / "OpportunityHistoryGroup.csv"
+    report = check_adapter(SalesforceCsvAdapter(), path, expected_records=count_csv_records(path))
+    assert report.rejects == ()
+    facts = [i.data for i in SalesforceCsvAdapter().read(path) if isinstance(i, Fact)]
+    first = facts[0]
+    assert isinstance(first, Derived)
+    assert first.name == "crm_report_row"
+    assert first.subject == "OpportunityHistoryGroup#1"
+    assert json.loads(str(first.get("cells"))) == {
+        "StageName": "Qualification",
+        "Count": "1",
+        "StageName (groups)": "4 - Prospecting",
+    }
 
 
 @pytest.mark.parametrize("name", ["Accounts.json", "Contacts.json", "Opportunities.json"])

@@ -106,7 +106,10 @@ def test_what_the_formats_declare() -> None:
     assert {"order_ref", "amount", "amount.currency", "is_won", "account_id"} <= salesforce[
         "opportunity"
     ]
-    assert salesforce["counterparty"] == {"id", "name", "country"}  # no credit limit in a CRM
+    # no credit limit in a CRM; identifiers from an Account's tax id, by its country
+    assert salesforce["counterparty"] == {"id", "name", "country", "identifiers.count"}
+    assert {"valid_from", "valid_until", "status", "counterparty_id"} <= salesforce["document"]
+    assert "unit_price" in salesforce["derived.pricebook_entry"]
     assert "erp_customer_id" in salesforce["derived.crm_details"]
     odoo = _declared(OdooSaleOrderAdapter(), "odoo-sale-order")
     assert {"customer_po_ref", "net_value", "counterparty_id"} <= odoo["order"]

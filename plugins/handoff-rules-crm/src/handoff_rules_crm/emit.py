@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeAlias
 
@@ -67,17 +67,23 @@ class Emitter:
         fact_type: str | None,
         raw: str,
         keys: Keys = None,
+        notes: Sequence[str] = (),
     ) -> Iterator[Fact | Reject]:
         """The facts ``build`` makes, or one Reject with its reason when it cannot.
 
         All of a record's facts are built before any is yielded, so a record is
-        either wholly facts or one reject, never half of each.
+        either wholly facts or one reject, never half of each. ``notes`` (filled
+        while building: an amount rounded, as written) are appended to the
+        facts' location, so the text as written stays with the fact:
+        ``line 7 (Amount 32395.00000002 rounded to 32395.00)``.
         """
         try:
             built = build()
         except (RecordError, MoneyError, ModelDataError, TypeError, ValueError) as exc:
             yield self.reject(str(exc), location, line, fact_type, raw, keys)
             return
+        if notes:
+            location = f"{location} ({'; '.join(notes)})"
         prov = self.provenance(location, line)
         for data in built:
             yield Fact(data=data, provenance=prov)

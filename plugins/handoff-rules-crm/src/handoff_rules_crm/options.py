@@ -12,6 +12,15 @@ is configured, never guessed: :class:`CrmOptions` in Python, or a
     won_stages = ["Closed Won", "Closed/Won"]
     link_via = "erp_order_number"
 
+``date_formats`` may also name a day/month order rather than a pattern:
+``"month-first"`` (``02/23/26``, ``3/15/2021 6:49``, ``02/23/26 08:55 PM``) or
+``"day-first"``. Left at its default, each file's order is inferred from its own
+unambiguous dates (see :func:`handoff_rules_crm.cells.infer_date_order`).
+
+A single-currency org exports no ``CurrencyIsoCode``: ``default_currency`` in
+the file, or the ``HANDOFF_RULES_CRM_CURRENCY`` environment variable when no
+options set it, says which currency its amounts are in.
+
 ``link_via`` says which reference links a won opportunity to its ERP order
 (see :mod:`handoff_rules_crm.via`); ``handoff-rules check`` takes it from the
 file beside the opportunities' exports.
@@ -19,6 +28,7 @@ file beside the opportunities' exports.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,10 +40,28 @@ from handoff_rules.adapters import AdapterError
 from handoff_rules.model import is_currency
 from handoff_rules_crm.via import CUSTOMER_PO, VIA
 
-__all__ = ["ISO", "OPTIONS_FILE", "CrmOptions", "link_via_in", "options_for"]
+__all__ = [
+    "CURRENCY_VARIABLE",
+    "DAY_FIRST",
+    "ISO",
+    "MONTH_FIRST",
+    "OPTIONS_FILE",
+    "CrmOptions",
+    "link_via_in",
+    "options_for",
+]
 
 #: The date style token for ISO 8601: ``2024-02-03`` or ``2020-12-22T21:16:01Z`` (its UTC date).
 ISO: Final = "iso"
+
+#: Numeric dates with the month first (``02/23/26``, ``3/15/2021 6:49``, ``02/23/26 08:55 PM``).
+MONTH_FIRST: Final = "month-first"
+
+#: Numeric dates with the day first (``23/02/26``, ``15.3.2021 6:49``).
+DAY_FIRST: Final = "day-first"
+
+#: The environment variable giving the currency of amounts without one, when no options do.
+CURRENCY_VARIABLE: Final = "HANDOFF_RULES_CRM_CURRENCY"
 
 #: The file beside an export that configures how the command line reads it.
 OPTIONS_FILE: Final = "handoff-rules-crm.toml"
@@ -128,13 +156,29 @@ class CrmOptions:
 
 
 def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
-    """The options to read ``path`` with: explicit ones, else the file beside it, else defaults."""
+    """The options to read ``path`` with: explicit ones, else the file beside it, else defaults.
+
+    When none of them sets ``default_currency``, the ``HANDOFF_RULES_CRM_CURRENCY``
+    environment variable does (one setting for a single-currency org, whatever
+    folder its exports are in).
+
+    :raises AdapterError: the options file is invalid, or the variable is no currency code
+    """
     if explicit is not None:
-        return explicit
-    candidate = path.parent / OPTIONS_FILE
-    if candidate.is_file():
-        return CrmOptions.from_toml(candidate)
-    return CrmOptions()
+        options = explicit
+    else:
+        candidate = path.parent / OPTIONS_FILE
+        options = CrmOptions.from_toml(candidate) if candidate.is_file() else CrmOptions()
+    if options.default_currency is not None:
+        return options
+    code = os.environ.get(CURRENCY_VARIABLE, "").strip()
+    if not code:
+        return options
+    if not is_currency(code.upper()):
+        raise AdapterError(
+            str(path), f"{CURRENCY_VARIABLE}={code!r} is not an ISO 4217 currency code"
+        )
+    return attrs.evolve(options, default_currency=code.upper())
 
 
 def link_via_in(path: Path) -> str | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from handoff_rules.adapters import Adapter, Fact
 from handoff_rules.hooks import hookimpl
+from handoff_rules_crm.accounts import erp_counterparties
 from handoff_rules_crm.compare import compare_linked_orders
 from handoff_rules_crm.hubspot import HubSpotCsvAdapter
 from handoff_rules_crm.linking import link_run
@@ -35,10 +36,13 @@ def handoff_rules_link_facts(facts: Sequence[Fact]) -> Iterable[Fact]:
 
     ``link_via`` comes from the ``handoff-rules-crm.toml`` beside the
     opportunities' exports (default ``customer_po``); a run without
-    opportunities gets nothing (see :func:`handoff_rules_crm.linking.link_run`).
+    opportunities gets no links (see :func:`handoff_rules_crm.linking.link_run`).
+    Every Account with an ``AccountNumber`` is added again as that ERP customer's
+    counterparty (see :mod:`handoff_rules_crm.accounts`).
     """
     result = link_run(facts)
-    return result.facts() if result is not None else ()
+    links = result.facts() if result is not None else ()
+    return [*links, *erp_counterparties(facts)]
 
 
 @hookimpl

@@ -17,26 +17,46 @@ record, so nothing read is lost, the hostile text of descriptions included.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
 from typing import Final
 
 import attrs
 
 from handoff_rules.adapters import Supply
-from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
+from handoff_rules.model import (
+    SCHEME_BY_COUNTRY,
+    CompanyId,
+    ContractStatus,
+    Counterparty,
+    Derived,
+    Document,
+    DocumentKind,
+    FactData,
+    Opportunity,
+    Person,
+)
 from handoff_rules_crm.cells import Cells, RecordError
 from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
 
 __all__ = [
+    "COUNTRY_NAMES",
     "OBJECTS",
+    "REPORT",
     "SUPPLIES",
+    "TAX_ID_FIELDS",
     "SalesforceObject",
+    "account_country",
+    "company_ids",
     "detect_object",
+    "is_report",
     "map_record",
     "object_from_name",
     "record_keys",
+    "report_row",
 ]
 
 #: Columns whose value may be an ``@Ref`` reference in sfdx data-tree files.
@@ -65,14 +85,109 @@ def _details(
     return Derived(name="crm_details", subject=key, values={"object": object_name, **values})
 
 
+#: English country names an Account's ``BillingCountry`` may hold, for the ISO code the
+#: model keeps; a 2-letter code or ``BillingCountryCode`` (State and Country Picklists)
+#: needs no table. Other names leave the country empty and stay in ``crm_details``.
+COUNTRY_NAMES: Final[Mapping[str, str]] = {
+    "austria": "AT",
+    "belgium": "BE",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "denmark": "DK",
+    "france": "FR",
+    "germany": "DE",
+    "italy": "IT",
+    "netherlands": "NL",
+    "poland": "PL",
+    "russia": "RU",
+    "russian federation": "RU",
+    "slovakia": "SK",
+    "spain": "ES",
+    "switzerland": "CH",
+    "ukraine": "UA",
+    "united kingdom": "GB",
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+}
+
+#: Account fields (custom; the first present of each record is read) holding the
+#: company's tax or registration number.
+TAX_ID_FIELDS: Final = (
+    "VAT__c",
+    "VATNumber__c",
+    "VAT_Number__c",
+    "VAT_ID__c",
+    "VATID__c",
+    "TaxID__c",
+    "Tax_Id__c",
+    "Tax_ID_Number__c",
+    "TaxNumber__c",
+    "Tax_Number__c",
+    "Company_Registration_Number__c",
+    "Registration_Number__c",
+)
+
+
+def account_country(cells: Cells) -> str | None:
+    """The ISO 3166 code of an Account's billing (else shipping) country, when it can be told."""
+    for names in (
+        ("BillingCountryCode", "ShippingCountryCode"),
+        ("BillingCountry", "ShippingCountry"),
+    ):
+        value = cells.text(*names)
+        if value is None:
+            continue
+        code = value.strip()
+        if re.fullmatch(r"[A-Za-z]{2}", code):
+            return code.upper()
+        named = COUNTRY_NAMES.get(" ".join(code.split()).casefold())
+        if named is not None:
+            return named
+    return None
+
+
+def _national(country: str, value: str) -> str:
+    """A VAT number without its country prefix: the legal-entity DIČ is ``CZ`` + IČO, the
+    Polish VAT number ``PL`` + NIP, the French ``FR`` + 2 check characters + SIREN."""
+    compact = "".join(value.split()).upper()
+    if not compact.startswith(country) or not compact[2:].isalnum():
+        return value.strip()
+    rest = compact[2:]
+    if country == "FR" and len(rest) == 11:
+        return rest[2:]
+    return rest
+
+
+def company_ids(country: str | None, values: Iterable[str]) -> tuple[CompanyId, ...]:
+    """The company identifiers of the scheme ``country`` requires, as the model validates them.
+
+    Only for countries whose scheme the model knows (``SCHEME_BY_COUNTRY``); the
+    first value that passes the scheme's checksum wins, else the first one is
+    kept and flagged invalid by the model (ACC-ID-001 then names it). A French
+    14-digit SIRET also gives its SIREN.
+    """
+    scheme = SCHEME_BY_COUNTRY.get(country or "")
+    candidates = [v.strip() for v in values if v.strip()]
+    if scheme is None or country is None or not candidates:
+        return ()
+    national = [_national(country, v) for v in candidates]
+    chosen = next((v for v in national if CompanyId(scheme.value, v).is_valid), national[0])
+    digits = "".join(ch for ch in chosen if ch.isdigit())
+    if scheme.value == "FR-SIREN" and len(digits) == 14:
+        return (CompanyId("FR-SIRET", digits), CompanyId("FR-SIREN", digits[:9]))
+    return (CompanyId(scheme.value, chosen),)
+
+
 def _account(cells: Cells, key: str) -> list[FactData]:
-    country = cells.text("BillingCountry", "ShippingCountry")
-    code = country.strip().upper() if country is not None else None
+    country = account_country(cells)
+    tax_ids = [v for v in (cells.text(name) for name in TAX_ID_FIELDS) if v is not None]
     facts: list[FactData] = [
         Counterparty(
             id=key,
             name=cells.text("Name"),
-            country=code if code is not None and re.fullmatch(r"[A-Z]{2}", code) else None,
+            country=country,
+            identifiers=company_ids(country, tax_ids),  # type: ignore[arg-type]  # attrs converter=tuple
         )
     ]
     details = _details(
@@ -88,6 +203,11 @@ def _account(cells: Cells, key: str) -> list[FactData]:
             "description": ("Description",),
         },
     )
+    if tax_ids:  # as written, every field that holds one
+        values = dict(details.values) if details is not None else {"object": "Account"}
+        details = Derived(
+            name="crm_details", subject=key, values={**values, "tax_id": "; ".join(tax_ids)}
+        )
     return [*facts, details] if details is not None else facts
 
 
@@ -191,6 +311,14 @@ def _money_values(cells: Cells, prefix: str, names: tuple[str, ...]) -> dict[str
     return {prefix: money.amount, "currency": money.currency}
 
 
+def _price_values(cells: Cells, prefix: str, names: tuple[str, ...]) -> dict[str, object]:
+    """A unit price with every decimal written (``266.66666667``) and its currency."""
+    price = cells.price(names, _CURRENCY)
+    if price is None:
+        return {}
+    return {prefix: price[0], "currency": price[1]}
+
+
 def _line_item(cells: Cells, key: str) -> list[FactData]:
     opportunity_id = ref(cells, "OpportunityId")
     if opportunity_id is None:
@@ -203,12 +331,9 @@ def _line_item(cells: Cells, key: str) -> list[FactData]:
         "service_date": cells.date("ServiceDate"),
         "sort_order": cells.integer("SortOrder"),
     }
-    for out, names in (
-        ("unit_price", ("UnitPrice",)),
-        ("list_price", ("ListPrice",)),
-        ("total_price", ("TotalPrice",)),
-    ):
-        values.update(_money_values(cells, out, names))
+    for out, names in (("unit_price", ("UnitPrice",)), ("list_price", ("ListPrice",))):
+        values.update(_price_values(cells, out, names))
+    values.update(_money_values(cells, "total_price", ("TotalPrice",)))
     return [_derived("opportunity_line", key, values)]
 
 
@@ -255,7 +380,7 @@ def _quote_line(cells: Cells, key: str) -> list[FactData]:
         "quantity": cells.decimal("Quantity", "SBQQ__Quantity__c"),
         "discount_pct": cells.decimal("Discount", "SBQQ__Discount__c"),
         "line_number": cells.integer("LineNumber", "SBQQ__Number__c"),
-        **_money_values(cells, "unit_price", ("UnitPrice", "SBQQ__NetPrice__c")),
+        **_price_values(cells, "unit_price", ("UnitPrice", "SBQQ__NetPrice__c")),
     }
     return [_derived("quote_line", key, values)]
 
@@ -273,6 +398,96 @@ def _lead(cells: Cells, key: str) -> list[FactData]:
         "converted_opportunity_id": ref(cells, "ConvertedOpportunityId"),
     }
     return [_derived("lead", key, values)]
+
+
+#: Contract ``StatusCode`` (and the standard ``Status`` labels) → the model's contract status.
+#: An expired contract was signed: its end date, not its status, says it ended.
+CONTRACT_STATUS: Final[Mapping[str, ContractStatus]] = {
+    "draft": ContractStatus.DRAFT,
+    "inapproval": ContractStatus.DRAFT,
+    "in approval process": ContractStatus.DRAFT,
+    "activated": ContractStatus.SIGNED,
+    "expired": ContractStatus.SIGNED,
+    "terminated": ContractStatus.TERMINATED,
+}
+
+
+def _add_months(start: date, months: int) -> date:
+    """``start`` plus whole months, on the last day of a shorter month (Jan 31 + 1 → Feb 28/29)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    for day in range(start.day, 27, -1):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return date(year, month, min(start.day, 28))
+
+
+def _contract(cells: Cells, key: str) -> list[FactData]:
+    """A Contract as a contract document: Salesforce's ``EndDate`` is ``StartDate`` plus
+    ``ContractTerm`` months, less one day; it is computed so when the export omits it."""
+    status_text = cells.text("StatusCode", "Status")
+    status = CONTRACT_STATUS.get(" ".join(status_text.split()).casefold()) if status_text else None
+    start = cells.date("StartDate")
+    term = cells.integer("ContractTerm")
+    end = cells.date("EndDate")
+    if end is None and start is not None and term is not None and 0 < term <= 1200:
+        end = _add_months(start, term) - timedelta(days=1)
+    document = Document(
+        id=key,
+        kind=DocumentKind.CONTRACT,
+        counterparty_id=ref(cells, "AccountId"),
+        number=cells.text("ContractNumber"),
+        valid_from=start,
+        valid_until=end,
+        signed_on=cells.date("CustomerSignedDate", "CompanySignedDate"),
+        status=status,
+    )
+    details = _details(
+        cells,
+        key,
+        "Contract",
+        {
+            "status": ("Status",),
+            "status_code": ("StatusCode",),
+            "contract_term": ("ContractTerm",),
+            "activated_date": ("ActivatedDate",),
+            "description": ("Description",),
+        },
+    )
+    return [document, details] if details is not None else [document]
+
+
+def _product(cells: Cells, key: str) -> list[FactData]:
+    values: dict[str, object] = {
+        "name": cells.text("Name"),
+        "product_code": cells.text("ProductCode"),
+        "family": cells.text("Family"),
+        "sku": cells.text("StockKeepingUnit"),
+        "unit_of_measure": cells.text("QuantityUnitOfMeasure"),
+        "is_active": cells.boolean("IsActive"),
+        "description": cells.text("Description"),
+    }
+    return [_derived("product", key, values)]
+
+
+def _pricebook_entry(cells: Cells, key: str) -> list[FactData]:
+    values: dict[str, object] = {
+        "pricebook_id": ref(cells, "Pricebook2Id"),
+        "product_id": ref(cells, "Product2Id"),
+        "product_code": cells.text("ProductCode"),
+        "is_active": cells.boolean("IsActive"),
+        "use_standard_price": cells.boolean("UseStandardPrice"),
+        **_price_values(cells, "unit_price", ("UnitPrice",)),
+    }
+    return [_derived("pricebook_entry", key, values)]
+
+
+def report_row(cells: Cells, key: str) -> list[FactData]:
+    """A row of a report export (a summary such as ``StageName,Count``): no record of an
+    object, so its cells are kept together, as written, in one ``crm_report_row`` fact."""
+    return [_derived("crm_report_row", key, {"cells": json.dumps(cells.as_written())})]
 
 
 @attrs.frozen(slots=True)
@@ -350,6 +565,12 @@ OBJECTS: Final = (
     ),
     _obj("OpportunityHistory", _history, requires=("OpportunityId", "StageName")),
     _obj(
+        "PricebookEntry",
+        _pricebook_entry,
+        requires=("Pricebook2Id", "UnitPrice"),
+        excludes=("OpportunityId", "QuoteId"),
+    ),
+    _obj(
         "OpportunityLineItem",
         _line_item,
         requires=("OpportunityId",),
@@ -362,6 +583,14 @@ OBJECTS: Final = (
         requires=("StageName", "CloseDate"),
         excludes=("OpportunityId",),
         file_names=("Opportunities",),
+    ),
+    _obj(
+        "Contract",
+        _contract,
+        requires=("AccountId",),
+        any_of=("ContractTerm", "ContractNumber", "StartDate", "StatusCode"),
+        excludes=("OpportunityId", "StageName", "LastName", "SBQQ__Quote__c"),
+        file_names=("Contracts",),
     ),
     _obj(
         "Lead",
@@ -394,7 +623,31 @@ OBJECTS: Final = (
         excludes=("StageName", "LastName", "AccountId", "OpportunityId"),
         file_names=("Accounts",),
     ),
+    _obj(
+        "Product2",
+        _product,
+        requires=("Name",),
+        any_of=("ProductCode", "Family", "StockKeepingUnit", "QuantityUnitOfMeasure"),
+        excludes=("Pricebook2Id", "OpportunityId", "AccountId", "StageName"),
+        file_names=("Product", "Products"),
+    ),
 )
+
+#: A report export (``StageName,Count,StageName (groups)``): rows of a summary, not records.
+REPORT: Final = _obj("Report", report_row)
+
+#: API field names a report's columns may carry; one of them marks a Salesforce report.
+_REPORT_FIELDS: Final = frozenset(
+    f.casefold()
+    for f in ("StageName", "CloseDate", "Amount", "AccountId", "OwnerId", "LeadSource", "Type")
+)
+
+
+def is_report(columns: frozenset[str]) -> bool:
+    """A summary report's header: a Salesforce field and a count or a ``(groups)`` column."""
+    counted = any(c in {"count", "record count"} or c.endswith(" (groups)") for c in columns)
+    return counted and bool(columns & _REPORT_FIELDS)
+
 
 _BY_NAME: Final = {o.name.casefold(): o for o in OBJECTS}
 
@@ -404,7 +657,7 @@ def _probed(mapper: Callable[[Cells, str], list[FactData]]) -> Callable[[Cells],
 
 
 #: What a Salesforce file (CSV or data tree) can fill: every object's mapper, probed.
-SUPPLIES: Final[tuple[Supply, ...]] = probe_supplies(_probed(o.mapper) for o in OBJECTS)
+SUPPLIES: Final[tuple[Supply, ...]] = probe_supplies(_probed(o.mapper) for o in (*OBJECTS, REPORT))
 
 
 def object_from_name(name: str) -> SalesforceObject | None:
@@ -420,7 +673,9 @@ def detect_object(columns: Iterable[str], file_stem: str = "") -> SalesforceObje
     for candidate in fitting:
         if stem in candidate.file_names:
             return candidate
-    return fitting[0] if fitting else None
+    if fitting:
+        return fitting[0]
+    return REPORT if is_report(folded) else None
 
 
 def map_record(obj: SalesforceObject, cells: Cells, key: str) -> list[FactData]:

@@ -20,10 +20,11 @@ from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sampl
 from handoff_rules.adapters.tabular import Row, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_crm import __version__
-from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import (
+    REPORT,
     SUPPLIES,
     SalesforceObject,
     detect_object,
@@ -70,7 +71,9 @@ def _header(sample: Sample) -> tuple[list[str], str] | None:
     return None
 
 
-def _key(cells: Cells, obj: SalesforceObject, ordinal: int) -> str:
+def _key(cells: Cells, obj: SalesforceObject, ordinal: int, stem: str) -> str:
+    if obj is REPORT:  # a report's rows have no Id: named by file and row
+        return f"{stem}#{ordinal}"
     options = cells.options
     present = [f for f in options.key_fields if cells.has(f)]
     if present:
@@ -79,6 +82,20 @@ def _key(cells: Cells, obj: SalesforceObject, ordinal: int) -> str:
             raise RecordError(f"the record key {present[0]} is empty")
         return key.strip()
     return f"{obj.name}Ref{ordinal}"
+
+
+def _cells_of(path: Path) -> Iterator[str]:
+    """Every cell of the file, for inferring its day/month order before any row is read.
+
+    A file that cannot be read is not refused here: reading it row by row says
+    where and why, after yielding what came before.
+    """
+    try:
+        with open_table(path) as (table, _encoding):
+            for row in table:
+                yield from (v for v in row.values.values() if v)
+    except AdapterError:
+        return
 
 
 class SalesforceCsvAdapter:
@@ -91,7 +108,7 @@ class SalesforceCsvAdapter:
             "salesforce-csv",
             "Salesforce CSV export with API field names: Account, Contact, Lead, Opportunity, "
             "OpportunityLineItem, OpportunityHistory, Quote/QuoteLineItem, CPQ SBQQ__Quote__c/"
-            "SBQQ__QuoteLine__c",
+            "SBQQ__QuoteLine__c, Contract, Product2, PricebookEntry; summary report rows",
             (".csv",),
             SUPPLIES,
             options_files=(OPTIONS_FILE,),
@@ -109,11 +126,14 @@ class SalesforceCsvAdapter:
         obj = detect_object(header, sample.path.stem)
         if obj is None:
             return None
-        confidence = 0.9 if sample.path.stem.casefold() in obj.file_names else 0.8
+        if obj is REPORT:
+            confidence = 0.5
+        else:
+            confidence = 0.9 if sample.path.stem.casefold() in obj.file_names else 0.8
         return SniffResult("salesforce-csv", confidence)
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = options_for(path, self.options)
+        options = with_inferred_dates(options_for(path, self.options), _cells_of(path))
         emit = Emitter(self.name, path)
         with open_table(path) as (table, _encoding):
             obj = detect_object(table.header, path.stem)
@@ -137,11 +157,13 @@ class SalesforceCsvAdapter:
         options: CrmOptions,
         fact_type: str,
     ) -> Iterator[Fact | Reject]:
-        cells = Cells(row.values, options)
+        notes: list[str] = []
+        cells = Cells(row.values, options, notes=notes)
+        emit_stem = Path(emit.source).stem
 
         def keys() -> dict[str, str | None]:
             try:
-                key: str | None = _key(cells, obj, ordinal)
+                key: str | None = _key(cells, obj, ordinal, emit_stem)
             except RecordError:
                 key = None
             return record_keys(obj, cells, key)
@@ -150,10 +172,11 @@ class SalesforceCsvAdapter:
             yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw(), keys)
             return
         yield from emit.record(
-            lambda: map_record(obj, cells, _key(cells, obj, ordinal)),
+            lambda: map_record(obj, cells, _key(cells, obj, ordinal, emit_stem)),
             location=row.location,
             line=row.line,
             fact_type=fact_type,
             raw=row.raw(),
             keys=keys,
+            notes=notes,
         )

@@ -28,7 +28,7 @@ import attrs
 from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
 from handoff_rules.adapters.text import read_text
 from handoff_rules_crm import __version__
-from handoff_rules_crm.cells import Cells, RecordError
+from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import SUPPLIES, map_record, object_from_name, record_keys
@@ -39,6 +39,11 @@ _WS: Final = re.compile(r"[ \t\n\r]*")
 _FACT_TYPE: Final = {"Account": "counterparty", "Contact": "person", "Opportunity": "opportunity"}
 _TREE_MARK: Final = re.compile(r'"records"\s*:\s*\[')
 _PLAN_MARK: Final = re.compile(r'^\s*\[\s*\{[^{}]*"sobject"\s*:', re.DOTALL)
+#: A JSON string value that starts like a numeric date: the candidates for the file's
+#: day/month order (:func:`~handoff_rules_crm.cells.infer_date_order` checks each).
+_QUOTED_DATE: Final = re.compile(
+    r'"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T][0-9:. APMapm]{1,20})?)"'
+)
 
 
 def _no_constants(name: str) -> object:
@@ -277,7 +282,9 @@ class SalesforceTreeAdapter:
         if _PLAN_MARK.match(text):
             self._check_plan(path, text)
             return
-        options = options_for(path, self.options)
+        options = with_inferred_dates(
+            options_for(path, self.options), (m.group(1) for m in _QUOTED_DATE.finditer(text))
+        )
         known = _plan_references(path)
         emit = Emitter(self.name, path)
         scanner = _Scanner(text, str(path))
@@ -386,11 +393,18 @@ class SalesforceTreeAdapter:
                         raise RecordError(
                             f"{name}: reference {value!r} names no record of the data plan"
                         )
-            cells = Cells(values, options)
+            cells = Cells(values, options, notes=notes)
             return map_record(obj, cells, _tree_key(record, cells, fallback))
 
+        notes: list[str] = []
         yield from emit.record(
-            build, location=location, line=line, fact_type=fact_type, raw=raw, keys=keys
+            build,
+            location=location,
+            line=line,
+            fact_type=fact_type,
+            raw=raw,
+            keys=keys,
+            notes=notes,
         )
 
 

@@ -31,8 +31,10 @@ from handoff_rules_crm.options import CrmOptions
 
 __all__ = ["PROBE_TEXTS", "FilledCells", "field_paths", "probe_supplies"]
 
-#: The text every text cell holds in one probe run: one value, then a ``;`` list of two.
-PROBE_TEXTS: Final = ("XX", "XX;YY")
+#: The text every text cell holds in one probe run: one value, then a ``;`` list of two,
+#: then words a mapper translates: a Salesforce Contract's status ``Activated``, and a
+#: country whose company identifier scheme the model knows (an Account's tax id).
+PROBE_TEXTS: Final = ("XX", "XX;YY", "Activated", "CZ")
 
 #: The fixed keys of a derived fact, beside its values.
 _DERIVED_KEYS: Final = ("subject", "order_id", "counterparty_id")
@@ -65,6 +67,14 @@ class FilledCells(Cells):
 
     def money(self, amount: tuple[str, ...], currency: tuple[str, ...]) -> Money | None:
         return Money(Decimal(1), "EUR")
+
+    def price(
+        self, amount: tuple[str, ...], currency: tuple[str, ...]
+    ) -> tuple[Decimal, str] | None:
+        return Decimal(1), "EUR"
+
+    def as_written(self) -> dict[str, str]:
+        return {"Column": self._text}
 
 
 def _fact_type(data: FactData) -> str:
