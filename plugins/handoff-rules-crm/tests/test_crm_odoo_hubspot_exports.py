@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from handoff_rules_crm import HubSpotCsvAdapter, OdooSaleOrderAdapter
-from handoff_rules_crm.cells import read_date
-from handoff_rules_crm.date_order import DAY_FIRST, MONTH_FIRST, file_date_formats, proven_order
+from handoff_rules_crm.cells import infer_date_order, read_date
+from handoff_rules_crm.options import DAY_FIRST, ISO, MONTH_FIRST
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -254,12 +254,11 @@ def test_an_excel_resaved_hubspot_export_reads_in_the_order_it_proves(tmp_path: 
     assert "2025-04-08 (month first) or 2025-08-04 (day first)" in reject.reason
 
 
-def test_proven_order() -> None:
-    assert proven_order(["3/4/2024 17:00", "3/15/2024 6:49"]) == MONTH_FIRST
-    assert proven_order(["15.03.2024", "04.03.2024"]) == DAY_FIRST
-    assert proven_order(["3/4/2024"]) is None  # proves nothing
-    assert proven_order(["3/15/2024", "15/3/2024"]) is None  # contradicts itself
-    assert file_date_formats(["3/4/2024"], ("iso",)) == ("iso",)
+def test_the_order_odoo_and_hubspot_dates_prove() -> None:
+    assert infer_date_order(["3/4/2024 17:00", "3/15/2024 6:49"]).order == MONTH_FIRST
+    assert infer_date_order(["15.03.2024", "04.03.2024"]).order == DAY_FIRST
+    assert infer_date_order(["3/4/2024"]).order is None  # proves nothing
+    assert infer_date_order(["3/15/2024", "15/3/2024"]).order is None  # contradicts itself
 
 
 @given(
@@ -278,7 +277,6 @@ def test_a_proven_order_reads_every_value_as_written(
         return f"{first}{sep}{second}{sep}{day.year}{time}"
 
     values = [written(d) for d in (*days, proof)]
-    formats = file_date_formats(values, ("iso",))
-    assert proven_order(values) == order
+    assert infer_date_order(values).order == order
     for day, value in zip((*days, proof), values, strict=True):
-        assert read_date(value, formats) == day
+        assert read_date(value, (ISO, order)) == day

@@ -7,7 +7,7 @@ facts, companies ``Counterparty``, contacts ``Person``, and line items
 ``opportunity_line`` Derived facts with the keys Salesforce line items have
 (the model has no line class for a deal). Dates are ``2024-08-27 14:03`` as
 HubSpot writes them; an Excel re-save (``4/8/2025 17:19``) is read in the
-day/month order the file's own values prove (:mod:`handoff_rules_crm.date_order`).
+day/month order the file's own values prove (:func:`handoff_rules_crm.cells.with_inferred_dates`).
 
 A deal's customer is its associated company when there is exactly one (or a
 ``(Primary)`` association column names one); with several and no primary the
@@ -22,14 +22,11 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-import attrs
-
 from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
 from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm import __version__
-from handoff_rules_crm.cells import Cells, RecordError
-from handoff_rules_crm.date_order import file_date_formats
+from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
@@ -293,7 +290,7 @@ class HubSpotCsvAdapter:
                 )
             dates = [c for c in table.header if "date" in c.casefold()]
         found = _date_values(path, dates)
-        options = attrs.evolve(options, date_formats=file_date_formats(found, options.date_formats))
+        options = with_inferred_dates(options, found)
         mapper, fact_type = _MAPPERS[kind]
         with open_table(path) as (table, _encoding):
             for row in table:

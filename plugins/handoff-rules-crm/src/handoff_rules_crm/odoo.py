@@ -25,7 +25,7 @@ that say nothing: it is refused naming the columns to add.
 
 Odoo writes dates in the user's locale (``3/15/2021 6:49``); the day/month
 order is taken from the file's own unambiguous values
-(:mod:`handoff_rules_crm.date_order`).
+(:func:`handoff_rules_crm.cells.with_inferred_dates`).
 """
 
 from __future__ import annotations
@@ -41,8 +41,7 @@ from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sampl
 from handoff_rules.adapters.tabular import Row, open_table
 from handoff_rules.model import Derived, FactData, Money, Order, OrderLine
 from handoff_rules_crm import __version__
-from handoff_rules_crm.cells import Cells, RecordError
-from handoff_rules_crm.date_order import file_date_formats
+from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter, Keys
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
@@ -559,8 +558,7 @@ class OdooSaleOrderAdapter:
                 )
             header = list(_order_view(dict.fromkeys(table.header, ""), kind))
             _check_header(path, header, table.header_line)
-        formats = file_date_formats(_date_values(path, kind), options.date_formats)
-        options = attrs.evolve(options, date_formats=formats)
+        options = with_inferred_dates(options, _date_values(path, kind))
         emit = Emitter(self.name, path) if kind == ORDERS else _LineExportEmitter(self.name, path)
         with open_table(path) as (table, _encoding):
             reading = _Reading(emit, kind, header)
