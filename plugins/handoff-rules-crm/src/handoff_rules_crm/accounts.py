@@ -25,20 +25,10 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from handoff_rules.adapters import Fact
-from handoff_rules.model import Counterparty, Derived, Document
+from handoff_rules.model import Counterparty, Document
+from handoff_rules_crm.linking import erp_customers
 
 __all__ = ["erp_counterparties"]
-
-
-def _erp_numbers(facts: Iterable[Fact]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for fact in facts:
-        data = fact.data
-        if isinstance(data, Derived) and data.name == "crm_details":
-            number = data.get("erp_customer_id")
-            if data.get("object") == "Account" and isinstance(number, str) and number.strip():
-                found.setdefault(data.subject, number.strip())
-    return found
 
 
 def _lacks(value: object) -> bool:
@@ -71,7 +61,7 @@ def erp_counterparties(facts: Iterable[Fact]) -> Iterator[Fact]:
     part per reading, which case building combines.
     """
     items = list(facts)
-    numbers = _erp_numbers(items)
+    numbers = erp_customers(items)
     if not numbers:
         return
     crm_ids = set(numbers)

@@ -107,7 +107,7 @@ def _first_by_id(facts: Iterable[Fact], cls: type) -> dict[str, list[Fact]]:
     return found
 
 
-def _erp_customers(facts: Iterable[Fact]) -> dict[str, str]:
+def erp_customers(facts: Iterable[Fact]) -> dict[str, str]:
     """CRM account id -> ERP customer id, from Account ``AccountNumber`` (``crm_details``)."""
     found: dict[str, str] = {}
     for fact in facts:
@@ -126,7 +126,7 @@ class _Linker:
         self.via = via
         self.opportunities = _first_by_id(facts, Opportunity)
         self.orders = _first_by_id(facts, Order)
-        self.customers = {**_erp_customers(facts), **(account_map or {})}
+        self.customers = {**erp_customers(facts), **(account_map or {})}
         self.links: list[Fact] = []
         self.status: dict[str, tuple[str, str, Fact | None]] = {}
         self.unmatched_opps: list[Unmatched] = []
