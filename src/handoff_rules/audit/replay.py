@@ -88,13 +88,27 @@ class ReplayResult:
         return not self.differences
 
 
+def _findings(decision: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings of a decision dict; an entry of another shape (a log edited by
+    hand) is kept as its text, so it differs from every real finding."""
+    found = decision.get("findings", [])
+    items = found if isinstance(found, list) else [found]
+    return [f if isinstance(f, dict) else {"rule": repr(f)} for f in items]
+
+
+def _finding_key(finding: dict[str, Any]) -> tuple[str, str]:
+    """Rule and subject as text: a recorded subject may be of any JSON shape."""
+    subject = finding.get("subject")
+    return str(finding.get("rule")), subject if isinstance(subject, str) else repr(subject)
+
+
 def _first_difference(recorded: dict[str, Any], replayed: dict[str, Any]) -> str:
     """A short description of where two decision dicts part, for the report line."""
     for field in ("outcome", "pack", "at"):
         if recorded.get(field) != replayed.get(field):
             return f"{field} was {recorded.get(field)!r}, now {replayed.get(field)!r}"
-    old = {(f["rule"], f.get("subject")): f for f in recorded.get("findings", [])}
-    new = {(f["rule"], f.get("subject")): f for f in replayed.get("findings", [])}
+    old = {_finding_key(f): f for f in _findings(recorded)}
+    new = {_finding_key(f): f for f in _findings(replayed)}
     for key in sorted(set(old) | set(new), key=str):
         if key not in new:
             return f"finding {key[0]} is gone"

@@ -42,10 +42,13 @@ __all__ = ["Alternatives", "Scope", "compile_condition"]
 #: A condition compiles to alternatives (``in``), each a conjunction of IR conditions.
 Alternatives = list[list[Condition]]
 
+#: Matched against the stripped text: with ``.+?`` followed by ``\s*`` at the
+#: end, a value holding a long run of spaces made the match quadratic (40,000
+#: spaces took seconds). Greedy ``.+`` up to the stripped end is linear.
 _COND_RE: Final = re.compile(
-    r"\s*(?P<left>[a-z_][a-z0-9_.]*)\s+"
-    r"(?:(?P<unary>exists|missing)|(?P<list_op>not\s+in|in)\s+(?P<list>.+?)"
-    r"|(?P<op>==|!=|<=|>=|<|>)\s*(?P<right>.+?))\s*"
+    r"(?P<left>[a-z_][a-z0-9_.]*)\s+"
+    r"(?:(?P<unary>exists|missing)|(?P<list_op>not\s+in|in)\s+(?P<list>.+)"
+    r"|(?P<op>==|!=|<=|>=|<|>)\s*(?P<right>.+))"
 )
 _REF_RE: Final = re.compile(
     r"(?:(?P<at>at)|(?P<alias>[a-z_][a-z0-9_]*)\.(?P<path>[a-z_][a-z0-9_.]*))"
@@ -245,7 +248,7 @@ def _list_items(node: Y, scope: Scope, field: FlatField, text: str) -> list[obje
 def compile_condition(node: Y, scope: Scope) -> Compiled:
     """Compile one condition line; raise :class:`PackError` with its line when it is wrong."""
     text = node.text("a condition")
-    match = _COND_RE.fullmatch(text)
+    match = _COND_RE.fullmatch(text.strip())
     if match is None:
         raise node.error(
             f"cannot read condition {text!r}: expected '<field> <op> <value>' with op one of "

@@ -14,6 +14,7 @@ review and has no YAML typing surprises (``1.10`` is not ``1.1``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
@@ -40,6 +41,10 @@ class LockProblem:
         return f"{self.pack} {self.version}: {self.message}"
 
 
+#: A pack digest as the lock stores it (``hashlib.sha256().hexdigest()``).
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
+
+
 def read_lock(path: Path) -> Lock:
     """The lock's ``name -> version -> digest``; a missing file is an empty lock."""
     try:
@@ -58,6 +63,13 @@ def read_lock(path: Path) -> Lock:
         for versions in packs.values()
     ):
         raise LockError(f"{path}: expected {{'packs': {{name: {{version: digest}}}}}}")
+    for name, versions in packs.items():
+        for version, digest in versions.items():
+            if not _DIGEST.fullmatch(digest):
+                raise LockError(
+                    f"{path}: the digest of {name!r} {version!r} is not a SHA-256 digest "
+                    "(64 hexadecimal digits)"
+                )
     return {name: dict(versions) for name, versions in packs.items()}
 
 

@@ -15,8 +15,13 @@ import attrs
 from packaging.specifiers import SpecifierSet
 
 from handoff_rules.decision import Checkpoint
-from handoff_rules.model import Money
-from handoff_rules.policy.versions import InvalidVersion, parse_specifiers, parse_version
+from handoff_rules.model import ModelDataError, Money
+from handoff_rules.policy.versions import (
+    InvalidSpecifier,
+    InvalidVersion,
+    parse_specifiers,
+    parse_version,
+)
 
 
 @attrs.frozen(slots=True)
@@ -145,6 +150,10 @@ class ExceptionRevision:
         limits = data.get("limits") or {}
         value = limits.get("value")
         revoked = data.get("revoked")
+        try:  # checked here, as the register's reader does, not first when compared
+            parse_specifiers(str(data["pack_versions"]))
+        except InvalidSpecifier as exc:
+            raise ModelDataError(f"pack_versions {data['pack_versions']!r}: {exc}") from None
         return cls(
             id=data["id"],
             revision=data["revision"],

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -181,6 +181,8 @@ class _Reader:
     def day(self, key: str, item: _Located | None = None) -> date:
         where = item if item is not None else self.item
         value = where.get(key)
+        if isinstance(value, datetime):  # a !!timestamp with a time: no day to compare
+            raise self.fail(f"{key!r} must be a date YYYY-MM-DD, not a date and time", key, where)
         if isinstance(value, date):
             return value
         if isinstance(value, str):
