@@ -169,5 +169,14 @@ def test_pack_needs_over_inputs_counts_only_the_formats_they_are_in() -> None:
     assert "sap-table (knkk)" in document["formats"]
     assert "native-yaml (facts-yaml)" not in document["formats"]
     found = {r["rule"]: r["evaluability"] for r in document["rules"]}
-    assert found["ACC-POA-001"] == "not_evaluable"  # no export names the receiver
+    assert found["ACC-POA-001"] == "evaluable"  # the register's journal names the receiver
+    assert found["ACC-CRD-001"] == "evaluable"
+    # the SAP files alone: no register, so nothing names the receiver
+    sap = [str(exports / name) for name in ("VBAK.txt", "LIKP.txt", "KNKK.txt")]
+    result = CliRunner().invoke(cli, ["pack", "needs", *sap, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert "document-register (register-receipts)" not in document["formats"]
+    found = {r["rule"]: r["evaluability"] for r in document["rules"]}
+    assert found["ACC-POA-001"] == "not_evaluable"
     assert found["ACC-CRD-001"] == "evaluable"
