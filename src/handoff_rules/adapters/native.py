@@ -180,7 +180,11 @@ class NativeJsonlAdapter(_NativeAdapter):
             except RecursionError:
                 continue  # says nothing about the format; read() rejects the line
             kinds = {RECORD_FACT, RECORD_REJECT, RECORD_SUMMARY}
-            if isinstance(record, dict) and record.get("record") in kinds:
+            if (
+                isinstance(record, dict)
+                and isinstance(record.get("record"), str)
+                and record["record"] in kinds
+            ):
                 return SniffResult("jsonl", 0.95)
             return None
         return None

@@ -115,11 +115,14 @@ def _first_difference(recorded: dict[str, Any], replayed: dict[str, Any]) -> str
         if key not in old:
             return f"finding {key[0]} is new"
         if old[key] != new[key]:
+            # a key present on one side only differs even when the other's value is None
             fields = [
                 f
-                for f in sorted(set(old[key]) | set(new[key]))
-                if old[key].get(f) != new[key].get(f)
+                for f in sorted(set(old[key]) | set(new[key]), key=str)
+                if (f in old[key], old[key].get(f)) != (f in new[key], new[key].get(f))
             ]
+            if not fields:  # equal field by field, yet not equal: keys of another type
+                return f"finding {key[0]} differs"
             name = fields[0]
             return (
                 f"finding {key[0]}: {name} was {old[key].get(name)!r}, now {new[key].get(name)!r}"

@@ -51,8 +51,10 @@ _DOTTED: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _SLASHED: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 #: Currency words of Russian registers; every other currency is written as its ISO code.
 _CURRENCY_WORDS: Final = {"руб": "RUB", "р": "RUB", "₽": "RUB", "rur": "RUB"}
+#: Greedy on purpose: a lazy amount followed by ``\s*`` backtracked quadratically
+#: over a long run of spaces (a minute for 500 KB); the amount is stripped after.
 _AMOUNT_WITH_CURRENCY: Final = re.compile(
-    r"(?P<pre>[A-Za-z]{3}|₽)?\s*(?P<amount>[^A-Za-zА-Яа-яЁё₽]*?)\s*(?P<post>[A-Za-zА-Яа-яЁё₽.]+)?"
+    r"(?P<pre>[A-Za-z]{3}|₽)?\s*(?P<amount>[^A-Za-zА-Яа-яЁё₽]*)(?P<post>[A-Za-zА-Яа-яЁё₽.]+)?"
 )
 
 
@@ -159,10 +161,10 @@ def split_money(value: CellValue) -> tuple[Decimal, str | None]:
     if text is None:
         raise ValueParseError("expected an amount, got an empty cell")
     match = _AMOUNT_WITH_CURRENCY.fullmatch(text)
-    if match is None or not match["amount"]:
+    if match is None or not match["amount"].strip():
         raise ValueParseError(f"expected an amount, got {shown(text)}")
     if match["pre"] and match["post"]:
         raise ValueParseError(f"two currencies in {shown(text)}")
     written = match["pre"] or match["post"]
     currency = read_currency(written) if written else None
-    return parse_decimal(match["amount"]), currency
+    return parse_decimal(match["amount"].strip()), currency

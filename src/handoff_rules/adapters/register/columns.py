@@ -11,7 +11,6 @@ header may declare how its dates are written in brackets:
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -214,8 +213,6 @@ DATE_HINTS: Final[Mapping[str, str]] = {
     "дд/мм/гггг": "%d/%m/%Y",
 }
 
-_HINT: Final = re.compile(r"(?P<name>.*?)\s*\((?P<hint>[^()]*)\)\s*")
-
 
 def column_key(text: str) -> str:
     """How header cells and words are compared: see the module's docstring."""
@@ -273,11 +270,19 @@ class HeaderMap:
 
 
 def _split_hint(cell: str) -> tuple[str, str | None]:
-    match = _HINT.fullmatch(cell)
-    if match is None:
+    r"""``Valid until (DD.MM.YYYY)`` -> the name and the date format its hint declares.
+
+    Found from the last ``(`` rather than by a regular expression: a lazy name
+    before ``\s*\(`` backtracked quadratically over a long header cell.
+    """
+    if not cell.endswith(")"):
         return cell, None
-    fmt = DATE_HINTS.get(column_key(match["hint"]))
-    return (match["name"], fmt) if fmt is not None else (cell, None)
+    opening = cell.rfind("(")
+    hint = cell[opening + 1 : -1]
+    if opening < 0 or "(" in hint or ")" in hint:
+        return cell, None
+    fmt = DATE_HINTS.get(column_key(hint))
+    return (cell[:opening].rstrip(), fmt) if fmt is not None else (cell, None)
 
 
 def map_header(cells: Sequence[str], table: HeaderTable = DOCUMENT_TABLE) -> HeaderMap:
