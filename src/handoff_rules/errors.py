@@ -32,6 +32,7 @@ error a caller can cause, and the tree below is the whole list::
     ├── RulesetConflictError           2  (also ValueError)
     ├── FactValueError                 2  (also ValueError)
     ├── DurableEvaluationError         2  (also RuntimeError)
+    ├── WorkerError                    2 or 3, as the worker's own error
     ├── InvalidValue                   3  (also ValueError)
     │   ├── NumberRangeError           3
     │   ├── MoneyError                 3
@@ -105,6 +106,7 @@ __all__ = [
     "StoreNotAvailable",
     "UsageError",
     "ValueParseError",
+    "WorkerError",
     "YamlError",
 ]
 
@@ -335,6 +337,25 @@ class DurableEvaluationError(HandoffError, RuntimeError):
 
     Exit 2.
     """
+
+
+class WorkerError(HandoffError):
+    """A partition of a run on several processes or a Dask cluster failed on its worker.
+
+    The message names the partition (the file, or the range of cases) and the
+    worker, then the worker's own one-line error; the exit status is that
+    error's: 2 when the input is at fault, 3 for a plugin or handoff-rules
+    itself (a worker that died included). One error for the whole run: the
+    failing partition first in the run's order, so the same inputs fail with
+    the same message however the partitions were scheduled.
+    """
+
+    def __init__(self, message: str, exit_code: int = 3) -> None:
+        super().__init__(message, exit_code)
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 # --- a value refused: the caller's to handle, else exit 3 --------------------------

@@ -23,11 +23,12 @@ import attrs
 import pluggy
 
 from handoff_rules.adapters.base import FormatInfo
-from handoff_rules.adapters.registry import ReadResult, SkippedFile, list_inputs
+from handoff_rules.adapters.registry import InputFile, ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
+from handoff_rules.distribute import Executor, evaluate_on, executor_for, read_on
 from handoff_rules.errors import (
     DecisionSinkError,
     HandoffError,
@@ -59,6 +60,11 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 
 def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
     return items
+
+
+def expand(inputs: Iterable[Path | str], pm: pluggy.PluginManager) -> list[InputFile]:
+    """The files to read, each with whether it came with a folder: one task each."""
+    return list_inputs(inputs, installed_adapters(pm))
 
 
 def expand_inputs(
@@ -168,6 +174,9 @@ def check(
     progress: Progress[Any] = _no_progress,
     at_given: bool = True,
     strict: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Evaluate a pack over export files (and/or facts already read) and return the run.
 
@@ -192,32 +201,47 @@ def check(
     :param progress: wraps the long loops to show progress.
     :param strict: a file of an input directory that no adapter recognises is an error
         (by default it is skipped and listed in ``RunResult.skipped``).
+    :param workers: read and evaluate on this many local worker processes.
+    :param scheduler: read and evaluate on the workers of the Dask cluster whose
+        scheduler is at this address (``tcp://HOST:8786``); needs ``handoff-rules[dask]``
+        here and the same plugins on every worker.
+    :param executor: read and evaluate with this executor
+        (:mod:`handoff_rules.distribute`), which the caller may reuse over runs.
+        With any of the three, exceptions, the audit log, the sinks and the result
+        stay in this process, in case order: the result and the log are the same,
+        byte for byte, as in one process.
     :raises NoOrderError: the inputs hold no order, so there is nothing to decide; raised
         before anything is evaluated or logged (a run of no decision must not pass a gate).
     :raises HandoffError: for every problem a user can cause (unreadable input, a bad
-        pack or register, a failing plugin).
+        pack or register, a failing plugin); :class:`~handoff_rules.errors.WorkerError`
+        for a partition that failed on a worker, naming it.
     """
     pm = plugin_manager or default_plugin_manager()
     versions = resolve_versions(pack, pm, pack_version)
     evaluator_for = Evaluators(engine, pm)
     evaluator = evaluator_for(versions.at(at))  # an engine that cannot run fails before reading
-    read = read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
-    given = tuple(facts)
-    all_facts = (*read.facts, *given)
-    caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)
-    if not caseset.cases:
-        raise NoOrderError(
-            Counter(f.type for f in all_facts),
-            Counter(r.type or "unknown" for r in read.rejects),
-            [(s.source, s.reason) for s in read.skipped],
-        )
-    chosen = [versions.for_case(case, at) for case in caseset.cases]
-    register = _register(exceptions)
-    wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
-    decisions: list[Decision] = []
-    used: set[str] = set()
-    problems: list[dict[str, Any]] = []
     with ExitStack() as stack:
+        pool = stack.enter_context(executor_for(workers, scheduler, executor))
+        read = (
+            read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
+            if pool is None
+            else read_on(pool, expand(inputs, pm), pm, strict=strict, progress=progress)
+        )
+        given = tuple(facts)
+        all_facts = (*read.facts, *given)
+        caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)
+        if not caseset.cases:
+            raise NoOrderError(
+                Counter(f.type for f in all_facts),
+                Counter(r.type or "unknown" for r in read.rejects),
+                [(s.source, s.reason) for s in read.skipped],
+            )
+        chosen = [versions.for_case(case, at) for case in caseset.cases]
+        register = _register(exceptions)
+        wanted = tuple(Checkpoint(c) for c in checkpoints) if checkpoints else None
+        decisions: list[Decision] = []
+        used: set[str] = set()
+        problems: list[dict[str, Any]] = []
         writer = None
         if audit_log is not None:
             from handoff_rules.audit import AuditLog
@@ -227,7 +251,20 @@ def check(
             writer = stack.enter_context(log.session())
         from handoff_rules.policy.waivers import apply_exceptions, unused_exceptions
 
-        evaluated = evaluate_by_version(caseset.cases, chosen, at, evaluator_for, wanted, progress)
+        evaluated = (
+            evaluate_by_version(caseset.cases, chosen, at, evaluator_for, wanted, progress)
+            if pool is None
+            else evaluate_on(
+                pool,
+                caseset.cases,
+                chosen,
+                at,
+                engine=evaluator.backend,
+                pm=pm,
+                checkpoints=wanted,
+                progress=progress,
+            )
+        )
         for case, version, case_decisions in zip(caseset.cases, chosen, evaluated, strict=True):
             loaded = version.pack
             for decision in case_decisions:

@@ -103,6 +103,18 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     is_flag=True,
     help="Exit 2 when any input record was rejected, after writing the report.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Read and evaluate on N local worker processes (default: this process alone); "
+    "the report and the audit log are the same, byte for byte.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Read and evaluate on the Dask cluster whose scheduler is at ADDRESS "
+    "(tcp://HOST:8786); needs handoff-rules[dask], and the same plugins on every worker.",
+)
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
@@ -116,6 +128,8 @@ def check(
     audit_log: Path | None,
     strict: bool,
     fail_on_rejects: bool,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Evaluate a policy pack over export INPUTs (files or directories).
 
@@ -125,6 +139,8 @@ def check(
     and adapters' options files (handoff-rules-crm.toml) are left out. Inputs
     that hold no order are an error (exit 2): there is nothing to decide.
     """
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers and --scheduler exclude each other: choose one")
     if output is not None:
         check_writable(output, "the report")
     if audit_log is not None:
@@ -142,6 +158,8 @@ def check(
             audit_log=audit_log,
             progress=track,
             strict=strict,
+            workers=workers or 1,
+            scheduler=scheduler,
         )
     except NoOrderError as exc:
         _warn_skipped(exc.skipped)
