@@ -197,7 +197,7 @@ class DaskExecutor(Executor):
         ]
         index = {future.key: number for number, future in enumerate(futures)}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=self._client.loop):
                 try:
                     outcome: TaskOutcome[R] | Lost = future.result()
                 except Exception as exc:  # KilledWorker, a lost connection, a cancelled task

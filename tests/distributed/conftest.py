@@ -1,0 +1,35 @@
+"""Worker pools and a Dask cluster on 127.0.0.1, started once for the distributed tests.
+
+This folder is on the import path (``pythonpath`` in pyproject.toml) before
+any worker starts, and spawned workers inherit the path: so workers can
+import the test plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from handoff_rules.distribute import LocalPool
+
+@pytest.fixture(scope="session")
+def pool() -> Iterator[LocalPool]:
+    """Two local processes, one case per evaluation partition."""
+    with LocalPool(2, cases_per_partition=1) as made:
+        yield made
+
+
+@pytest.fixture(scope="session")
+def scheduler() -> Iterator[str]:
+    """The address of a Dask cluster of two worker processes, stopped after the tests."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield str(cluster.scheduler_address)
