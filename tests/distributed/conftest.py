@@ -13,6 +13,7 @@ import pytest
 
 from handoff_rules.distribute import LocalPool
 
+
 @pytest.fixture(scope="session")
 def pool() -> Iterator[LocalPool]:
     """Two local processes, one case per evaluation partition."""

@@ -23,7 +23,9 @@ def _order(number: int) -> str:
     day = f"2024-05-{1 + number % 27:02d}"
     return f"""\
   - type: order
-    data: {{id: "{order}", counterparty_id: C200, order_date: {day}, net_value: {1000 + number}.00 RUB, ship_to: C200, incoterm: EXW, contact_person_id: P200, payer: C200, customer_po_ref: PO-{order}, payment_terms: NT14, owner: boris}}
+    data: {{id: "{order}", counterparty_id: C200, order_date: {day}, \
+net_value: {1000 + number}.00 RUB, ship_to: C200, incoterm: EXW, contact_person_id: P200, \
+payer: C200, customer_po_ref: PO-{order}, payment_terms: NT14, owner: boris}}
   - type: delivery
     data: {{id: D-{order}, order_id: "{order}", release_date: {day}, receiver_name: Ivan Petrov}}
 """
@@ -38,7 +40,7 @@ def poa_digest() -> str:
 
 
 def write_exports(folder: Path, orders: int, per_file: int = 2) -> tuple[Path, Path]:
-    """Exports of ``orders`` orders in files of ``per_file``, and the register: (folder, register)."""
+    """``orders`` orders in files of ``per_file`` each, and the register: (folder, register)."""
     exports = folder / "exports"
     exports.mkdir(parents=True)
     shutil.copy(EXAMPLES / "exports" / "master-data.yaml", exports)

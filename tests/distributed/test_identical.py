@@ -165,6 +165,4 @@ def test_two_workers_decide_generated_cases_as_one_process(
     facts, at = _facts(seed, count)
     facts.extend(orders)
     options: dict[str, Any] = {"facts": facts, "at": at + timedelta(days=1), "engine": engine}
-    assert as_json(pipeline.check(**options, executor=pool)) == as_json(
-        pipeline.check(**options)
-    )
+    assert as_json(pipeline.check(**options, executor=pool)) == as_json(pipeline.check(**options))

@@ -21,14 +21,12 @@ import math
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from importlib import import_module
+from types import ModuleType, TracebackType
+from typing import Any, TypeVar
 
 from handoff_rules.distribute.tasks import TaskOutcome, run_task
 from handoff_rules.errors import UsageError
-
-if TYPE_CHECKING:
-    from distributed import Client
 
 __all__ = ["DaskExecutor", "Executor", "LocalPool", "Lost"]
 
@@ -145,24 +143,19 @@ class DaskExecutor(Executor):
 
     def __init__(
         self,
-        scheduler: str | Client,
+        scheduler: str | object,
         *,
         cases_per_partition: int | None = None,
         timeout: float = 10.0,
     ) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise UsageError(
-                "running on a Dask cluster needs dask.distributed: "
-                "pip install 'handoff-rules[dask]'"
-            ) from None
+        self._dask = _distributed()
         self.cases_per_partition = cases_per_partition
-        if isinstance(scheduler, Client):
+        self._client: Any
+        if isinstance(scheduler, self._dask.Client):
             self._client, self._owned = scheduler, False
         else:
             try:
-                self._client = Client(scheduler, timeout=timeout, set_as_default=False)
+                self._client = self._dask.Client(scheduler, timeout=timeout, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise UsageError(
                     f"cannot connect to the Dask scheduler {scheduler}: {exc}"
@@ -171,7 +164,8 @@ class DaskExecutor(Executor):
         self._address = str(self._client.scheduler.address)
 
     @property
-    def client(self) -> Client:
+    def client(self) -> Any:
+        """The ``distributed.Client`` the tasks go through."""
         return self._client
 
     @property
@@ -186,8 +180,6 @@ class DaskExecutor(Executor):
     def completed(
         self, function: Callable[[T], R], tasks: Sequence[T]
     ) -> Iterator[tuple[int, TaskOutcome[R] | Lost]]:
-        from distributed import as_completed
-
         if not tasks:
             return
         # sent to the workers directly, not inside the task graph (which warns beyond 10 MB)
@@ -197,7 +189,7 @@ class DaskExecutor(Executor):
         ]
         index = {future.key: number for number, future in enumerate(futures)}
         try:
-            for future in as_completed(futures, loop=self._client.loop):
+            for future in self._dask.as_completed(futures, loop=self._client.loop):
                 try:
                     outcome: TaskOutcome[R] | Lost = future.result()
                 except Exception as exc:  # KilledWorker, a lost connection, a cancelled task
@@ -209,3 +201,13 @@ class DaskExecutor(Executor):
     def close(self) -> None:
         if self._owned:
             self._client.close()
+
+
+def _distributed() -> ModuleType:
+    """``dask.distributed``, an optional dependency (the ``dask`` extra)."""
+    try:
+        return import_module("distributed")
+    except ImportError:
+        raise UsageError(
+            "running on a Dask cluster needs dask.distributed: pip install 'handoff-rules[dask]'"
+        ) from None

@@ -40,7 +40,7 @@ class PluginRef:
         if self.module is not None:
             return import_module(self.module)
         assert self.pickled is not None  # one of the two is always set
-        return pickle.loads(self.pickled)  # noqa: S301 - the driver's own bytes
+        return pickle.loads(self.pickled)
 
 
 @attrs.frozen

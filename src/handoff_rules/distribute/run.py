@@ -106,9 +106,9 @@ def _in_order(
     try:
         for index, outcome in outcomes:
             if isinstance(outcome, TaskOutcome) and outcome.failure is None:
-                values[index] = outcome.value
+                values[index] = outcome.value  # type: ignore[assignment]  # set without failure
             else:
-                failed[index] = _failure(outcome, names[index], len(tasks), executor)
+                failed[index] = _failure(outcome, names[index], executor)
             if failed and all(i in values for i in range(min(failed))):
                 break
     finally:
@@ -125,18 +125,13 @@ def _in_order(
     return [values[i] for i in range(len(tasks))]
 
 
-def _failure(
-    outcome: TaskOutcome[Any] | Lost, name: str, total: int, executor: Executor
-) -> WorkerError:
+def _failure(outcome: TaskOutcome[Any] | Lost, name: str, executor: Executor) -> WorkerError:
     if isinstance(outcome, Lost):
-        return WorkerError(
-            f"{name} (of {total}) was lost on {executor.where}: {outcome}", EXIT_INTERNAL
-        )
+        return WorkerError(f"{name} was lost on {executor.where}: {outcome}", EXIT_INTERNAL)
     failure = outcome.failure
     assert failure is not None  # only failures come here
     error = WorkerError(
-        f"{name} (of {total}) failed on worker {failure.worker} of {executor.where}: "
-        f"{failure.line}",
+        f"{name} failed on worker {failure.worker} of {executor.where}: {failure.line}",
         failure.exit_code,
     )
     error.add_note(f"the worker's traceback:\n{failure.traceback}")
@@ -154,7 +149,9 @@ def read_on(
     """Read each file in a task of its own; the results joined in file order."""
     plugins = PluginSet.of(pm)
     tasks = [ReadTask(file, plugins, strict) for file in files]
-    names = [f"reading partition {i + 1}, file {f.source}," for i, f in enumerate(files)]
+    names = [
+        f"reading partition {i + 1} of {len(files)} (file {f.source})" for i, f in enumerate(files)
+    ]
     parts = _in_order(executor, read_task, tasks, names, progress, "Reading")
     formats: dict[tuple[str, str], FormatInfo] = {}
     for part in parts:
@@ -180,8 +177,11 @@ def evaluate_on(
     checkpoints: Sequence[Checkpoint] | None,
     progress: Progress,
 ) -> list[list[Decision]]:
-    """The decisions of each case, as :func:`~handoff_rules.versioned_evaluation.evaluate_by_version`
-    gives them, evaluated in ranges of consecutive cases on the executor's workers."""
+    """The decisions of each case, as ``evaluate_by_version`` gives them in one process.
+
+    Evaluated in ranges of consecutive cases on the executor's workers, each
+    with the backend the driver resolved (``engine``), never one a worker picks.
+    """
     if len(cases) != len(versions):
         raise ValueError(f"{len(cases)} cases but {len(versions)} versions")
     plugins = PluginSet.of(pm)
@@ -192,8 +192,8 @@ def evaluate_on(
         for s in spans
     ]
     names = [
-        f"evaluation partition {i + 1}, cases {s.start + 1}-{s.stop} "
-        f"({cases[s.start].id} to {cases[s.stop - 1].id}),"
+        f"evaluation partition {i + 1} of {len(spans)} (cases {s.start + 1}-{s.stop}: "
+        f"{cases[s.start].id} to {cases[s.stop - 1].id})"
         for i, s in enumerate(spans)
     ]
     parts = _in_order(executor, evaluate_task, tasks, names, progress, "Evaluating")
