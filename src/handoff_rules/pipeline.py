@@ -206,7 +206,7 @@ def check(
         scheduler is at this address (``tcp://HOST:8786``); needs ``handoff-rules[dask]``
         here and the same plugins on every worker.
     :param executor: read and evaluate with this executor
-        (:mod:`handoff_rules.distribute`), which the caller may reuse over runs.
+        (``handoff_rules.distribute``), which the caller may reuse over runs.
         With any of the three, exceptions, the audit log, the sinks and the result
         stay in this process, in case order: the result and the log are the same,
         byte for byte, as in one process.

@@ -38,7 +38,7 @@ class Lost(Exception):
     """A task that came back with no outcome: its worker died, or its result would not travel."""
 
 
-class Executor(abc.ABC):
+class Executor(metaclass=abc.ABCMeta):
     """Runs tasks somewhere else; a context manager that frees what it started."""
 
     #: cases per evaluation partition; None: about four partitions per worker
