@@ -347,7 +347,8 @@ class WorkerError(HandoffError):
     error's: 2 when the input is at fault, 3 for a plugin or handoff-rules
     itself (a worker that died included). One error for the whole run: the
     failing partition first in the run's order, so the same inputs fail with
-    the same message however the partitions were scheduled.
+    the same message however the partitions were scheduled. Exit 2 (an input
+    file), or exit 3 (a plugin, handoff-rules itself, a worker that died).
     """
 
     def __init__(self, message: str, exit_code: int = 3) -> None:

@@ -25,6 +25,8 @@ from importlib import import_module
 from types import ModuleType, TracebackType
 from typing import Any, TypeVar
 
+import attrs
+
 from handoff_rules.distribute.tasks import TaskOutcome, run_task
 from handoff_rules.errors import UsageError
 
@@ -34,8 +36,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class Lost(Exception):
+@attrs.frozen
+class Lost:
     """A task that came back with no outcome: its worker died, or its result would not travel."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class Executor(metaclass=abc.ABCMeta):
