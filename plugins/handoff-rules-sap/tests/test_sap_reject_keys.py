@@ -51,7 +51,9 @@ def test_table_rejects_name_the_keys_of_their_table(sap_data):
 def test_a_quotation_in_vbak_is_no_broken_order_and_names_no_case(sap_data):
     """A full VBAK extract holds quotations: they are rejects, but tying them to
     their customer would make every order of that customer undecidable."""
-    (quotation,) = [r for r in _rejects(SapTableAdapter(), sap_data / "VBAK.csv") if "quotation" in r.reason]
+    (quotation,) = [
+        r for r in _rejects(SapTableAdapter(), sap_data / "VBAK.csv") if "quotation" in r.reason
+    ]
     assert "quotation" in quotation.reason
     assert quotation.keys == ()
 

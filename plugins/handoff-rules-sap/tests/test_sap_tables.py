@@ -35,7 +35,11 @@ def test_vbak_semicolon_cp1251_decimal_comma_and_trailing_minus(table_adapter, s
     assert "20240230" in bad_date.reason
     assert bad_date.provenance.location == "line 5"
     (contract,) = facts_of(items, "document")  # line 4, VBTYP G
-    assert (contract.id, contract.kind, contract.counterparty_id) == ("40000017", "contract", "4711")
+    assert (contract.id, contract.kind, contract.counterparty_id) == (
+        "40000017",
+        "contract",
+        "4711",
+    )
     fact = next(i for i in items if isinstance(i, Fact))
     assert fact.provenance.location == "line 2 (VBAK VBELN 0000012345)"
 

@@ -1316,15 +1316,15 @@ def business_keys(spec: TableSpec, r: RowValues) -> dict[str, str]:
     left out rather than stopping the reject.
     """
     keys: dict[str, str] = {}
-    named = spec.business_keys
+    columns_of = spec.business_keys
     if spec.read_categories is not None:
         column, categories = spec.read_categories
         if r(column) and r(column) not in categories:
             other = spec.other_records
             if other is None or r(other.column) not in other.categories:
                 return keys
-            named = other.business_keys
-    for kind, columns in named.items():
+            columns_of = other.business_keys
+    for kind, columns in columns_of.items():
         for column in columns:
             value = key_value(r(column))
             if value is not None:
