@@ -159,3 +159,20 @@ def test_vbrk_keeps_sold_to_and_payer_apart(sap_data):
     facts, _ = _read(sap_data / "payer_scenario" / "VBRK.csv")
     (invoice,) = [f.data for f in facts if isinstance(f.data, Invoice)]
     assert (invoice.counterparty_id, invoice.sold_to, invoice.payer) == ("5200", "5200", "5290")
+
+
+def test_an_unlimited_contract_and_one_cancelled_before_its_end(tmp_path):
+    path = tmp_path / "VEDA.csv"
+    path.write_text(
+        "VBELN;VPOSN;VBEGDAT;VENDDAT;VUNTDAT;VLAUFZ;VLAUEZ;VWUNDAT;VKUEGRU\n"
+        "0040000030;000000;01.01.2024;31.12.9999;15.12.2023;000; ;00.00.0000; \n"
+        "0040000031;000000;01.01.2024;00.00.0000;15.12.2023;000; ;31.03.2024;03\n",
+        encoding="utf-8",
+    )
+    facts, rejects = _read(path)
+    assert rejects == []
+    contracts = _documents(facts)
+    assert contracts["40000030"].valid_until == date(9999, 12, 31)
+    # open-ended until cancelled: in force up to the requested cancellation date
+    assert contracts["40000031"].valid_until == date(2024, 3, 31)
+    assert contracts["40000031"].cancellation_reason == "03"
