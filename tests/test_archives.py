@@ -132,7 +132,7 @@ def test_read_jsonl_names_archive_and_member(tmp_path: Path, cli: CliRun) -> Non
     provenance = Provenance.from_dict(
         next(r for r in vbak if r["record"] == "reject")["provenance"]
     )
-    assert str(provenance) == "exports.zip!sap/VBAK.csv: line 4"
+    assert str(provenance) == "exports.zip!sap/VBAK.csv: line 5"
     assert records[-1]["errors"] == []
     assert records[-1]["skipped"] == []
 

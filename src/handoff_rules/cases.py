@@ -28,6 +28,12 @@ from handoff_rules.parts import combine_parts
 #: Fact types whose rejected records concern every order of their counterparty.
 PARTY_WIDE_TYPES = frozenset({"counterparty", "open_item", "credit_limit", "person"})
 
+#: Fact types of cash application: such a fact whose counterparty is an order's payer
+#: joins that order too, not only the orders of which it is the sold-to. The payer's
+#: master data, people and documents are not joined that way: identity, contract and
+#: authority rules are about the customer who ordered (the sold-to).
+PAYER_JOINED_TYPES = frozenset({"payment", "open_item", "invoice"})
+
 #: Fact types that belong to every case (reference data, not tied to a party).
 GLOBAL_FACT_TYPES = frozenset({ContractTemplate.fact_type})
 
@@ -79,7 +85,10 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
 
     A fact joins a case when its ``order_id`` is the order's id, or when it has
     no order of its own and its ``counterparty_id`` is the order's counterparty
-    (documents, people, payments, open items of the customer). A payment that
+    (documents, people, payments, open items of the customer); a payment, open
+    item or invoice (:data:`PAYER_JOINED_TYPES`) also joins the orders whose
+    ``payer`` it names, since SAP posts the receivable and its payment to the
+    payer, who may differ from the sold-to. A payment that
     names an invoice of a known order joins that order's case only. A won
     opportunity joins through an :class:`~handoff_rules.model.OpportunityLink`.
     Facts that join no case are returned in ``unassigned``. Parts of one
@@ -137,6 +146,9 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
         parties = {_key(getattr(f.data, "counterparty_id", None)) for f in order_facts}
         for party in sorted(p for p in parties if p is not None):
             members.extend(by_party.get(party, ()))
+        payers = {_key(f.data.payer) for f in order_facts if isinstance(f.data, Order)}
+        for payer in sorted(p for p in payers - parties if p is not None):
+            members.extend(f for f in by_party.get(payer, ()) if f.type in PAYER_JOINED_TYPES)
         for fact in by_order.get(order_id, ()):
             if isinstance(fact.data, OpportunityLink) and fact.data.opportunity_id in opportunities:
                 members.append(opportunities[fact.data.opportunity_id])
@@ -165,6 +177,7 @@ def _place_rejects(
     """Which case each reject belongs to, by the keys its record still showed."""
     case_ids = set()
     by_party: dict[str, set[str]] = defaultdict(set)
+    by_payer: dict[str, set[str]] = defaultdict(set)
     for case in cases:
         case_ids.add(case.id)
         for fact in case.facts:
@@ -172,6 +185,9 @@ def _place_rejects(
                 party = _key(fact.data.counterparty_id)
                 if party is not None:
                     by_party[party].add(case.id)
+                payer = _key(fact.data.payer)
+                if payer is not None:
+                    by_payer[payer].add(case.id)
     order_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for fact in facts:
         order_id = _key(getattr(fact.data, "order_id", None))
@@ -189,6 +205,8 @@ def _place_rejects(
             # an open item, a credit limit, the customer's master data: what every
             # order of the customer is judged with
             targets.update(by_party.get(party, ()))
+            if reject.type in PAYER_JOINED_TYPES:
+                targets.update(by_payer.get(party, ()))
         elif order is not None:
             targets.add(order)
         else:
@@ -198,6 +216,8 @@ def _place_rejects(
                     targets.update(order_of.get((kind, value), ()))
             if not targets and party is not None:
                 targets.update(by_party.get(party, ()))
+                if reject.type in PAYER_JOINED_TYPES:
+                    targets.update(by_payer.get(party, ()))
         targets &= case_ids
         if not targets:
             unplaced.append(reject)

@@ -13,6 +13,7 @@ TABLE_FILES = [
     "VBAK.csv", "VBAP.tsv", "KNA1.csv", "LIKP.csv", "LIPS.txt",
     "VBRK.csv", "VBRP.csv", "BSID.csv", "BSAD.csv", "VBFA.csv",
     "LIKP_sqvi.csv", "KNKK.txt", "UKMBP_CMS_SGM.csv", "BSAD_clearings.txt", "VBKD.csv",
+    "VBAK_contracts.csv", "VEDA.txt",
 ]  # fmt: skip
 #: Several rows per document (header/item joins, VBPA's partners): one fact per
 #: document, whose location names all its rows' lines, plus the rejects.
@@ -41,7 +42,10 @@ def test_table_fixtures_conform_and_every_row_is_accounted_for(name):
     path = DATA / name
     rows = sum(1 for line in path.read_bytes().splitlines()[1:] if line.strip())
     report = check_adapter(SapTableAdapter(), path, expected_records=rows)
-    assert report.format == path.stem.lower().removesuffix("_sqvi").removesuffix("_clearings")
+    table = path.stem.lower()
+    for suffix in ("_sqvi", "_clearings", "_contracts"):
+        table = table.removesuffix(suffix)
+    assert report.format == table
 
 
 @pytest.mark.parametrize(("name", "documents"), sorted(JOIN_FILES.items()))

@@ -21,7 +21,7 @@ IDOC_FILES = [
     "debmas06.xml",
     "invoic02_flat.txt",
 ]
-TABLE_FILES = ["VBAK.csv", "VBAP.tsv", "KNA1.csv", "BSAD.csv", "VBFA.csv", "VBRK.csv"]
+TABLE_FILES = ["VBAK.csv", "VBAP.tsv", "KNA1.csv", "BSAD.csv", "VBFA.csv", "VBRK.csv", "VEDA.txt"]
 
 # Bytes that matter to the formats: markup, separators, signs, quotes, encodings.
 INTERESTING = st.sampled_from(

@@ -77,7 +77,7 @@ def _facts(paths: list[Path]) -> list[Fact]:
 
 def test_vbpa_and_vbkd_orders_are_parts_and_vbak_orders_are_whole(sap_data):
     assert {f.part for f in _facts([sap_data / "VBPA.txt", sap_data / "VBKD.csv"])} == {True}
-    assert {f.part for f in _facts([sap_data / "VBAK.csv"])} == {False}
+    assert {f.part for f in _facts([sap_data / "VBAK.csv"]) if f.type == "order"} == {False}
 
 
 @pytest.mark.parametrize("engine", ["reference", "durable"])

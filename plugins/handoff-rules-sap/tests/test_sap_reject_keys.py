@@ -49,11 +49,29 @@ def test_table_rejects_name_the_keys_of_their_table(sap_data):
 
 
 def test_a_quotation_in_vbak_is_no_broken_order_and_names_no_case(sap_data):
-    """A full VBAK extract holds quotations and contracts: they are rejects, but
-    tying them to their customer would make every order of that customer undecidable."""
-    (contract,) = [r for r in _rejects(SapTableAdapter(), sap_data / "VBAK.csv") if "G" in r.reason]
-    assert "contract" in contract.reason
-    assert contract.keys == ()
+    """A full VBAK extract holds quotations: they are rejects, but tying them to
+    their customer would make every order of that customer undecidable."""
+    (quotation,) = [
+        r for r in _rejects(SapTableAdapter(), sap_data / "VBAK.csv") if "quotation" in r.reason
+    ]
+    assert "quotation" in quotation.reason
+    assert quotation.keys == ()
+
+
+def test_a_broken_contract_in_vbak_is_a_document_reject_of_its_customer(tmp_path):
+    """A contract row is read as the customer's contract: when it cannot be read,
+    its customer's orders lack a contract that may be in force, so the reject
+    names the customer, as a document (the contract check becomes undecided)."""
+    path = tmp_path / "VBAK.csv"
+    path.write_text(
+        "VBELN;AUART;VBTYP;KUNNR;AUDAT;GUEBG;GUEEN\n"
+        "0040000020;WK;G;0000005100;20240105;20240101;20241331\n",
+        encoding="utf-8",
+    )
+    (reject,) = _rejects(SapTableAdapter(), path)
+    assert "GUEEN" in reject.reason
+    assert reject.type == "document"
+    assert dict(reject.keys) == {"counterparty": "5100"}
 
 
 def test_open_item_and_vbrp_keys(tmp_path):

@@ -29,11 +29,17 @@ def test_vbak_semicolon_cp1251_decimal_comma_and_trailing_minus(table_adapter, s
     assert second.customer_po_ref == "Заказ №17/2024"  # cp1251 decoded
     assert second.order_date == date(2024, 3, 5)  # AUDAT 00000000 → ERDAT
     assert second.planned_delivery_date is None
-    contract, bad_date = [i for i in items if isinstance(i, Reject)]
-    assert "contract" in contract.reason
-    assert contract.provenance.line == 4
+    bad_date, quotation = [i for i in items if isinstance(i, Reject)]
+    assert "quotation" in quotation.reason
+    assert quotation.provenance.line == 6
     assert "20240230" in bad_date.reason
     assert bad_date.provenance.location == "line 5"
+    (contract,) = facts_of(items, "document")  # line 4, VBTYP G
+    assert (contract.id, contract.kind, contract.counterparty_id) == (
+        "40000017",
+        "contract",
+        "4711",
+    )
     fact = next(i for i in items if isinstance(i, Fact))
     assert fact.provenance.location == "line 2 (VBAK VBELN 0000012345)"
 
@@ -133,12 +139,12 @@ def test_bsad_cleared_items_and_the_payment(table_adapter, sap_data):
 def test_vbfa_document_flow_crlf_leading_minus_and_blanks(table_adapter, sap_data, facts_of):
     flows = facts_of(_items(table_adapter, sap_data / "VBFA.csv"), "derived")
     assert {f.name for f in flows} == {"doc_flow"}
-    assert [f.get("to_category") for f in flows] == ["J", "R", "M", "N", "Q"]
+    assert [f.get("to_category") for f in flows] == ["J", "R", "M", "N", "Q", "C"]
     assert flows[0].get("currency") is None
     assert flows[0].get("value") == Decimal("0.00")
     assert flows[1].get("movement_type") == "601"
     assert flows[3].get("value") == Decimal("-1500.00")
-    assert [f.order_id for f in flows] == ["12345", None, "12345", None, None]
+    assert [f.order_id for f in flows] == ["12345", None, "12345", None, None, None]
     # A WMS transfer order keeps the date-like VBELN as it is, only without zeros.
     assert flows[4].get("to_doc") == "20240311"
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import attrs
 
+from handoff_rules.model.bounds import bounded_int
 from handoff_rules.model.money import Money
 
 
@@ -100,6 +101,14 @@ class Document:
     template_id: str | None = None
     template_version: str | None = None
     poa: PoaTerms | None = None
+    #: A contract's agreed term in months (SAP VEDA VLAUFZ in months or years), for
+    #: term checks; a term in days or weeks is not converted.
+    term_months: int | None = attrs.field(default=None, validator=bounded_int)
+    #: A cancelled contract: the date the cancellation takes effect (SAP VEDA
+    #: VWUNDAT), its reason (VKUEGRU) and the cancellation procedure agreed (VKUESCH).
+    cancellation_date: date | None = None
+    cancellation_reason: str | None = None
+    cancellation_procedure: str | None = None
 
 
 @attrs.frozen(slots=True)

@@ -122,6 +122,24 @@ def sap_date(raw: str, field: str) -> date | None:
         raise FieldProblem(f"{field}: {exc}") from None
 
 
+def sap_time(raw: str, field: str) -> str | None:
+    """A time of day, ``HHMMSS`` or ``HH:MM:SS``, as ``HH:MM:SS``; blank is None."""
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    digits = stripped.replace(":", "") if len(stripped) == 8 else stripped
+    if (
+        len(digits) != 6
+        or not digits.isdigit()
+        or (len(stripped) == 8 and stripped[2::3] != "::")
+        or int(digits[:2]) > 23
+        or int(digits[2:4]) > 59
+        or int(digits[4:]) > 59
+    ):
+        raise FieldProblem(f"{field}: expected a time HHMMSS or HH:MM:SS, got {stripped!r}")
+    return f"{digits[:2]}:{digits[2:4]}:{digits[4:]}"
+
+
 def money(amount: Decimal | None, currency: str, field: str) -> Money | None:
     """Money from an amount and its currency; an amount without a currency is a problem.
 

@@ -45,6 +45,7 @@ from handoff_rules_sap.tables import (
     TableSpec,
     business_keys,
     field_name,
+    reject_type,
     rows_to_facts,
     table_of_columns,
     table_of_header,
@@ -86,7 +87,7 @@ def identify(path: Path, headers: list[str]) -> tuple[str | None, float]:
 
 
 class SapTableAdapter:
-    """Reads extracts of KNA1, VBAK, VBAP, VBPA, VBKD, KONV, PRCD_ELEMENTS, LIKP, LIPS, VBRK,
+    """Reads extracts of KNA1, VBAK, VEDA, VBAP, VBPA, VBKD, KONV, PRCD_ELEMENTS, LIKP, LIPS, VBRK,
     VBRP, BSID, BSAD, VBFA, KNKK and UKMBP_CMS_SGM.
 
     What SAP keeps in customizing rather than in these tables is given here or
@@ -208,9 +209,10 @@ class SapTableAdapter:
             if spec.configured is not None and customizing is not None
             else spec.mapper
         )
-        name, version, fact_type, key = self.name, self.version, spec.fact_type, spec.key
+        name, version, key = self.name, self.version, spec.key
         location_format = spec.location_format
         parts = spec.parts
+        part_types = spec.part_types
         mapper_errors = (FieldProblem, ValueError, ArithmeticError)
         links = spec.links(fields) if spec.links is not None else None
         if links is not None and links.first_pass:
@@ -240,7 +242,7 @@ class SapTableAdapter:
                         if links is not None:
                             facts = links.take(values, facts, keyed)
                         for data in facts:
-                            yield Fact(data, keyed, part=parts)
+                            yield Fact(data, keyed, part=parts or type(data) in part_types)
                         continue
                 provenance = Provenance(
                     adapter=name,
@@ -249,8 +251,14 @@ class SapTableAdapter:
                     adapter_version=version,
                     line=line,
                 )
-                keys = business_keys(spec, values or _cells_in_place(spec, columns, cells))
-                yield Reject(problem, provenance, type=fact_type, raw=_excerpt(cells), keys=keys)
+                shown = values or _cells_in_place(spec, columns, cells)
+                yield Reject(
+                    problem,
+                    provenance,
+                    type=reject_type(spec, shown),
+                    raw=_excerpt(cells),
+                    keys=business_keys(spec, shown),
+                )
         except (AdapterError, OSError):
             # what was read before the file stops is kept: held facts too
             if links is not None:

@@ -7,7 +7,10 @@ extraction tool exports a different set. What a row becomes:
 =====  ====================================================================
 KNA1   Counterparty (+ CompanyId from STCD1/STCD2 where the country's scheme
        is known)
-VBAK   Order (sales document categories C, I, H, K, L; others are rejected)
+VBAK   Order (sales document categories C, I, H, K, L); a contract (G) a contract
+       Document, as a part completed by VEDA; other categories are rejected
+VEDA   the contract Document of a contract's header data: validity, signature,
+       term, cancellation
 VBAP   OrderLine
 VBPA   Order with only its partners (ship-to, payer, bill-to, sold-to, contact
        person), one per order: the rows of the order's header are combined
@@ -27,7 +30,8 @@ BSID   OpenItem
 BSAD   OpenItem with ``cleared_on``; the clearing (payment) line itself, the
        row whose BELNR is its own clearing document AUGBL, also a Payment,
        naming the invoice it cleared (:mod:`handoff_rules_sap.links`)
-VBFA   ``doc_flow`` (any preceding → follow-on document)
+VBFA   ``doc_flow`` (any preceding → follow-on document); a contract → order row
+       also an Order part with its ``contract_id``
 KNKK   CreditLimit per credit control area (classic credit management)
 UKMBP_CMS_SGM
        CreditLimit per credit segment (S/4HANA FSCM credit management)
@@ -59,10 +63,13 @@ from typing import Final
 import attrs
 
 from handoff_rules.model import (
+    ContractStatus,
     Counterparty,
     CreditLimit,
     Delivery,
     Derived,
+    Document,
+    DocumentKind,
     FactData,
     Invoice,
     OpenItem,
@@ -79,6 +86,7 @@ from handoff_rules_sap.fields import (
     optional_id,
     sap_date,
     sap_id,
+    sap_time,
     text,
 )
 from handoff_rules_sap.idoc_facts import company_ids
@@ -93,6 +101,11 @@ from handoff_rules_sap.options import DISCOUNT_CONDITIONS, Customizing
 
 #: Sales document categories (VBTYP) read as orders.
 ORDER_CATEGORIES: Final = frozenset({"C", "I", "H", "K", "L"})
+#: Sales document categories read as contracts. A scheduling agreement (E) is not one:
+#: it has schedule lines and is delivered directly, where a contract is called off by
+#: orders that reference it; reading it as the contract of those orders would let a
+#: delivery schedule stand for a signed agreement.
+CONTRACT_CATEGORIES: Final = frozenset({"G"})
 CATEGORY_NAMES: Final = {
     "A": "inquiry",
     "B": "quotation",
@@ -129,6 +142,22 @@ class RowValues(dict[str, str]):
 
 
 Mapper = Callable[[RowValues], list[FactData]]
+
+
+@attrs.frozen(slots=True)
+class OtherRecords:
+    """Rows of a table that are records of another kind, read as such (VBAK's contracts).
+
+    A rejected one is a reject of that kind, naming that kind's keys: a broken
+    contract row concerns its customer's orders (their contract check), not an
+    order with the contract's number.
+    """
+
+    #: the column telling the kind (VBTYP) and its values for this kind
+    column: str
+    categories: frozenset[str]
+    fact_type: str
+    business_keys: Mapping[str, tuple[str, ...]]
 
 
 @attrs.frozen(slots=True)
@@ -174,6 +203,11 @@ class TableSpec:
     #: Recognised by its file name only: its columns are another table's too, and
     #: reading it as that one would misread a value (KONV / PRCD_ELEMENTS).
     by_name_only: bool = False
+    #: Model classes whose facts from this table are parts although the table's
+    #: others are not (VBFA's order of a contract call-off, VBAK's contract).
+    part_types: frozenset[type] = frozenset()
+    #: Rows of the table that are records of another kind (VBAK's contracts).
+    other_records: OtherRecords | None = None
 
     @property
     def key_columns(self) -> frozenset[str]:
@@ -251,10 +285,13 @@ def _kna1(r: RowValues) -> list[FactData]:
 def _vbak(r: RowValues) -> list[FactData]:
     category = r("VBTYP")
     if category and category not in ORDER_CATEGORIES:
+        if category in CONTRACT_CATEGORIES:
+            return _vbak_contract(r)
         meaning = CATEGORY_NAMES.get(category, "unknown category")
         raise FieldProblem(
             f"VBTYP {category!r} ({meaning}) is a sales document but not an order; "
-            f"orders have {', '.join(sorted(ORDER_CATEGORIES))}"
+            f"orders have {', '.join(sorted(ORDER_CATEGORIES))}, contracts "
+            f"{', '.join(sorted(CONTRACT_CATEGORIES))}"
         )
     sold_to = optional_id(r("KUNNR"))
     entered = sap_date(r("ERDAT"), "ERDAT")
@@ -273,6 +310,81 @@ def _vbak(r: RowValues) -> list[FactData]:
             planned_delivery_date=sap_date(r("VDATU"), "VDATU"),
             delivery_block=text(r("LIFSK")),
             billing_block=text(r("FAKSK")),
+            contract_id=optional_id(r("VGBEL")) if r("VGTYP") in CONTRACT_CATEGORIES else None,
+        )
+    ]
+
+
+def _vbak_contract(r: RowValues) -> list[FactData]:
+    """A contract's header in VBAK: a contract document of its sold-to.
+
+    A part (``TableSpec.part_types``): VEDA's row of the same contract, the
+    contract data itself, decides validity and signature; VBAK's GUEBG/GUEEN
+    (which SAP copies from it) fill in only what no VEDA row gives. VBAK says
+    nothing of a signature, so a contract read without VEDA is not known to be
+    signed.
+    """
+    number = sap_id(r("VBELN"))
+    return [
+        Document(
+            id=number,
+            kind=DocumentKind.CONTRACT,
+            counterparty_id=optional_id(r("KUNNR")),
+            number=number,
+            issued_on=sap_date(r("AUDAT"), "AUDAT") or sap_date(r("ERDAT"), "ERDAT"),
+            valid_from=sap_date(r("GUEBG"), "GUEBG"),
+            valid_until=sap_date(r("GUEEN"), "GUEEN"),
+        )
+    ]
+
+
+#: VEDA-VLAUEZ, the unit of a contract's term: months per unit where whole.
+_TERM_MONTHS: Final = {"3": 1, "4": 12}
+_TERM_UNITS: Final = {"1": "day(s)", "2": "week(s)", "3": "month(s)", "4": "year(s)"}
+
+
+def _veda(r: RowValues) -> list[FactData]:
+    """A contract's header data (VPOSN 000000): the contract document with its validity.
+
+    ``valid_until`` is the contract end date VENDDAT, or the requested
+    cancellation date VWUNDAT when the contract was cancelled to an earlier
+    date. The contract counts as signed when VEDA gives the date it was signed
+    (VUNTDAT) or the agreement accepted (VABNDAT); with neither its status
+    stays unknown. An end date left empty while the contract has a term
+    (VLAUFZ) is refused: SAP derives that end by a rule (VENDREG) the extract
+    does not carry, and an empty end would read as "open-ended".
+    """
+    if r("VPOSN") not in HEADER_ITEMS:
+        raise FieldProblem(
+            f"VPOSN {r('VPOSN')}: contract data of an item is not read, only the "
+            "contract's header (VPOSN 000000)"
+        )
+    end = sap_date(r("VENDDAT"), "VENDDAT")
+    term = days(r("VLAUFZ"), "VLAUFZ")
+    unit = r("VLAUEZ")
+    if end is None and term:
+        raise FieldProblem(
+            f"VENDDAT: empty, but the contract runs {term} {_TERM_UNITS.get(unit, 'units')} "
+            "(VLAUFZ/VLAUEZ); its end date, which SAP derives by the rule VENDREG, is not "
+            "in the extract"
+        )
+    cancelled = sap_date(r("VWUNDAT"), "VWUNDAT")
+    until = cancelled if cancelled is not None and (end is None or cancelled < end) else end
+    signed = sap_date(r("VUNTDAT"), "VUNTDAT")
+    accepted = sap_date(r("VABNDAT"), "VABNDAT")
+    per_unit = _TERM_MONTHS.get(unit)
+    return [
+        Document(
+            id=sap_id(r("VBELN")),
+            kind=DocumentKind.CONTRACT,
+            valid_from=sap_date(r("VBEGDAT"), "VBEGDAT"),
+            valid_until=until,
+            signed_on=signed,
+            status=ContractStatus.SIGNED if signed or accepted else None,
+            term_months=term * per_unit if term and per_unit else None,
+            cancellation_date=cancelled,
+            cancellation_reason=text(r("VKUEGRU")),
+            cancellation_procedure=text(r("VKUESCH")),
         )
     ]
 
@@ -350,6 +462,8 @@ def _vbrk(r: RowValues) -> list[FactData]:
             issued_on=sap_date(r("FKDAT"), "FKDAT"),
             total=money(gross, r("WAERK"), "NETWR+MWSBK"),
             payment_terms=text(r("ZTERM")),
+            sold_to=optional_id(r("KUNAG")),
+            payer=optional_id(r("KUNRG")),
         )
     ]
 
@@ -588,7 +702,7 @@ def _vbkd_configured(customizing: Customizing) -> Mapper:
 
 
 def _vbfa(r: RowValues) -> list[FactData]:
-    return [
+    flows: list[FactData] = [
         _doc_flow(
             r,
             from_doc=r("VBELV"),
@@ -603,10 +717,19 @@ def _vbfa(r: RowValues) -> list[FactData]:
                 "unit": text(r("MEINS")),
                 **_amount_extra(r, "RFWRT", "WAERS"),
                 "created_on": sap_date(r("ERDAT"), "ERDAT"),
+                "created_at": sap_time(r("ERZET"), "ERZET"),
+                "changed_on": sap_date(r("AEDAT"), "AEDAT"),
                 "movement_type": text(r("BWART")),
+                "billing_category": text(r("FKTYP")),
+                "quantity_effect": text(r("PLMIN")),
+                "level": days(r("STUFE"), "STUFE"),
             },
         )
     ]
+    if r("VBTYP_V") in CONTRACT_CATEGORIES and r("VBTYP_N") in ORDER_CATEGORIES:
+        # an order called off a contract: the order's contract, as a part of the order
+        flows.append(Order(id=sap_id(r("VBELN")), contract_id=sap_id(r("VBELV"))))
+    return flows
 
 
 # -- the field mapping of each table: fact type → model field → SAP source ----------------
@@ -643,6 +766,30 @@ _VBAK_FILLS: Final = {
         "planned_delivery_date": "VDATU",
         "delivery_block": "LIFSK",
         "billing_block": "FAKSK",
+        "contract_id": "VGBEL when VGTYP is G (contract)",
+    },
+    "document": {
+        "id": "VBELN of a contract (VBTYP G)",
+        "kind": "contract",
+        "counterparty_id": "KUNNR",
+        "number": "VBELN",
+        "issued_on": "AUDAT, else ERDAT",
+        "valid_from": "GUEBG (where no VEDA row gives VBEGDAT)",
+        "valid_until": "GUEEN (where no VEDA row gives VENDDAT)",
+    },
+}
+_VEDA_FILLS: Final = {
+    "document": {
+        "id": "VBELN",
+        "kind": "contract",
+        "valid_from": "VBEGDAT",
+        "valid_until": "VENDDAT, or VWUNDAT when cancelled to an earlier date",
+        "signed_on": "VUNTDAT",
+        "status": "signed when VUNTDAT or VABNDAT is set",
+        "term_months": "VLAUFZ in VLAUEZ 3 (months) or 4 (years)",
+        "cancellation_date": "VWUNDAT",
+        "cancellation_reason": "VKUEGRU",
+        "cancellation_procedure": "VKUESCH",
     }
 }
 _VBPA_FILLS: Final = {
@@ -720,6 +867,8 @@ _VBRK_FILLS: Final = {
         "total": "NETWR + MWSBK, WAERK",
         "payment_terms": "ZTERM",
         "order_id": "AUBEL (a VBRK/VBRP join: the one order of all items)",
+        "sold_to": "KUNAG",
+        "payer": "KUNRG",
     },
     "derived.doc_flow": {
         "subject": _FLOW_LINK["subject"],
@@ -780,8 +929,17 @@ _VBFA_FILLS: Final = {
         "value": "RFWRT",
         "currency": "WAERS",
         "created_on": "ERDAT",
+        "created_at": "ERZET (HH:MM:SS)",
+        "changed_on": "AEDAT",
         "movement_type": "BWART",
-    }
+        "billing_category": "FKTYP",
+        "quantity_effect": "PLMIN (+, -)",
+        "level": "STUFE",
+    },
+    "order": {
+        "id": "VBELN of an order (VBTYP_N C …) called off a contract (VBTYP_V G)",
+        "contract_id": "VBELV",
+    },
 }
 
 
@@ -889,6 +1047,21 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             fills=_VBAK_FILLS,
             read_categories=("VBTYP", ORDER_CATEGORIES),
             business_keys={"order": ("VBELN",), "counterparty": ("KUNNR",)},
+            part_types=frozenset({Document}),
+            other_records=OtherRecords(
+                "VBTYP", CONTRACT_CATEGORIES, "document", {"counterparty": ("KUNNR",)}
+            ),
+        ),
+        TableSpec(
+            "VEDA",
+            "contract data of sales contracts",
+            ("VBELN", "VPOSN"),
+            ("VBELN", "VPOSN", "VBEGDAT"),
+            _veda,
+            "document",
+            ("VBELN", "VPOSN"),
+            fills=_VEDA_FILLS,
+            read_categories=("VPOSN", HEADER_ITEMS),
         ),
         TableSpec(
             "VBAP",
@@ -1047,6 +1220,7 @@ TABLES: Final[Mapping[str, TableSpec]] = {
             ("VBELV", "VBELN"),
             fills=_VBFA_FILLS,
             category_keys=(("VBELV", "VBTYP_V"), ("VBELN", "VBTYP_N")),
+            part_types=frozenset({Order}),
         ),
         TableSpec(
             "KNKK",
@@ -1142,11 +1316,15 @@ def business_keys(spec: TableSpec, r: RowValues) -> dict[str, str]:
     left out rather than stopping the reject.
     """
     keys: dict[str, str] = {}
+    columns_of = spec.business_keys
     if spec.read_categories is not None:
         column, categories = spec.read_categories
         if r(column) and r(column) not in categories:
-            return keys
-    for kind, columns in spec.business_keys.items():
+            other = spec.other_records
+            if other is None or r(other.column) not in other.categories:
+                return keys
+            columns_of = other.business_keys
+    for kind, columns in columns_of.items():
         for column in columns:
             value = key_value(r(column))
             if value is not None:
@@ -1158,6 +1336,14 @@ def business_keys(spec: TableSpec, r: RowValues) -> dict[str, str]:
         if named is not None and found is not None:
             keys.setdefault(named, found)
     return keys
+
+
+def reject_type(spec: TableSpec, r: RowValues) -> str:
+    """The fact type a rejected row would have given: the table's, or its other kind's."""
+    other = spec.other_records
+    if other is not None and r(other.column) in other.categories:
+        return other.fact_type
+    return spec.fact_type
 
 
 def rows_to_facts(spec: TableSpec, r: RowValues, mapper: Mapper | None = None) -> list[FactData]:
@@ -1179,6 +1365,7 @@ __all__ = [
     "TableSpec",
     "business_keys",
     "field_name",
+    "reject_type",
     "rows_to_facts",
     "table_of_columns",
     "table_of_header",
