@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
-from handoff_rules.adapters.base import FormatInfo
+from handoff_rules.adapters.base import NO_SETTINGS, FormatInfo, ReadSettings
 from handoff_rules.adapters.registry import ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
@@ -132,6 +132,7 @@ def read_files(
     keep_going: bool = False,
     strict: bool = False,
     progress: Progress[Any] = _no_progress,
+    settings: ReadSettings = NO_SETTINGS,
 ) -> ReadResult:
     """Read files and directories with the installed adapters into facts and rejects.
 
@@ -141,6 +142,8 @@ def read_files(
     :param adapter: read every file with this adapter instead of the one that claims it.
     :param keep_going: record a file that fails as a whole in ``errors`` and read on.
     :param strict: a file of a directory that no adapter recognises is an error too.
+    :param settings: what the files do not say, for every adapter that takes it (such as
+        ``ReadSettings(default_currency="USD")`` for amounts that state no currency).
     """
     pm = plugin_manager or default_plugin_manager()
     adapters = installed_adapters(pm)
@@ -150,6 +153,7 @@ def read_files(
         adapter_name=adapter,
         keep_going=keep_going,
         strict=strict,
+        settings=settings,
     )
 
 
@@ -168,6 +172,7 @@ def check(
     progress: Progress[Any] = _no_progress,
     at_given: bool = True,
     strict: bool = False,
+    settings: ReadSettings = NO_SETTINGS,
 ) -> RunResult:
     """Evaluate a pack over export files (and/or facts already read) and return the run.
 
@@ -192,6 +197,9 @@ def check(
     :param progress: wraps the long loops to show progress.
     :param strict: a file of an input directory that no adapter recognises is an error
         (by default it is skipped and listed in ``RunResult.skipped``).
+    :param settings: what the input files do not say, handed to every adapter that takes
+        it: ``ReadSettings(default_currency="USD")`` (``--currency USD``) is the currency
+        of amounts whose record states none.
     :raises NoOrderError: the inputs hold no order, so there is nothing to decide; raised
         before anything is evaluated or logged (a run of no decision must not pass a gate).
     :raises HandoffError: for every problem a user can cause (unreadable input, a bad
@@ -201,7 +209,9 @@ def check(
     versions = resolve_versions(pack, pm, pack_version)
     evaluator_for = Evaluators(engine, pm)
     evaluator = evaluator_for(versions.at(at))  # an engine that cannot run fails before reading
-    read = read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
+    read = read_files(
+        inputs, plugin_manager=pm, strict=strict, progress=progress, settings=settings
+    )
     given = tuple(facts)
     all_facts = (*read.facts, *given)
     caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)

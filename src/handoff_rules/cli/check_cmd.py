@@ -29,6 +29,7 @@ from handoff_rules.adapters.registry import skipped_line
 from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
 from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
+from handoff_rules.cli.read_settings import currency_option, read_settings
 from handoff_rules.decision import Checkpoint
 from handoff_rules.errors import EXIT_BLOCK, EXIT_USAGE, NoOrderError
 from handoff_rules.report.writers import FORMATS, write_report
@@ -103,6 +104,7 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     is_flag=True,
     help="Exit 2 when any input record was rejected, after writing the report.",
 )
+@currency_option
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
@@ -116,6 +118,7 @@ def check(
     audit_log: Path | None,
     strict: bool,
     fail_on_rejects: bool,
+    currency: str | None,
 ) -> None:
     """Evaluate a policy pack over export INPUTs (files or directories).
 
@@ -142,6 +145,7 @@ def check(
             audit_log=audit_log,
             progress=track,
             strict=strict,
+            settings=read_settings(currency),
         )
     except NoOrderError as exc:
         _warn_skipped(exc.skipped)

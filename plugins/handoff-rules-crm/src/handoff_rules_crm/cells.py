@@ -32,7 +32,7 @@ from handoff_rules.adapters.values import (
 from handoff_rules.errors import InvalidValue
 from handoff_rules.model import Money, MoneyError, is_currency, minor_units
 from handoff_rules_crm.options import (
-    CURRENCY_VARIABLE,
+    CURRENCY_FIX,
     DAY_FIRST,
     ISO,
     MONTH_FIRST,
@@ -335,11 +335,7 @@ class Cells:
             if self.has(*currency)
             else f"the export has no {currency[0]} column"
         )
-        raise RecordError(
-            f"{amount} {value} has no currency: {where}; for a single-currency org set "
-            f'default_currency (an ISO 4217 code such as "USD") under [crm] in '
-            f"{OPTIONS_FILE} beside the export, or the environment variable {CURRENCY_VARIABLE}"
-        )
+        raise RecordError(f"{amount} {value} has no currency: {where}; {CURRENCY_FIX}")
 
     def money(self, amount: tuple[str, ...], currency: tuple[str, ...]) -> Money | None:
         """An amount with its currency: the record's currency column, else the default.

@@ -22,13 +22,21 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
+from handoff_rules_crm.options import CURRENCY_FIX, OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
@@ -173,10 +181,12 @@ def _line_item(cells: Cells) -> list[FactData]:
     currency = cells.text(*_CURRENCY)
     code = currency.strip() if currency is not None else cells.options.default_currency
     if unit_price is not None and code is None:
-        raise RecordError(
-            f"Unit price {unit_price} has no currency: the file has no Currency column "
-            "value; set default_currency in handoff-rules-crm.toml"
+        where = (
+            "its Currency is empty"
+            if cells.has(*_CURRENCY)
+            else "the export has no Currency column"
         )
+        raise RecordError(f"Unit price {unit_price} has no currency: {where}; {CURRENCY_FIX}")
     total = cells.money(("Net price", "Amount"), _CURRENCY)
     values: dict[str, object] = {
         "opportunity_id": deals[0],
@@ -277,7 +287,12 @@ class HubSpotCsvAdapter:
         return SniffResult(f"hubspot-{kind}", 0.9) if kind is not None else None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = options_for(path, self.options)
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = options_for(path, self.options, settings)
         emit = Emitter(self.name, path)
         with open_table(path) as (table, _encoding):
             kind = hubspot_kind(table.header)

@@ -37,7 +37,15 @@ from typing import Final
 
 import attrs
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import Row, open_table
 from handoff_rules.model import Derived, FactData, Money, Order, OrderLine
 from handoff_rules_crm import __version__
@@ -546,7 +554,12 @@ class OdooSaleOrderAdapter:
         return SniffResult(kind, 0.9) if kind is not None else None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = options_for(path, self.options)
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = options_for(path, self.options, settings)
         with open_table(path) as (table, _encoding):
             kind = odoo_kind(table.header)
             if kind is None:

@@ -16,7 +16,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import Row, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_crm import __version__
@@ -133,7 +141,12 @@ class SalesforceCsvAdapter:
         return SniffResult("salesforce-csv", confidence)
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = with_inferred_dates(options_for(path, self.options), _cells_of(path))
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = with_inferred_dates(options_for(path, self.options, settings), _cells_of(path))
         emit = Emitter(self.name, path)
         with open_table(path) as (table, _encoding):
             obj = detect_object(table.header, path.stem)

@@ -25,7 +25,15 @@ from typing import Any, Final
 
 import attrs
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.text import read_text
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
@@ -277,13 +285,19 @@ class SalesforceTreeAdapter:
         return None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
         text, _encoding = read_text(path)
         text = text.lstrip("\ufeff")
         if _PLAN_MARK.match(text):
             self._check_plan(path, text)
             return
         options = with_inferred_dates(
-            options_for(path, self.options), (m.group(1) for m in _QUOTED_DATE.finditer(text))
+            options_for(path, self.options, settings),
+            (m.group(1) for m in _QUOTED_DATE.finditer(text)),
         )
         known = _plan_references(path)
         emit = Emitter(self.name, path)
