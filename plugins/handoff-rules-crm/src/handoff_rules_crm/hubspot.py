@@ -35,7 +35,7 @@ from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
-from handoff_rules_crm.emit import Emitter
+from handoff_rules_crm.emit import Emitter, broken_row
 from handoff_rules_crm.options import CURRENCY_FIX, OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
@@ -77,7 +77,9 @@ def hubspot_kind(header: Sequence[str]) -> str | None:
 def _key(cells: Cells) -> str:
     key = cells.text("Record ID")
     if key is None or not key.strip():
-        raise RecordError("Record ID is empty")
+        raise RecordError(
+            "Record ID is empty; export the records from HubSpot again (every record has one)"
+        )
     return key.strip()
 
 
@@ -149,7 +151,10 @@ def _contact(cells: Cells) -> list[FactData]:
     parts = [p for p in (cells.text("First Name"), cells.text("Last Name")) if p is not None]
     full_name = " ".join(parts) if parts else cells.text("Email")
     if full_name is None:
-        raise RecordError("a contact needs First Name, Last Name or Email; all are empty")
+        raise RecordError(
+            "a contact needs First Name, Last Name or Email; all are empty: fill one in "
+            "HubSpot, or export those columns"
+        )
     companies = _company_ids(cells)
     return [
         Person(
@@ -313,7 +318,7 @@ class HubSpotCsvAdapter:
                 keys = partial(_record_keys, kind, cells)
                 if row.problem is not None:
                     yield emit.reject(
-                        row.problem, row.location, row.line, fact_type, row.raw(), keys
+                        broken_row(row.problem), row.location, row.line, fact_type, row.raw(), keys
                     )
                     continue
                 yield from emit.record(

@@ -51,6 +51,7 @@ from handoff_rules_crm.via import CUSTOMER_PO, VIA
 
 __all__ = [
     "CURRENCY_FIX",
+    "CURRENCY_SETTINGS",
     "CURRENCY_VARIABLE",
     "DAY_FIRST",
     "ISO",
@@ -76,12 +77,14 @@ CURRENCY_VARIABLE: Final = "HANDOFF_RULES_CRM_CURRENCY"
 #: The file beside an export that configures how the command line reads it.
 OPTIONS_FILE: Final = "handoff-rules-crm.toml"
 
-#: What to do about an amount with no currency, in the order the settings win.
-CURRENCY_FIX: Final = (
-    "for a single-currency org give its ISO 4217 code: run with --currency USD, or put "
-    f'default_currency = "USD" under [crm] in {OPTIONS_FILE} beside the export, or set '
-    f"{CURRENCY_VARIABLE}=USD"
+#: The settings that give amounts without a currency one, in the order they win.
+CURRENCY_SETTINGS: Final = (
+    f'run with --currency USD, or put default_currency = "USD" under [crm] in {OPTIONS_FILE} '
+    f"beside the export, or set {CURRENCY_VARIABLE}=USD"
 )
+
+#: What to do about an amount with no currency: the end of every such reject's reason.
+CURRENCY_FIX: Final = f"for a single-currency org give its ISO 4217 code: {CURRENCY_SETTINGS}"
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:

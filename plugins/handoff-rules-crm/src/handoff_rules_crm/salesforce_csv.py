@@ -29,7 +29,7 @@ from handoff_rules.adapters.tabular import Row, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
-from handoff_rules_crm.emit import Emitter
+from handoff_rules_crm.emit import Emitter, broken_row
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import (
     REPORT,
@@ -87,7 +87,10 @@ def _key(cells: Cells, obj: SalesforceObject, ordinal: int, stem: str) -> str:
     if present:
         key = cells.text(*present)
         if key is None or not key.strip():
-            raise RecordError(f"the record key {present[0]} is empty")
+            raise RecordError(
+                f"the record key {present[0]} is empty; export {present[0]} with every record "
+                "(a Salesforce export writes one for each)"
+            )
         return key.strip()
     return f"{obj.name}Ref{ordinal}"
 
@@ -182,7 +185,8 @@ class SalesforceCsvAdapter:
             return record_keys(obj, cells, key)
 
         if row.problem is not None:
-            yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw(), keys)
+            reason = broken_row(row.problem)
+            yield emit.reject(reason, row.location, row.line, fact_type, row.raw(), keys)
             return
         yield from emit.record(
             lambda: map_record(obj, cells, _key(cells, obj, ordinal, emit_stem)),
