@@ -298,7 +298,8 @@ class Cells:
         try:
             return parse_decimal(value, decimal_sep=self.options.decimal_sep)
         except ValueParseError as exc:
-            raise RecordError(f"{name}: {exc}; {self._number_fix(name, value)}") from None
+            fix = self._number_fix(name, value, "a number such as 1234.56")
+            raise RecordError(f"{name}: {exc}; {fix}") from None
 
     def integer(self, *names: str) -> int | None:
         name, value = self._typed(names)
@@ -307,7 +308,8 @@ class Cells:
         try:
             return parse_int(value, decimal_sep=self.options.decimal_sep)
         except ValueParseError as exc:
-            raise RecordError(f"{name}: {exc}; {self._number_fix(name, value)}") from None
+            fix = self._number_fix(name, value, "a whole number such as 30")
+            raise RecordError(f"{name}: {exc}; {fix}") from None
 
     def date(self, *names: str) -> date | None:
         name, value = self._typed(names)
@@ -329,7 +331,7 @@ class Cells:
                 f"{name}: {exc}; correct {name} in the CRM (true or false, as exports write it)"
             ) from None
 
-    def _number_fix(self, name: str, value: str) -> str:
+    def _number_fix(self, name: str, value: str, example: str) -> str:
         """What to change about a cell that is no number: the separator setting, or the cell."""
         other = "," if self.options.decimal_sep == "." else "."
         if other in value and any(ch.isdigit() for ch in value):
@@ -338,7 +340,7 @@ class Cells:
                 f"if the export writes {other!r} as its decimal separator, else correct {name} "
                 "in the CRM"
             )
-        return f"correct {name} in the CRM (a number such as 1234.56)"
+        return f"correct {name} in the CRM ({example})"
 
     def _currency_of(self, amount: str, value: Decimal, currency: tuple[str, ...]) -> str:
         code = self.text(*currency)
