@@ -157,3 +157,25 @@ def test_the_library_check_takes_the_same_setting(org: Path, engine: str) -> Non
     assert decisions["5000001"] == "allow"  # 32395.00000002 won = 32395.00 ordered
     plain = handoff_rules.check([org], at=date(2024, 6, 1), engine=engine, checkpoints=["H1"])
     assert any("no currency" in r.reason for r in plain.reject_list)  # nothing left behind
+
+
+def test_the_demo_org_reads_with_no_setting_but_the_currency_it_cannot_state(
+    demo_org: Path,
+) -> None:
+    """No date setting ever (the file proves month first); the one thing the export
+    cannot say is its currency, and that is the only reason anything is rejected."""
+    path = str(demo_org / "Opportunity.csv")
+    status, bare = _read_jsonl(path)
+    assert status == 0
+    rejects = [r for r in bare if r["record"] == "reject"]
+    assert len(rejects) == 31  # the 31 opportunities with an amount
+    for reject in rejects:
+        reason = str(reject["reason"])
+        assert " has no currency: the export has no CurrencyIsoCode column;" in reason
+        assert "run with --currency USD" in reason
+    assert bare[-1]["facts"] == {"derived": 5, "opportunity": 5}  # the 5 without an amount
+    status, configured = _read_jsonl("--currency", "USD", path)
+    assert status == 0
+    assert configured[-1]["rejects"] == 0
+    assert configured[-1]["facts"] == {"derived": 36, "opportunity": 36}
+    assert _currencies(configured) == {"USD"}

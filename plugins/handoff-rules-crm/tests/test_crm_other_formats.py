@@ -160,7 +160,7 @@ def test_hubspot_companies_and_contacts(data_dir: Path) -> None:
         )
         if isinstance(c, Counterparty)
     ]
-    assert [c.country for c in companies] == ["CZ", None, None]
+    assert [c.country for c in companies] == ["CZ", "GB", None]  # a code, an English name
     assert companies[2].name == "<script>alert(1)</script>"
     items = list(
         HubSpotCsvAdapter().read(folder / "hubspot-crm-exports-all-contacts-2024-08-27.csv")

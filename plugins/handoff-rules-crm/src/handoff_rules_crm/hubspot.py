@@ -37,6 +37,7 @@ from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
 from handoff_rules_crm.emit import Emitter, broken_row
 from handoff_rules_crm.options import CURRENCY_FIX, OPTIONS_FILE, CrmOptions, options_for
+from handoff_rules_crm.salesforce import company_ids, country_code
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
@@ -122,29 +123,63 @@ def _deal(cells: Cells) -> list[FactData]:
     details: dict[str, object] = {"object": "deal"}
     for out, names in (
         ("pipeline", ("Pipeline",)),
-        ("associated_company", ("Associated Company",)),
+        ("associated_company", ("Associated Company (Primary)", "Associated Company")),
+        ("deal_type", ("Deal Type",)),
         ("associated_contact_ids", ("Associated Contact IDs",)),
     ):
         value = cells.text(*names)
         if value is not None:
             details[out] = value
-    if len(companies) > 1:
-        details["associated_company_ids"] = ";".join(companies)
+    associated = _ids(cells, ("Associated Company IDs", "Associated Company ID"))
+    if len(associated) > 1 or len(companies) > 1:  # the customer is one of them, or unknown
+        listed = associated if len(associated) >= len(companies) else companies
+        details["associated_company_ids"] = ";".join(listed)
     if len(details) > 1:
         facts.append(Derived(name="crm_details", subject=key, values=details))
     return facts
 
 
+#: Company properties (custom: HubSpot has no default one) holding the tax or registration
+#: number, by their labels; every filled one is a candidate, as for a Salesforce Account.
+_TAX_ID_LABELS: Final = (
+    "VAT Number",
+    "VAT ID",
+    "VAT",
+    "Tax ID",
+    "Tax Number",
+    "Company Registration Number",
+    "Registration Number",
+)
+
+
 def _company(cells: Cells) -> list[FactData]:
-    country = cells.text("Country/Region", "Country")
-    code = country.strip().upper() if country is not None else None
-    return [
+    """A company; ``Country/Region`` is a code or an English name (``United Kingdom``)."""
+    key = _key(cells)
+    country = country_code(cells, ("Country/Region", "Country"))
+    tax_ids = [v for v in (cells.text(label) for label in _TAX_ID_LABELS) if v is not None]
+    facts: list[FactData] = [
         Counterparty(
-            id=_key(cells),
+            id=key,
             name=cells.text("Company name", "Name"),
-            country=code if code is not None and len(code) == 2 and code.isalpha() else None,
+            country=country,
+            identifiers=company_ids(country, tax_ids),  # type: ignore[arg-type]  # attrs converter=tuple
         )
     ]
+    details: dict[str, object] = {"object": "company"}
+    for out, names in (
+        ("domain", ("Company Domain Name",)),
+        ("country", ("Country/Region", "Country")),
+        ("industry", ("Industry",)),
+        ("owner", ("Company owner",)),
+    ):
+        value = cells.text(*names)
+        if value is not None:
+            details[out] = value
+    if tax_ids:
+        details["tax_id"] = "; ".join(tax_ids)
+    if len(details) > 1:
+        facts.append(Derived(name="crm_details", subject=key, values=details))
+    return facts
 
 
 def _contact(cells: Cells) -> list[FactData]:

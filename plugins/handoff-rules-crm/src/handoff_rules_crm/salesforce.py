@@ -131,10 +131,17 @@ TAX_ID_FIELDS: Final = (
 
 def account_country(cells: Cells) -> str | None:
     """The ISO 3166 code of an Account's billing (else shipping) country, when it can be told."""
-    for names in (
+    return country_code(
+        cells,
         ("BillingCountryCode", "ShippingCountryCode"),
         ("BillingCountry", "ShippingCountry"),
-    ):
+    )
+
+
+def country_code(cells: Cells, *columns: tuple[str, ...]) -> str | None:
+    """The ISO 3166 code the first filled of ``columns`` gives: a 2-letter code as written,
+    or an English name of :data:`COUNTRY_NAMES`; None for any other name."""
+    for names in columns:
         value = cells.text(*names)
         if value is None:
             continue
