@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from handoff_rules_crm import SalesforceCsvAdapter
+from handoff_rules_crm.cli import main
 from handoff_rules_crm.options import CURRENCY_VARIABLE, OPTIONS_FILE
 
 import handoff_rules
@@ -179,3 +180,19 @@ def test_the_demo_org_reads_with_no_setting_but_the_currency_it_cannot_state(
     assert configured[-1]["rejects"] == 0
     assert configured[-1]["facts"] == {"derived": 36, "opportunity": 36}
     assert _currencies(configured) == {"USD"}
+
+
+def test_the_link_command_takes_the_same_currency(
+    org: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(p) for p in sorted(org.glob("*.csv"))] + [str(org / "erp-orders.yaml")]
+    main(["link", *files])
+    without = json.loads(capsys.readouterr().err.splitlines()[-1])
+    main(["link", "--currency", "USD", *files])
+    with_option = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert without["links"] == 0  # every won deal was rejected for its currency
+    assert with_option["links"] == 3  # the half-cent deal stays a reject
+    with pytest.raises(SystemExit) as info:
+        main(["link", "--currency", "dollars", *files])
+    assert info.value.code == 2
+    assert "'DOLLARS' (--currency) is not an ISO 4217" in capsys.readouterr().err
