@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
-from handoff_rules.adapters.base import FormatInfo
+from handoff_rules.adapters.base import NO_SETTINGS, FormatInfo, ReadSettings
 from handoff_rules.adapters.registry import InputFile, ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
@@ -138,6 +138,7 @@ def read_files(
     keep_going: bool = False,
     strict: bool = False,
     progress: Progress[Any] = _no_progress,
+    settings: ReadSettings = NO_SETTINGS,
 ) -> ReadResult:
     """Read files and directories with the installed adapters into facts and rejects.
 
@@ -147,6 +148,8 @@ def read_files(
     :param adapter: read every file with this adapter instead of the one that claims it.
     :param keep_going: record a file that fails as a whole in ``errors`` and read on.
     :param strict: a file of a directory that no adapter recognises is an error too.
+    :param settings: what the files do not say, for every adapter that takes it (such as
+        ``ReadSettings(default_currency="USD")`` for amounts that state no currency).
     """
     pm = plugin_manager or default_plugin_manager()
     adapters = installed_adapters(pm)
@@ -156,6 +159,7 @@ def read_files(
         adapter_name=adapter,
         keep_going=keep_going,
         strict=strict,
+        settings=settings,
     )
 
 
@@ -174,6 +178,7 @@ def check(
     progress: Progress[Any] = _no_progress,
     at_given: bool = True,
     strict: bool = False,
+    settings: ReadSettings = NO_SETTINGS,
     workers: int = 1,
     scheduler: str | None = None,
     executor: Executor | None = None,
@@ -201,6 +206,9 @@ def check(
     :param progress: wraps the long loops to show progress.
     :param strict: a file of an input directory that no adapter recognises is an error
         (by default it is skipped and listed in ``RunResult.skipped``).
+    :param settings: what the input files do not say, handed to every adapter that takes
+        it: ``ReadSettings(default_currency="USD")`` (``--currency USD``) is the currency
+        of amounts whose record states none.
     :param workers: read and evaluate on this many local worker processes.
     :param scheduler: read and evaluate on the workers of the Dask cluster whose
         scheduler is at this address (``tcp://HOST:8786``); needs ``handoff-rules[dask]``
@@ -223,9 +231,18 @@ def check(
     with ExitStack() as stack:
         pool = stack.enter_context(executor_for(workers, scheduler, executor))
         read = (
-            read_files(inputs, plugin_manager=pm, strict=strict, progress=progress)
+            read_files(
+                inputs, plugin_manager=pm, strict=strict, progress=progress, settings=settings
+            )
             if pool is None
-            else read_on(pool, expand(inputs, pm), pm, strict=strict, progress=progress)
+            else read_on(
+                pool,
+                expand(inputs, pm),
+                pm,
+                strict=strict,
+                progress=progress,
+                settings=settings,
+            )
         )
         given = tuple(facts)
         all_facts = (*read.facts, *given)

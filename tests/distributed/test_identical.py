@@ -166,3 +166,30 @@ def test_two_workers_decide_generated_cases_as_one_process(
     facts.extend(orders)
     options: dict[str, Any] = {"facts": facts, "at": at + timedelta(days=1), "engine": engine}
     assert as_json(pipeline.check(**options, executor=pool)) == as_json(pipeline.check(**options))
+
+
+def test_the_run_settings_reach_the_workers(pool: LocalPool) -> None:
+    """``--currency`` is a setting of the run: a worker reading a file must be given it
+    as the single process is, or a single-currency org would lose its amounts there."""
+    pytest.importorskip("handoff_rules_crm")
+    from handoff_rules.adapters import ReadSettings
+
+    org = (
+        Path(__file__).resolve().parents[2]
+        / "plugins"
+        / "handoff-rules-crm"
+        / "tests"
+        / "data"
+        / "sf-single-currency"
+    )
+    options: dict[str, Any] = {
+        "inputs": [org],
+        "at": date(2024, 6, 1),
+        "engine": "reference",
+        "checkpoints": ["H1"],
+        "settings": ReadSettings(default_currency="USD"),
+    }
+    alone = pipeline.check(**options)
+    spread = pipeline.check(executor=pool, **options)
+    assert not any("no currency" in r.reason for r in spread.reject_list)
+    assert as_json(spread) == as_json(alone)

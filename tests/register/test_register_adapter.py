@@ -431,7 +431,10 @@ def _foreign_files() -> list[Path]:
     for root in roots:
         if root.exists():
             found.extend(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    registers = {ROOT / "examples" / "o2c" / "exports" / "document-register.xlsx"}
+    registers = {
+        ROOT / "examples" / "o2c" / "exports" / "document-register.xlsx",
+        ROOT / "plugins/handoff-rules-crm/tests/data/crm-sap-register/register/register.csv",
+    }
     return sorted(
         p for p in found if p.suffix.lower() not in (".py", ".pyc") and p not in registers
     )

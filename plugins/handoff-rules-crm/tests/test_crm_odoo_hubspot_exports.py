@@ -158,9 +158,12 @@ def test_an_order_row_with_empty_date_and_customer_is_a_reject(tmp_path: Path) -
     items = list(OdooSaleOrderAdapter().read(path))
     first, second = _rejects(items)
     assert first.reason == (
-        "order SO1 has no order date and no customer: the row's date_order and partner_id are empty"
+        "order SO1 has no order date and no customer: the row's date_order and partner_id are "
+        "empty; fill the order date or the customer in Odoo and export again"
     )
-    assert second.reason == "continues the order on line 2, which was rejected"
+    assert second.reason == (
+        "continues the order on line 2, which was rejected; correct line 2 as its reject says"
+    )
     assert [f.id for f in _facts(items) if isinstance(f, Order)] == ["SO2"]
 
 
@@ -185,7 +188,9 @@ def test_a_sale_order_line_export_groups_lines_by_order(
     ]
     (reject,) = report.rejects
     # The reason names the file's own column, not the name it is read under.
-    assert reject.reason == "the row names no order: order_id/name is empty"
+    assert reject.reason == (
+        "the row names no order: order_id/name is empty; fill it (the order's name)"
+    )
 
 
 @pytest.mark.parametrize("engine", ["reference"])

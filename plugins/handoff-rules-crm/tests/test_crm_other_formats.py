@@ -160,7 +160,7 @@ def test_hubspot_companies_and_contacts(data_dir: Path) -> None:
         )
         if isinstance(c, Counterparty)
     ]
-    assert [c.country for c in companies] == ["CZ", None, None]
+    assert [c.country for c in companies] == ["CZ", "GB", None]  # a code, an English name
     assert companies[2].name == "<script>alert(1)</script>"
     items = list(
         HubSpotCsvAdapter().read(folder / "hubspot-crm-exports-all-contacts-2024-08-27.csv")
@@ -221,14 +221,23 @@ def test_odoo_continuation_of_a_rejected_order_is_rejected_with_reason(tmp_path:
     reasons = [(i.provenance.line, i.reason) for i in items if isinstance(i, Reject)]
     assert reasons[0] == (
         2,
-        "a line row before any order: its id and name are empty, no order row is above it",
+        "a line row before any order: its id and name are empty, no order row is above it; "
+        "export the orders with their lines (Odoo writes the order's row first)",
     )
     assert reasons[1][0] == 3
     assert "date_order" in reasons[1][1]
-    assert reasons[2] == (4, "continues the order on line 3, which was rejected")
+    assert reasons[2] == (
+        4,
+        "continues the order on line 3, which was rejected; correct line 3 as its reject says",
+    )
     assert reasons[3][0] == 5
-    assert "more decimals than EUR allows" in reasons[3][1]
-    assert reasons[4] == (6, "continues the order on line 5, which was rejected")
+    assert "price_subtotal 1.001 has more decimals than EUR has (2)" in reasons[3][1]
+    assert reasons[3][1].endswith("correct the amount in the CRM")
+    assert "Money" not in reasons[3][1]
+    assert reasons[4] == (
+        6,
+        "continues the order on line 5, which was rejected; correct line 5 as its reject says",
+    )
     assert not [i for i in items if isinstance(i, Fact)]
 
 

@@ -30,7 +30,8 @@ def test_a_dangling_reference_is_rejected_when_a_plan_lists_the_file(
     assert len(opportunities) == 49
     assert (
         rejects[0].reason
-        == "accountId: reference '@AccountRef999' names no record of the data plan"
+        == "accountId: reference '@AccountRef999' names no record of the data plan; "
+        "export the referenced records too and list their file in the plan"
     )
     assert rejects[0].provenance.location.endswith("(records[1])")
     # Without the plan the reference cannot be checked and is kept as written.
@@ -119,7 +120,7 @@ def test_unknown_sobject_types_are_rejected_not_dropped(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     items = list(SalesforceTreeAdapter().read(path))
-    assert [i.reason for i in items] == [  # type: ignore[union-attr]
+    assert [i.reason.split("; ")[0] for i in items] == [  # type: ignore[union-attr]
         "sObject type 'Case' is not read by this adapter",
         "a record needs attributes.type",
         "a record must be a JSON object",

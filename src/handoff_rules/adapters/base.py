@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
 from handoff_rules.errors import AdapterError as AdapterError
+from handoff_rules.errors import UsageError
 from handoff_rules.facts import Fact, Reject
+from handoff_rules.model import is_currency
 
 #: How many bytes of a file sniffing gets to see.
 SNIFF_BYTES = 64 * 1024
@@ -108,6 +110,71 @@ class SniffResult:
         validator=attrs.validators.and_(attrs.validators.ge(0.0), attrs.validators.le(1.0))
     )
     also: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, kw_only=True)
+
+
+def _currency_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    return code or None
+
+
+def _known_currency(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and not is_currency(value):
+        raise UsageError(
+            f"currency {value!r} (--currency) is not an ISO 4217 currency code such as USD or EUR"
+        )
+
+
+@attrs.frozen(slots=True)
+class ReadSettings:
+    """What one run tells every adapter about its inputs that the files themselves do not say.
+
+    An export of a single-currency Salesforce org carries no currency column:
+    which currency its amounts are in is known only to the person running the
+    check (``handoff-rules check --currency USD``). Such facts of the run are
+    handed to each adapter explicitly, as this one immutable value, rather than
+    through the environment or a global: the same run may read files in worker
+    processes, so the settings must be a plain, picklable value that travels
+    with each file, and two runs in one process must not see each other's.
+
+    ``default_currency`` is the currency of amounts whose record states none;
+    an adapter never applies it to a record that names its own currency.
+    Where an adapter also has its own options (a ``handoff-rules-crm.toml``
+    beside the exports, an environment variable), a setting given here wins:
+    it is what the user asked for on this run.
+    """
+
+    default_currency: str | None = attrs.field(
+        default=None, converter=_currency_code, validator=_known_currency
+    )
+
+
+#: No setting given: every adapter reads as it would on its own.
+NO_SETTINGS: Final = ReadSettings()
+
+
+@runtime_checkable
+class ReadsSettings(Protocol):
+    """An adapter that takes the run's :class:`ReadSettings`: it declares so by this method.
+
+    The registry calls ``read_with_settings(path, settings)`` on an adapter that
+    has it and ``read(path)`` on any other, so adapters written before settings
+    existed keep working unchanged and simply ignore them.
+    """
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """Yield one fact or reject per input record, in file order, reading with ``settings``."""
+        ...
+
+
+def read_records(
+    adapter: Adapter, path: Path, settings: ReadSettings = NO_SETTINGS
+) -> Iterator[Fact | Reject]:
+    """``adapter``'s records of ``path``, with ``settings`` when the adapter takes them."""
+    if isinstance(adapter, ReadsSettings):
+        return adapter.read_with_settings(path, settings)
+    return adapter.read(path)
 
 
 @runtime_checkable

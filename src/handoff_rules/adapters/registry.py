@@ -31,7 +31,15 @@ from handoff_rules.adapters.archives import (
     extracted,
     is_document_package,
 )
-from handoff_rules.adapters.base import Adapter, FormatInfo, Sample, SniffResult
+from handoff_rules.adapters.base import (
+    NO_SETTINGS,
+    Adapter,
+    FormatInfo,
+    ReadSettings,
+    Sample,
+    SniffResult,
+    read_records,
+)
 from handoff_rules.errors import AdapterNotFound as AdapterNotFound
 from handoff_rules.errors import AmbiguousFormatError as AmbiguousFormatError
 from handoff_rules.errors import (
@@ -180,11 +188,17 @@ def is_meant(exc: Exception) -> bool:
     return isinstance(exc, HandoffError) and not isinstance(exc, InvalidValue)
 
 
-def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
-    """``adapter.read(path)``, an adapter's unexpected exception named as its plugin's failure."""
+def read_file(
+    adapter: Adapter, path: Path, settings: ReadSettings = NO_SETTINGS
+) -> Iterator[Fact | Reject]:
+    """``adapter.read(path)``, an adapter's unexpected exception named as its plugin's failure.
+
+    An adapter that takes the run's settings (:class:`~handoff_rules.adapters.ReadsSettings`)
+    is given ``settings``; any other is read as it always was.
+    """
     where = None
     try:
-        for item in adapter.read(path):
+        for item in read_records(adapter, path, settings):
             where = item.provenance.location
             yield item
     except Exception as exc:
@@ -193,16 +207,18 @@ def read_file(adapter: Adapter, path: Path) -> Iterator[Fact | Reject]:
         raise adapter_failure(adapter, "reading", path, exc, where) from exc
 
 
-def read_input(adapter: Adapter, item: InputFile) -> Iterator[Fact | Reject]:
+def read_input(
+    adapter: Adapter, item: InputFile, settings: ReadSettings = NO_SETTINGS
+) -> Iterator[Fact | Reject]:
     """``read_file`` for an input; an archive member's records and errors name it
     ``ARCHIVE!MEMBER`` (``exports.zip!sap/VBFA.txt: line 5``), the rest of each unchanged."""
     archive = item.archive
     if archive is None:
-        yield from read_file(adapter, item.path)
+        yield from read_file(adapter, item.path, settings)
         return
     shown = item.source
     try:
-        for record in read_file(adapter, item.path):
+        for record in read_file(adapter, item.path, settings):
             yield _renamed(record, archive, shown)
     except (InputError, InternalError) as exc:
         raise _named(exc, item) from None
@@ -407,8 +423,13 @@ def read_files(
     adapter_name: str | None = None,
     keep_going: bool = False,
     strict: bool = False,
+    settings: ReadSettings = NO_SETTINGS,
 ) -> ReadResult:
     """Read every file with the adapter that claims it (or the one named).
+
+    ``settings`` (the run's :class:`~handoff_rules.adapters.ReadSettings`, such
+    as the currency of inputs that state none) are handed to every adapter
+    that takes them.
 
     A folder among ``paths`` stands for its files (as
     :func:`~handoff_rules.adapters.registry.list_inputs` lists them); a file
@@ -436,7 +457,7 @@ def read_files(
                             continue
                         for info in chosen.formats:
                             formats.setdefault((chosen.adapter.name, info.name), info)
-                        for item in read_input(chosen.adapter, file):
+                        for item in read_input(chosen.adapter, file, settings):
                             if isinstance(item, Fact):
                                 facts.append(item)
                             else:

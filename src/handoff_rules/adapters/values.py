@@ -289,11 +289,16 @@ def parse_bool(
         if blank is None:
             raise ValueParseError("expected a yes/no flag, got an empty cell")
         return blank
-    if stripped in {w.casefold() for w in true_words}:
+    trues, falses = tuple(true_words), tuple(false_words)
+    if stripped in {w.casefold() for w in trues}:
         return True
-    if stripped in {w.casefold() for w in false_words}:
+    if stripped in {w.casefold() for w in falses}:
         return False
-    raise ValueParseError(f"expected a yes/no flag (true/false, X, 1/0), got {shown(text)}")
+    if set(trues) == TRUE_WORDS and set(falses) == FALSE_WORDS:
+        accepted = "true/false, X, 1/0"
+    else:  # name the words this caller accepts, not the defaults it does not
+        accepted = f"{'/'.join(sorted(trues))} or {'/'.join(sorted(falses))}"
+    raise ValueParseError(f"expected a yes/no flag ({accepted}), got {shown(text)}")
 
 
 def strip_leading_zeros(text: str) -> str:

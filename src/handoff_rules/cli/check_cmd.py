@@ -29,6 +29,7 @@ from handoff_rules.adapters.registry import skipped_line
 from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
 from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
+from handoff_rules.cli.read_settings import currency_option, read_settings
 from handoff_rules.decision import Checkpoint
 from handoff_rules.errors import EXIT_BLOCK, EXIT_USAGE, NoOrderError
 from handoff_rules.report.writers import FORMATS, write_report
@@ -115,6 +116,7 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     help="Read and evaluate on the Dask cluster whose scheduler is at ADDRESS "
     "(tcp://HOST:8786); needs handoff-rules[dask], and the same plugins on every worker.",
 )
+@currency_option
 def check(
     inputs: tuple[Path, ...],
     pack_spec: str | None,
@@ -130,6 +132,7 @@ def check(
     fail_on_rejects: bool,
     workers: int | None,
     scheduler: str | None,
+    currency: str | None,
 ) -> None:
     """Evaluate a policy pack over export INPUTs (files or directories).
 
@@ -160,6 +163,7 @@ def check(
             strict=strict,
             workers=workers or 1,
             scheduler=scheduler,
+            settings=read_settings(currency),
         )
     except NoOrderError as exc:
         _warn_skipped(exc.skipped)

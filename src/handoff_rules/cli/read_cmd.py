@@ -28,6 +28,7 @@ from handoff_rules.adapters.registry import (
     read_input,
 )
 from handoff_rules.cli.progress import track
+from handoff_rules.cli.read_settings import currency_option, read_settings
 from handoff_rules.errors import EXIT_USAGE, InputError, InternalError
 from handoff_rules.facts import RECORD_SUMMARY, Fact, Reject
 from handoff_rules.plugins import installed_adapters
@@ -50,7 +51,8 @@ def _jsonl(record: dict[str, Any]) -> str:
 @click.option(
     "--adapter", "adapter_name", help="Read every file with this adapter (skip sniffing)."
 )
-def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
+@currency_option
+def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None, currency: str | None) -> None:
     """Read export FILES (files or directories) into facts and rejects.
 
     Exit status: 0 when every file was read (rejects are reported, not fatal),
@@ -63,6 +65,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
     records name them ``ARCHIVE!MEMBER``.
     """
     adapters = installed_adapters()
+    settings = read_settings(currency)
     forced = find_adapter(adapter_name, adapters) if adapter_name else None
     facts: Counter[str] = Counter()
     rejects: list[Reject] = []
@@ -92,7 +95,7 @@ def read(files: tuple[Path, ...], fmt: str, adapter_name: str | None) -> None:
                 return
             adapter = chosen.adapter
             adapter_label = adapter.name
-            for item in read_input(adapter, file):
+            for item in read_input(adapter, file, settings):
                 if isinstance(item, Fact):
                     facts[item.type] += 1
                     n_facts += 1

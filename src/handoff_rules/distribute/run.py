@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import pluggy
 
-from handoff_rules.adapters.base import FormatInfo
+from handoff_rules.adapters.base import NO_SETTINGS, FormatInfo, ReadSettings
 from handoff_rules.adapters.registry import InputFile, ReadResult
 from handoff_rules.cases import Case
 from handoff_rules.decision import Checkpoint, Decision
@@ -145,10 +145,11 @@ def read_on(
     *,
     strict: bool,
     progress: Progress,
+    settings: ReadSettings = NO_SETTINGS,
 ) -> ReadResult:
     """Read each file in a task of its own; the results joined in file order."""
     plugins = PluginSet.of(pm)
-    tasks = [ReadTask(file, plugins, strict) for file in files]
+    tasks = [ReadTask(file, plugins, strict, settings) for file in files]
     names = [
         f"reading partition {i + 1} of {len(files)} (file {f.source})" for i, f in enumerate(files)
     ]

@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 import attrs
 import pluggy
 
+from handoff_rules.adapters.base import NO_SETTINGS, ReadSettings
 from handoff_rules.adapters.registry import InputFile, ReadResult, read_files
 from handoff_rules.cases import Case
 from handoff_rules.decision import Checkpoint, Decision
@@ -56,6 +57,8 @@ class ReadTask:
     file: InputFile
     plugins: PluginSet
     strict: bool = False
+    #: what the files do not say (``--currency``), as the single process is given it
+    settings: ReadSettings = NO_SETTINGS
 
 
 @attrs.frozen
@@ -105,7 +108,9 @@ def _manager(plugins: PluginSet) -> pluggy.PluginManager:
 
 def read_task(task: ReadTask) -> ReadResult:
     pm = _manager(task.plugins)
-    return read_files([task.file], installed_adapters(pm), strict=task.strict)
+    return read_files(
+        [task.file], installed_adapters(pm), strict=task.strict, settings=task.settings
+    )
 
 
 def evaluate_task(task: EvaluateTask) -> list[list[Decision]]:

@@ -32,7 +32,7 @@ from handoff_rules.adapters.values import (
 from handoff_rules.errors import InvalidValue
 from handoff_rules.model import Money, MoneyError, is_currency, minor_units
 from handoff_rules_crm.options import (
-    CURRENCY_VARIABLE,
+    CURRENCY_FIX,
     DAY_FIRST,
     ISO,
     MONTH_FIRST,
@@ -221,7 +221,10 @@ def read_date(text: str, formats: tuple[str, ...]) -> date:
         return next(iter(found))
     if len(found) > 1:
         shown = ", ".join(f"{d.isoformat()} ({fmt})" for d, fmt in sorted(found.items()))
-        raise RecordError(f"ambiguous date {text!r}: reads as {shown}")
+        raise RecordError(
+            f"ambiguous date {text!r}: reads as {shown}; keep only the format the export "
+            f"uses in date_formats under [crm] in {OPTIONS_FILE} beside the export"
+        )
     same = numeric_date(stripped, MONTH_FIRST)
     if same is not None and same == numeric_date(stripped, DAY_FIRST):
         return same  # 05/05/24 is the same date whichever comes first
@@ -295,7 +298,8 @@ class Cells:
         try:
             return parse_decimal(value, decimal_sep=self.options.decimal_sep)
         except ValueParseError as exc:
-            raise RecordError(f"{name}: {exc}") from None
+            fix = self._number_fix(name, value, "a number such as 1234.56")
+            raise RecordError(f"{name}: {exc}; {fix}") from None
 
     def integer(self, *names: str) -> int | None:
         name, value = self._typed(names)
@@ -304,7 +308,8 @@ class Cells:
         try:
             return parse_int(value, decimal_sep=self.options.decimal_sep)
         except ValueParseError as exc:
-            raise RecordError(f"{name}: {exc}") from None
+            fix = self._number_fix(name, value, "a whole number such as 30")
+            raise RecordError(f"{name}: {exc}; {fix}") from None
 
     def date(self, *names: str) -> date | None:
         name, value = self._typed(names)
@@ -322,7 +327,20 @@ class Cells:
         try:
             return parse_bool(value, true_words=("true",), false_words=("false",))
         except ValueParseError as exc:
-            raise RecordError(f"{name}: {exc}") from None
+            raise RecordError(
+                f"{name}: {exc}; correct {name} in the CRM (true or false, as exports write it)"
+            ) from None
+
+    def _number_fix(self, name: str, value: str, example: str) -> str:
+        """What to change about a cell that is no number: the separator setting, or the cell."""
+        other = "," if self.options.decimal_sep == "." else "."
+        if other in value and any(ch.isdigit() for ch in value):
+            return (
+                f'set decimal_sep = "{other}" under [crm] in {OPTIONS_FILE} beside the export '
+                f"if the export writes {other!r} as its decimal separator, else correct {name} "
+                "in the CRM"
+            )
+        return f"correct {name} in the CRM ({example})"
 
     def _currency_of(self, amount: str, value: Decimal, currency: tuple[str, ...]) -> str:
         code = self.text(*currency)
@@ -335,11 +353,7 @@ class Cells:
             if self.has(*currency)
             else f"the export has no {currency[0]} column"
         )
-        raise RecordError(
-            f"{amount} {value} has no currency: {where}; for a single-currency org set "
-            f'default_currency (an ISO 4217 code such as "USD") under [crm] in '
-            f"{OPTIONS_FILE} beside the export, or the environment variable {CURRENCY_VARIABLE}"
-        )
+        raise RecordError(f"{amount} {value} has no currency: {where}; {CURRENCY_FIX}")
 
     def money(self, amount: tuple[str, ...], currency: tuple[str, ...]) -> Money | None:
         """An amount with its currency: the record's currency column, else the default.
@@ -356,11 +370,23 @@ class Cells:
         if value is None:
             return None
         name = self._raw(amount)[0]
-        code = self._currency_of(name, value, currency)
+        return self.money_in(name, value, self._currency_of(name, value, currency))
+
+    def money_in(self, name: str, value: Decimal, code: str) -> Money:
+        """``value`` of column ``name`` as money in ``code``, rounded as :meth:`money` rounds.
+
+        For an amount whose currency is not in its own record (an Odoo line's is
+        on its order's row).
+        """
+        if not is_currency(code):
+            raise RecordError(
+                f"{name} {value}: {code!r} is not an ISO 4217 currency code; correct the "
+                "currency in the CRM (a code such as USD, EUR, CZK)"
+            )
         try:
             money = Money.rounded(value, code, ROUND_HALF_EVEN)
         except MoneyError as exc:
-            raise RecordError(f"{name}: {exc}") from None
+            raise RecordError(f"{name}: {exc}; correct {name} in the CRM") from None
         if money.amount == value:
             return money
         places = minor_units(money.currency)
@@ -373,7 +399,7 @@ class Cells:
             )
         if money.amount.is_zero():  # -0.00000001 is no debt: 0.00, not -0.00
             money = Money(money.amount.copy_abs(), money.currency)
-        written = self._raw(amount)[1]
+        written = self._raw((name,))[1]
         self.notes.append(f"{name} {(written or str(value)).strip()} rounded to {money.amount}")
         return money
 
@@ -390,5 +416,8 @@ class Cells:
             return None
         code = self._currency_of(self._raw(amount)[0], value, currency)
         if not is_currency(code):
-            raise RecordError(f"{currency[0]}: {code!r} is not an ISO 4217 currency code")
+            raise RecordError(
+                f"{currency[0]}: {code!r} is not an ISO 4217 currency code; correct it in "
+                "the CRM (a code such as USD, EUR, CZK)"
+            )
         return value, code

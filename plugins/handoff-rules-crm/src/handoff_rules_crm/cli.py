@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from handoff_rules.adapters import read_files
+from handoff_rules.adapters import ReadSettings, read_files
 from handoff_rules.errors import HandoffError
 from handoff_rules.plugins import installed_adapters
 from handoff_rules_crm.linking import CUSTOMER_PO, VIA, link_opportunities, link_run
@@ -42,13 +42,20 @@ def cli() -> None:
     help="Which reference links a won opportunity to its ERP order "
     "[default: link_via of the handoff-rules-crm.toml beside the CRM exports, else customer_po].",
 )
+@click.option(
+    "--currency",
+    metavar="CODE",
+    help="ISO 4217 code of amounts whose record states no currency, as for handoff-rules "
+    "check; wins over default_currency in handoff-rules-crm.toml and the environment.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def link(via: str | None, files: tuple[Path, ...]) -> None:
+def link(via: str | None, currency: str | None, files: tuple[Path, ...]) -> None:
     """Read CRM and ERP exports and print the links between them as JSON Lines facts.
 
     The same link ``handoff-rules check`` makes by itself over the same files.
     """
-    read = read_files(files, installed_adapters())
+    settings = ReadSettings(default_currency=currency)  # a bad code: exit 2, naming it
+    read = read_files(files, installed_adapters(), settings=settings)
     result = link_run(read.facts, via=via) or link_opportunities((), via=via or CUSTOMER_PO)
     for fact in result.facts():
         click.echo(json.dumps(fact.to_record(), ensure_ascii=False, sort_keys=True))

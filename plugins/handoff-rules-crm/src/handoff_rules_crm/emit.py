@@ -11,7 +11,7 @@ from handoff_rules.model import FactData, ModelDataError, MoneyError
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import RecordError
 
-__all__ = ["RAW_LIMIT", "Emitter", "Keys", "excerpt"]
+__all__ = ["RAW_LIMIT", "Emitter", "Keys", "broken_row", "excerpt"]
 
 RAW_LIMIT: Final = 200
 
@@ -22,6 +22,15 @@ Keys: TypeAlias = Callable[[], Mapping[str, str | None]] | None
 def excerpt(text: str) -> str:
     """A short excerpt of a record for a Reject's ``raw`` (the record itself stays in the file)."""
     return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
+
+
+def broken_row(problem: str) -> str:
+    """The reason for a row the file's reader could not split into cells, with what to do.
+
+    The reader says what is broken (``5 cells, the header has 4``, a NUL, bad
+    UTF-8); the row itself has to be mended, or the file exported again.
+    """
+    return f"{problem}; repair this row in the file, or export the file again"
 
 
 class Emitter:
@@ -79,8 +88,12 @@ class Emitter:
         """
         try:
             built = build()
-        except (RecordError, MoneyError, ModelDataError, TypeError, ValueError) as exc:
+        except RecordError as exc:  # its reason says what to change
             yield self.reject(str(exc), location, line, fact_type, raw, keys)
+            return
+        except (MoneyError, ModelDataError, TypeError, ValueError) as exc:
+            reason = f"{exc}; correct the record in the CRM and export it again"
+            yield self.reject(reason, location, line, fact_type, raw, keys)
             return
         if notes:
             location = f"{location} ({'; '.join(notes)})"

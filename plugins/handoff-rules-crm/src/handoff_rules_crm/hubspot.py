@@ -22,13 +22,22 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Counterparty, Derived, FactData, Opportunity, Person
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
-from handoff_rules_crm.emit import Emitter
-from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
+from handoff_rules_crm.emit import Emitter, broken_row
+from handoff_rules_crm.options import CURRENCY_FIX, OPTIONS_FILE, CrmOptions, options_for
+from handoff_rules_crm.salesforce import company_ids, country_code
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 from handoff_rules_crm.via import ERP_ORDER_NUMBER
@@ -69,7 +78,9 @@ def hubspot_kind(header: Sequence[str]) -> str | None:
 def _key(cells: Cells) -> str:
     key = cells.text("Record ID")
     if key is None or not key.strip():
-        raise RecordError("Record ID is empty")
+        raise RecordError(
+            "Record ID is empty; export the records from HubSpot again (every record has one)"
+        )
     return key.strip()
 
 
@@ -112,36 +123,73 @@ def _deal(cells: Cells) -> list[FactData]:
     details: dict[str, object] = {"object": "deal"}
     for out, names in (
         ("pipeline", ("Pipeline",)),
-        ("associated_company", ("Associated Company",)),
+        ("associated_company", ("Associated Company (Primary)", "Associated Company")),
+        ("deal_type", ("Deal Type",)),
         ("associated_contact_ids", ("Associated Contact IDs",)),
     ):
         value = cells.text(*names)
         if value is not None:
             details[out] = value
-    if len(companies) > 1:
-        details["associated_company_ids"] = ";".join(companies)
+    associated = _ids(cells, ("Associated Company IDs", "Associated Company ID"))
+    if len(associated) > 1 or len(companies) > 1:  # the customer is one of them, or unknown
+        listed = associated if len(associated) >= len(companies) else companies
+        details["associated_company_ids"] = ";".join(listed)
     if len(details) > 1:
         facts.append(Derived(name="crm_details", subject=key, values=details))
     return facts
 
 
+#: Company properties (custom: HubSpot has no default one) holding the tax or registration
+#: number, by their labels; every filled one is a candidate, as for a Salesforce Account.
+_TAX_ID_LABELS: Final = (
+    "VAT Number",
+    "VAT ID",
+    "VAT",
+    "Tax ID",
+    "Tax Number",
+    "Company Registration Number",
+    "Registration Number",
+)
+
+
 def _company(cells: Cells) -> list[FactData]:
-    country = cells.text("Country/Region", "Country")
-    code = country.strip().upper() if country is not None else None
-    return [
+    """A company; ``Country/Region`` is a code or an English name (``United Kingdom``)."""
+    key = _key(cells)
+    country = country_code(cells, ("Country/Region", "Country"))
+    tax_ids = [v for v in (cells.text(label) for label in _TAX_ID_LABELS) if v is not None]
+    facts: list[FactData] = [
         Counterparty(
-            id=_key(cells),
+            id=key,
             name=cells.text("Company name", "Name"),
-            country=code if code is not None and len(code) == 2 and code.isalpha() else None,
+            country=country,
+            identifiers=company_ids(country, tax_ids),  # type: ignore[arg-type]  # attrs converter=tuple
         )
     ]
+    details: dict[str, object] = {"object": "company"}
+    for out, names in (
+        ("domain", ("Company Domain Name",)),
+        ("country", ("Country/Region", "Country")),
+        ("industry", ("Industry",)),
+        ("owner", ("Company owner",)),
+    ):
+        value = cells.text(*names)
+        if value is not None:
+            details[out] = value
+    if tax_ids:
+        details["tax_id"] = "; ".join(tax_ids)
+    if len(details) > 1:
+        facts.append(Derived(name="crm_details", subject=key, values=details))
+    return facts
 
 
 def _contact(cells: Cells) -> list[FactData]:
     parts = [p for p in (cells.text("First Name"), cells.text("Last Name")) if p is not None]
     full_name = " ".join(parts) if parts else cells.text("Email")
     if full_name is None:
-        raise RecordError("a contact needs First Name, Last Name or Email; all are empty")
+        raise RecordError(
+            "a contact needs First Name, Last Name or Email; all are empty: fill one in "
+            "HubSpot, or export those columns"
+        )
     companies = _company_ids(cells)
     return [
         Person(
@@ -173,10 +221,12 @@ def _line_item(cells: Cells) -> list[FactData]:
     currency = cells.text(*_CURRENCY)
     code = currency.strip() if currency is not None else cells.options.default_currency
     if unit_price is not None and code is None:
-        raise RecordError(
-            f"Unit price {unit_price} has no currency: the file has no Currency column "
-            "value; set default_currency in handoff-rules-crm.toml"
+        where = (
+            "its Currency is empty"
+            if cells.has(*_CURRENCY)
+            else "the export has no Currency column"
         )
+        raise RecordError(f"Unit price {unit_price} has no currency: {where}; {CURRENCY_FIX}")
     total = cells.money(("Net price", "Amount"), _CURRENCY)
     values: dict[str, object] = {
         "opportunity_id": deals[0],
@@ -277,7 +327,12 @@ class HubSpotCsvAdapter:
         return SniffResult(f"hubspot-{kind}", 0.9) if kind is not None else None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = options_for(path, self.options)
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = options_for(path, self.options, settings)
         emit = Emitter(self.name, path)
         with open_table(path) as (table, _encoding):
             kind = hubspot_kind(table.header)
@@ -298,7 +353,7 @@ class HubSpotCsvAdapter:
                 keys = partial(_record_keys, kind, cells)
                 if row.problem is not None:
                     yield emit.reject(
-                        row.problem, row.location, row.line, fact_type, row.raw(), keys
+                        broken_row(row.problem), row.location, row.line, fact_type, row.raw(), keys
                     )
                     continue
                 yield from emit.record(

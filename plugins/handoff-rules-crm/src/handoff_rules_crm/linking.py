@@ -32,7 +32,7 @@ import attrs
 
 from handoff_rules.adapters import AdapterError, Fact, Provenance
 from handoff_rules.facts import fact_sort_key
-from handoff_rules.model import Derived, Opportunity, OpportunityLink, Order
+from handoff_rules.model import Counterparty, Derived, Opportunity, OpportunityLink, Order
 from handoff_rules_crm import __version__
 from handoff_rules_crm.options import OPTIONS_FILE, link_via_in
 from handoff_rules_crm.via import CUSTOMER_PO, ERP_ORDER_NUMBER, OPPORTUNITY_ID, VIA, LinkVia
@@ -107,15 +107,46 @@ def _first_by_id(facts: Iterable[Fact], cls: type) -> dict[str, list[Fact]]:
     return found
 
 
+def _digits_key(number: str) -> str:
+    """A customer number as compared across systems: an all-digit one without leading zeros."""
+    return number.lstrip("0") or "0" if number.isdigit() else number
+
+
 def erp_customers(facts: Iterable[Fact]) -> dict[str, str]:
-    """CRM account id -> ERP customer id, from Account ``AccountNumber`` (``crm_details``)."""
+    """CRM account id -> ERP customer id, from Account ``AccountNumber`` (``crm_details``).
+
+    The CRM keeps the number as someone typed or synchronised it, often as SAP
+    stores it (``0000200010``), while the SAP adapter names the customer without
+    its leading zeros (``200010``), as SAP's own screens show it. So a number is
+    taken as the ERP's id that it equals, else as the one ERP id among the run's
+    customers and orders that it equals up to leading zeros; otherwise (no ERP
+    record names it, or two do) as written.
+    """
+    items = list(facts)
     found: dict[str, str] = {}
-    for fact in facts:
+    for fact in items:
         data = fact.data
         if isinstance(data, Derived) and data.name == "crm_details":
             number = data.get("erp_customer_id")
             if data.get("object") == "Account" and isinstance(number, str) and number.strip():
                 found.setdefault(data.subject, number.strip())
+    if not found:
+        return found
+    erp_ids: set[str] = set()
+    for fact in items:
+        data = fact.data
+        if isinstance(data, Order) and data.counterparty_id is not None:
+            erp_ids.add(data.counterparty_id)
+        elif isinstance(data, Counterparty) and data.id not in found:
+            erp_ids.add(data.id)
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for erp_id in erp_ids:
+        by_key[_digits_key(erp_id)].add(erp_id)
+    for account, number in found.items():
+        if number not in erp_ids:
+            same = by_key.get(_digits_key(number), set())
+            if len(same) == 1:
+                found[account] = next(iter(same))
     return found
 
 

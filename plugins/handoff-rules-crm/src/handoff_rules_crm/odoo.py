@@ -37,13 +37,21 @@ from typing import Final
 
 import attrs
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import Row, open_table
-from handoff_rules.model import Derived, FactData, Money, Order, OrderLine
+from handoff_rules.model import Derived, FactData, Order, OrderLine
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
-from handoff_rules_crm.emit import Emitter, Keys
-from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
+from handoff_rules_crm.emit import Emitter, Keys, broken_row
+from handoff_rules_crm.options import CURRENCY_SETTINGS, OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce_csv import csv_header
 from handoff_rules_crm.supplies import probe_supplies
 
@@ -231,13 +239,17 @@ def _order(cells: Cells) -> list[FactData]:
     external = _text(cells, _ORDER_EXTERNAL_ID)
     order_id = (number or external or "").strip()
     if not order_id:
-        raise RecordError("an order needs a name or an id; both columns are empty")
+        raise RecordError(
+            "an order needs a name or an id; both columns are empty: export the Order "
+            "Reference (name) with every order row"
+        )
     date_column = _first(cells, _DATE)
     customer = _text(cells, _CUSTOMER)
     if date_column is None and customer is None:
         raise RecordError(
             f"order {order_id} has no order date and no customer: the row's "
-            f"{_present_names(cells, _DATE)} and {_present_names(cells, _CUSTOMER)} are empty"
+            f"{_present_names(cells, _DATE)} and {_present_names(cells, _CUSTOMER)} are empty; "
+            "fill the order date or the customer in Odoo and export again"
         )
     untaxed = _first(cells, _UNTAXED)
     net = cells.money((untaxed,), _currency_columns(cells)) if untaxed is not None else None
@@ -311,9 +323,10 @@ def _line(cells: Cells, order_id: str, line_no: int, currency: str | None) -> li
             if currency is None:
                 raise RecordError(
                     f"{subtotal_column} {subtotal} has no currency: the order has no "
-                    "currency_id; set default_currency in handoff-rules-crm.toml"
+                    f"currency_id; add the Currency (currency_id) column to the export, or "
+                    f"{CURRENCY_SETTINGS}"
                 )
-            net = Money(subtotal, currency)
+            net = cells.money_in(subtotal_column, subtotal, currency)
     line = OrderLine(
         order_id=order_id,
         line_no=str(line_no),
@@ -403,7 +416,7 @@ class _Reading:
             shown = _shown_order(cells)
             keys = _order_keys(cells, shown or (self.current.key if self.current else None))
             reject = self.emit.reject(
-                row.problem, row.location, row.line, "order", row.raw(), lambda: keys
+                broken_row(row.problem), row.location, row.line, "order", row.raw(), lambda: keys
             )
             # A broken row may have been an order's first row: its lines must not
             # be attached to the order above.
@@ -417,7 +430,8 @@ class _Reading:
             return self._continue(row, cells, line_cells, has_line, named)
         if named is None:
             column = self.related or _RELATED_NUMBER[0]
-            return [self._reject(row, cells, f"the row names no order: {column} is empty", None)]
+            reason = f"the row names no order: {column} is empty; fill it (the order's name)"
+            return [self._reject(row, cells, reason, None)]
         earlier = self.seen.get(named.strip())
         if earlier is None:
             return self._start(row, cells, line_cells, has_line)
@@ -470,21 +484,29 @@ class _Reading:
         if current is None:
             columns = " and ".join(c for c in ("id", "name") if cells.has(c)) or "order"
             reason = (
-                f"a line row before any order: its {columns} are empty, no order row is above it"
+                f"a line row before any order: its {columns} are empty, no order row is above "
+                "it; export the orders with their lines (Odoo writes the order's row first)"
             )
             return [self._reject(row, cells, reason, named)]
         if current.id is None:
-            reason = f"continues the order on line {current.line}, which was rejected"
+            reason = (
+                f"continues the order on line {current.line}, which was rejected; correct "
+                f"line {current.line} as its reject says"
+            )
             return [self._reject(row, cells, reason, current.key)]
         if named is not None and named.strip() != current.id and self.has_top:
             column = _first(cells, _RELATED_NUMBER)
             reason = (
                 f"{column} names order {named.strip()}, but the row is under order {current.id} "
-                f"(line {current.line}); an order's lines must follow its first row"
+                f"(line {current.line}); an order's lines must follow its first row: export "
+                "the orders sorted by order, or export sale.order.line instead"
             )
             return [self._reject(row, cells, reason, named.strip())]
         if not has_line:
-            reason = "a row with neither an order nor an order line"
+            reason = (
+                "a row with neither an order nor an order line; remove the empty row or "
+                "export the order_line columns"
+            )
             return [self._reject(row, cells, reason, current.key)]
         number = current.lines + 1
         order_id, currency = current.id, current.currency
@@ -546,7 +568,12 @@ class OdooSaleOrderAdapter:
         return SniffResult(kind, 0.9) if kind is not None else None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = options_for(path, self.options)
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = options_for(path, self.options, settings)
         with open_table(path) as (table, _encoding):
             kind = odoo_kind(table.header)
             if kind is None:

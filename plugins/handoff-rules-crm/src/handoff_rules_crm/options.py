@@ -17,9 +17,18 @@ is configured, never guessed: :class:`CrmOptions` in Python, or a
 ``"day-first"``. Left at its default, each file's order is inferred from its own
 unambiguous dates (see :func:`handoff_rules_crm.cells.infer_date_order`).
 
-A single-currency org exports no ``CurrencyIsoCode``: ``default_currency`` in
-the file, or the ``HANDOFF_RULES_CRM_CURRENCY`` environment variable when no
-options set it, says which currency its amounts are in.
+A single-currency org exports no ``CurrencyIsoCode``: one setting says which
+currency its amounts are in. The first of these that is set wins:
+
+1. ``--currency USD`` on ``handoff-rules check`` / ``read`` (the run's
+   :class:`~handoff_rules.adapters.ReadSettings`): what the user asked for now;
+2. ``default_currency`` in the options (``CrmOptions`` given to the adapter,
+   else ``handoff-rules-crm.toml`` beside the export): what the export's owner
+   wrote down for that export;
+3. the ``HANDOFF_RULES_CRM_CURRENCY`` environment variable: a default for
+   every export, whatever folder it is in.
+
+None of them applies to a record that names its own currency.
 
 ``link_via`` says which reference links a won opportunity to its ERP order
 (see :mod:`handoff_rules_crm.via`); ``handoff-rules check`` takes it from the
@@ -36,11 +45,13 @@ from typing import Final
 
 import attrs
 
-from handoff_rules.adapters import AdapterError
+from handoff_rules.adapters import AdapterError, ReadSettings
 from handoff_rules.model import is_currency
 from handoff_rules_crm.via import CUSTOMER_PO, VIA
 
 __all__ = [
+    "CURRENCY_FIX",
+    "CURRENCY_SETTINGS",
     "CURRENCY_VARIABLE",
     "DAY_FIRST",
     "ISO",
@@ -65,6 +76,15 @@ CURRENCY_VARIABLE: Final = "HANDOFF_RULES_CRM_CURRENCY"
 
 #: The file beside an export that configures how the command line reads it.
 OPTIONS_FILE: Final = "handoff-rules-crm.toml"
+
+#: The settings that give amounts without a currency one, in the order they win.
+CURRENCY_SETTINGS: Final = (
+    f'run with --currency USD, or put default_currency = "USD" under [crm] in {OPTIONS_FILE} '
+    f"beside the export, or set {CURRENCY_VARIABLE}=USD"
+)
+
+#: What to do about an amount with no currency: the end of every such reject's reason.
+CURRENCY_FIX: Final = f"for a single-currency org give its ISO 4217 code: {CURRENCY_SETTINGS}"
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -155,20 +175,20 @@ class CrmOptions:
             raise AdapterError(str(path), f"invalid CRM options: {exc}") from None
 
 
-def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
+def options_for(
+    path: Path, explicit: CrmOptions | None, settings: ReadSettings | None = None
+) -> CrmOptions:
     """The options to read ``path`` with: explicit ones, else the file beside it, else defaults.
 
-    When none of them sets ``default_currency``, the ``HANDOFF_RULES_CRM_CURRENCY``
-    environment variable does (one setting for a single-currency org, whatever
-    folder its exports are in).
+    ``default_currency`` is the run's (``settings``, ``--currency``) when it gives
+    one, else the options', else the ``HANDOFF_RULES_CRM_CURRENCY`` environment
+    variable's (see the module's docstring for why in that order).
 
     :raises AdapterError: the options file is invalid, or the variable is no currency code
     """
-    if explicit is not None:
-        options = explicit
-    else:
-        candidate = path.parent / OPTIONS_FILE
-        options = CrmOptions.from_toml(candidate) if candidate.is_file() else CrmOptions()
+    options = explicit if explicit is not None else _file_options(path)
+    if settings is not None and settings.default_currency is not None:
+        return attrs.evolve(options, default_currency=settings.default_currency)
     if options.default_currency is not None:
         return options
     code = os.environ.get(CURRENCY_VARIABLE, "").strip()
@@ -179,6 +199,11 @@ def options_for(path: Path, explicit: CrmOptions | None) -> CrmOptions:
             str(path), f"{CURRENCY_VARIABLE}={code!r} is not an ISO 4217 currency code"
         )
     return attrs.evolve(options, default_currency=code.upper())
+
+
+def _file_options(path: Path) -> CrmOptions:
+    candidate = path.parent / OPTIONS_FILE
+    return CrmOptions.from_toml(candidate) if candidate.is_file() else CrmOptions()
 
 
 def link_via_in(path: Path) -> str | None:

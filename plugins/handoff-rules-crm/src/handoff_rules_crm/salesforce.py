@@ -131,10 +131,17 @@ TAX_ID_FIELDS: Final = (
 
 def account_country(cells: Cells) -> str | None:
     """The ISO 3166 code of an Account's billing (else shipping) country, when it can be told."""
-    for names in (
+    return country_code(
+        cells,
         ("BillingCountryCode", "ShippingCountryCode"),
         ("BillingCountry", "ShippingCountry"),
-    ):
+    )
+
+
+def country_code(cells: Cells, *columns: tuple[str, ...]) -> str | None:
+    """The ISO 3166 code the first filled of ``columns`` gives: a 2-letter code as written,
+    or an English name of :data:`COUNTRY_NAMES`; None for any other name."""
+    for names in columns:
         value = cells.text(*names)
         if value is None:
             continue
@@ -217,7 +224,10 @@ def _contact(cells: Cells, key: str) -> list[FactData]:
         parts = [p for p in (cells.text("FirstName"), cells.text("LastName")) if p is not None]
         full_name = " ".join(parts) if parts else None
     if full_name is None:
-        raise RecordError("a Contact needs Name, FirstName or LastName; all are empty")
+        raise RecordError(
+            "a Contact needs Name, FirstName or LastName; all are empty: export the Name "
+            "or LastName column (Salesforce requires LastName)"
+        )
     return [
         Person(
             id=key,
@@ -322,7 +332,10 @@ def _price_values(cells: Cells, prefix: str, names: tuple[str, ...]) -> dict[str
 def _line_item(cells: Cells, key: str) -> list[FactData]:
     opportunity_id = ref(cells, "OpportunityId")
     if opportunity_id is None:
-        raise RecordError("an OpportunityLineItem needs an OpportunityId")
+        raise RecordError(
+            "an OpportunityLineItem needs an OpportunityId; export the OpportunityId column "
+            "with every line item"
+        )
     values: dict[str, object] = {
         "opportunity_id": opportunity_id,
         "product": ref(cells, "Product2Id", "PricebookEntryId") or cells.text("Name"),
@@ -340,7 +353,10 @@ def _line_item(cells: Cells, key: str) -> list[FactData]:
 def _history(cells: Cells, key: str) -> list[FactData]:
     opportunity_id = ref(cells, "OpportunityId")
     if opportunity_id is None:
-        raise RecordError("an OpportunityHistory row needs an OpportunityId")
+        raise RecordError(
+            "an OpportunityHistory row needs an OpportunityId; export the OpportunityId "
+            "column with every row"
+        )
     values: dict[str, object] = {
         "opportunity_id": opportunity_id,
         "stage": cells.text("StageName"),
@@ -372,7 +388,9 @@ def _quote(cells: Cells, key: str) -> list[FactData]:
 def _quote_line(cells: Cells, key: str) -> list[FactData]:
     quote_id = ref(cells, "QuoteId", "SBQQ__Quote__c")
     if quote_id is None:
-        raise RecordError("a quote line needs QuoteId or SBQQ__Quote__c")
+        raise RecordError(
+            "a quote line needs QuoteId or SBQQ__Quote__c; export that column with every quote line"
+        )
     values: dict[str, object] = {
         "object": "SBQQ__QuoteLine__c" if cells.has("SBQQ__Quote__c") else "QuoteLineItem",
         "quote_id": quote_id,

@@ -16,12 +16,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.tabular import Row, open_table, sniff_dialect
 from handoff_rules.adapters.text import detect_encoding
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
-from handoff_rules_crm.emit import Emitter
+from handoff_rules_crm.emit import Emitter, broken_row
 from handoff_rules_crm.options import OPTIONS_FILE, CrmOptions, options_for
 from handoff_rules_crm.salesforce import (
     REPORT,
@@ -79,7 +87,10 @@ def _key(cells: Cells, obj: SalesforceObject, ordinal: int, stem: str) -> str:
     if present:
         key = cells.text(*present)
         if key is None or not key.strip():
-            raise RecordError(f"the record key {present[0]} is empty")
+            raise RecordError(
+                f"the record key {present[0]} is empty; export {present[0]} with every record "
+                "(a Salesforce export writes one for each)"
+            )
         return key.strip()
     return f"{obj.name}Ref{ordinal}"
 
@@ -133,7 +144,12 @@ class SalesforceCsvAdapter:
         return SniffResult("salesforce-csv", confidence)
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
-        options = with_inferred_dates(options_for(path, self.options), _cells_of(path))
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
+        options = with_inferred_dates(options_for(path, self.options, settings), _cells_of(path))
         emit = Emitter(self.name, path)
         with open_table(path) as (table, _encoding):
             obj = detect_object(table.header, path.stem)
@@ -169,7 +185,8 @@ class SalesforceCsvAdapter:
             return record_keys(obj, cells, key)
 
         if row.problem is not None:
-            yield emit.reject(row.problem, row.location, row.line, fact_type, row.raw(), keys)
+            reason = broken_row(row.problem)
+            yield emit.reject(reason, row.location, row.line, fact_type, row.raw(), keys)
             return
         yield from emit.record(
             lambda: map_record(obj, cells, _key(cells, obj, ordinal, emit_stem)),

@@ -25,7 +25,15 @@ from typing import Any, Final
 
 import attrs
 
-from handoff_rules.adapters import AdapterError, Fact, FormatInfo, Reject, Sample, SniffResult
+from handoff_rules.adapters import (
+    AdapterError,
+    Fact,
+    FormatInfo,
+    ReadSettings,
+    Reject,
+    Sample,
+    SniffResult,
+)
 from handoff_rules.adapters.text import read_text
 from handoff_rules_crm import __version__
 from handoff_rules_crm.cells import Cells, RecordError, with_inferred_dates
@@ -182,7 +190,17 @@ def _scalar(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
-    raise RecordError(f"expected a scalar value, got {type(value).__name__}")
+    kind = (
+        "a list"
+        if isinstance(value, list)
+        else "an object"
+        if isinstance(value, dict)
+        else "a number"
+    )
+    raise RecordError(
+        f"expected a text, true/false or null value, got {kind}; write it as a JSON string, "
+        "as sf data export tree does"
+    )
 
 
 def _reference_ids(records: object, found: set[str]) -> None:
@@ -277,13 +295,19 @@ class SalesforceTreeAdapter:
         return None
 
     def read(self, path: Path) -> Iterator[Fact | Reject]:
+        return self.read_with_settings(path, ReadSettings())
+
+    def read_with_settings(self, path: Path, settings: ReadSettings) -> Iterator[Fact | Reject]:
+        """The file's records; ``settings.default_currency`` (``--currency``) wins over the
+        options' (see :func:`~handoff_rules_crm.options.options_for`)."""
         text, _encoding = read_text(path)
         text = text.lstrip("\ufeff")
         if _PLAN_MARK.match(text):
             self._check_plan(path, text)
             return
         options = with_inferred_dates(
-            options_for(path, self.options), (m.group(1) for m in _QUOTED_DATE.finditer(text))
+            options_for(path, self.options, settings),
+            (m.group(1) for m in _QUOTED_DATE.finditer(text)),
         )
         known = _plan_references(path)
         emit = Emitter(self.name, path)
@@ -294,9 +318,11 @@ class SalesforceTreeAdapter:
             broken = has_lone_surrogate(item.value)
             if broken or not isinstance(item.value, dict):
                 yield emit.reject(
-                    "text escapes such as \\ud800 that are no Unicode character"
+                    "text escapes such as \\ud800 that are no Unicode character; correct the "
+                    "text in the file (a lone surrogate is half a character)"
                     if broken
-                    else "a record must be a JSON object",
+                    else "a record must be a JSON object; correct the entry of records[] "
+                    "(each is an object with an attributes.type)",
                     location,
                     line,
                     None,
@@ -348,16 +374,23 @@ class SalesforceTreeAdapter:
         record = flat.record
         raw = json.dumps(record, ensure_ascii=False)
         if not isinstance(record, dict):
-            yield emit.reject("a record must be a JSON object", location, line, None, raw)
+            reason = (
+                "a record must be a JSON object; correct the entry of records[] "
+                "(each is an object with an attributes.type)"
+            )
+            yield emit.reject(reason, location, line, None, raw)
             return
         attributes = record.get("attributes")
         sobject = attributes.get("type") if isinstance(attributes, dict) else None
         obj = object_from_name(sobject) if isinstance(sobject, str) else None
         if obj is None:
             reason = (
-                f"sObject type {sobject!r} is not read by this adapter"
+                f"sObject type {sobject!r} is not read by this adapter; leave it out of the "
+                "export (sf data export tree --query for the objects listed by "
+                "handoff-rules adapters)"
                 if isinstance(sobject, str)
-                else "a record needs attributes.type"
+                else "a record needs attributes.type; export it again with sf data export tree, "
+                "which writes it"
             )
             yield emit.reject(reason, location, line, None, raw)
             return
@@ -391,7 +424,8 @@ class SalesforceTreeAdapter:
                 for name, value in values.items():
                     if value is not None and value.startswith("@") and value[1:] not in known:
                         raise RecordError(
-                            f"{name}: reference {value!r} names no record of the data plan"
+                            f"{name}: reference {value!r} names no record of the data plan; "
+                            "export the referenced records too and list their file in the plan"
                         )
             cells = Cells(values, options, notes=notes)
             return map_record(obj, cells, _tree_key(record, cells, fallback))
@@ -418,7 +452,10 @@ def _tree_key(record: Mapping[str, Any], cells: Cells, fallback: str) -> str:
     if present:
         key = cells.text(*present)
         if key is None or not key.strip():
-            raise RecordError(f"the record key {present[0]} is empty")
+            raise RecordError(
+                f"the record key {present[0]} is empty; export {present[0]} with every record "
+                "(a Salesforce export writes one for each)"
+            )
         return key.strip()
     return fallback
 
