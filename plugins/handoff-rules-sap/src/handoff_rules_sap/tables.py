@@ -70,6 +70,7 @@ from handoff_rules.model import (
     OrderLine,
     Payment,
 )
+from handoff_rules.model.trusted import trusted_constructor
 from handoff_rules_sap.fields import (
     FieldProblem,
     days,
@@ -277,9 +278,13 @@ def _vbak(r: RowValues) -> list[FactData]:
     ]
 
 
+#: Every value of a VBAP line is read by the parsers of :mod:`handoff_rules_sap.fields`.
+_order_line: Final = trusted_constructor(OrderLine)
+
+
 def _vbap(r: RowValues) -> list[FactData]:
     return [
-        OrderLine(
+        _order_line(
             order_id=sap_id(r("VBELN")),
             line_no=sap_id(r("POSNR")),
             item=optional_id(r("MATNR")),
