@@ -98,6 +98,8 @@ def number(raw: str, field: str) -> Decimal | None:
     if known is not None:
         return known
     stripped = raw.strip()
+    if not stripped:
+        return None
     if len(stripped) <= _SHORT:
         value = None
         if "," in stripped:
