@@ -268,8 +268,9 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     orgs = _by_qualifier(idoc, "E1EDK14", "QUALF")
     partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
     totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
-    keys = _order_keys(refs, header, partners)
+    # the business keys a reject names; read only for a reject (they never fail)
     if header is None:
+        keys = _order_keys(refs, header, partners)
         yield ctx.reject(idoc, None, "ORDERS IDoc without header segment E1EDK01", "order", keys)
         return
     raw_number = refs["002"].get("BELNR") if "002" in refs else header.get("BELNR")
@@ -279,7 +280,7 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             header,
             "no order number: E1EDK02 QUALF 002 and E1EDK01 BELNR are empty",
             "order",
-            keys,
+            _order_keys(refs, header, partners),
         )
         return
     purchase = purchase_order_reason(idoc, _key_in(partners, VENDOR, "PARTN"))
@@ -325,7 +326,7 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             _where(exc, header),
             f"order {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
             "order",
-            keys,
+            _order_keys(refs, header, partners),
         )
         return
     yield _summary(idoc, ctx, "order", order_id, sold_to)

@@ -81,7 +81,11 @@ class IDoc:
         init=False, eq=False, repr=False, factory=dict
     )
 
+    #: DOCNUM, which the provenance of every fact of the IDoc names.
+    _docnum: str = attrs.field(init=False, eq=False, repr=False, default="")
+
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_docnum", self.control_value("DOCNUM"))
         by_place = self._by_place
         for index, segment in enumerate(self.segments):
             place = (segment.parent, segment.name)
@@ -97,7 +101,7 @@ class IDoc:
 
     @property
     def docnum(self) -> str:
-        return self.control_value("DOCNUM")
+        return self._docnum
 
     @property
     def idoctyp(self) -> str:

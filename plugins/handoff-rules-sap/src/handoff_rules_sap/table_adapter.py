@@ -229,9 +229,12 @@ class SapTableAdapter:
                     if currency_of is not None:
                         values["WAERS"] = currency_of(values)
                     try:
-                        if not all(map(values, required)):
-                            rows_to_facts(spec, values, mapper)  # raises, naming the fields
-                        facts = mapper(values)
+                        # rows_to_facts checks the required fields too, and names the empty ones
+                        facts = (
+                            mapper(values)
+                            if all(map(values, required))
+                            else rows_to_facts(spec, values, mapper)
+                        )
                     except mapper_errors as exc:
                         problem = f"{spec.name}: {exc}"
                     else:
