@@ -13,8 +13,11 @@ slower for it; the files are in the page cache after generation):
 - MB/s of ``SapTableAdapter().read`` (rows to facts), of the SDK's tabular
   reader alone (``TableReader.records``, what the table adapter reads, and
   ``Row`` objects, what other adapters read) and of building the model objects
-  of each row without parsing anything (the ceiling of rows to facts) against
-  ``csv.reader`` iterating the same file;
+  of each row without parsing anything, as the adapter builds them (the ceiling
+  of rows to facts) against ``csv.reader`` iterating the same file;
+- with ``--stages``, where the CPU time of rows to facts goes, in microseconds
+  per row: reading records, the row's values by field, mapping them to model
+  objects, provenance and fact;
 - peak RSS of each reader on the base file and on a file ten times larger,
   each in its own subprocess so the peaks do not mix.
 
@@ -47,11 +50,14 @@ from pathlib import Path
 
 from handoff_rules_sap import SapIdocAdapter, SapTableAdapter
 from handoff_rules_sap.idoc_xml import iter_idocs
+from handoff_rules_sap.table_adapter import _column_plan, _location_of
+from handoff_rules_sap.tables import TABLES, RowValues
 from lxml import etree
 
 from handoff_rules.adapters import Fact, Provenance, Reject
 from handoff_rules.adapters.tabular import open_table
 from handoff_rules.model import Money, OrderLine
+from handoff_rules.model.trusted import trusted_constructor
 
 ITEMS_PER_IDOC = 10
 TABLE_READERS = ("bare-csv", "sdk-records", "sdk-rows", "model-objects", "table-adapter")
@@ -182,33 +188,73 @@ def table_adapter(path: Path) -> int:
 
 
 _QUANTITY, _AMOUNT = Decimal("12.000"), Decimal("1234.56")
+_order_line = trusted_constructor(OrderLine)
+_provenance = trusted_constructor(Provenance)
+_fact = trusted_constructor(Fact)
 
 
 def model_objects(path: Path) -> int:
-    """The ceiling of rows to facts with the model classes as they are: per record
-    (``TableReader.records``), the objects the table adapter builds for a VBAP row, an
-    OrderLine with its Money, a Provenance and a Fact, from the raw cells and constant
-    numbers: nothing parsed, checked or mapped."""
+    """The ceiling of rows to facts with the model objects built as the adapter builds them:
+    per record (``TableReader.records``), the objects the table adapter builds for a VBAP
+    row, an OrderLine with its Money, a Provenance and a Fact, from the raw cells and
+    constant numbers: nothing parsed, checked or mapped."""
     source = str(path)
     count = 0
     with open_table(path) as (reader, _encoding):
         for line, _end, cells, _problem in reader.records():
-            data = OrderLine(
+            data = _order_line(
                 order_id=cells[0],
                 line_no=cells[1],
                 item=cells[2],
                 description=cells[3],
                 quantity=_QUANTITY,
                 unit=cells[5],
-                net_value=Money(_AMOUNT, "EUR"),
+                net_value=Money.from_parsed(_AMOUNT, "EUR"),
             )
             location = f"line {line} (VBAP VBELN {cells[0]} POSNR {cells[1]})"
-            provenance = Provenance(
-                adapter="sap-table", source=source, location=location, line=line
-            )
-            Fact(data, provenance)
+            provenance = _provenance("sap-table", source, location, None, line)
+            _fact(data, provenance)
             count += 1
     return count
+
+
+def table_stages(path: Path) -> dict[str, float]:
+    """CPU microseconds per row of each step of rows to facts, best of five (the breakdown
+    printed with ``--stages``): reading records, making each row's values by field name,
+    mapping them to model objects, then locating the row and wrapping each object in a Fact
+    with its Provenance. Built from the pieces the table adapter uses."""
+    spec = TABLES["VBAP"]
+    located = _location_of(spec)
+    steps = ("records", "row values", "mapping", "provenance and fact")
+
+    def run(depth: int) -> int:
+        rows = 0
+        with open_table(path) as (reader, _encoding):
+            fields, pick = _column_plan(list(reader.header))
+            for line, end, cells, _problem in reader.records():
+                rows += 1
+                if depth == 0:
+                    continue
+                values = RowValues(zip(fields, map(str.strip, pick(cells)), strict=True))
+                if depth == 1:
+                    continue
+                facts = spec.mapper(values)
+                if depth == 2:
+                    continue
+                provenance = _provenance("sap-table", "x", located(line, end, values), "0", line)
+                for data in facts:
+                    _fact(data, provenance)
+        return rows
+
+    best = [float("inf")] * len(steps)
+    rows = 1
+    for _ in range(5):
+        for depth in range(len(steps)):
+            start = time.process_time()
+            rows = run(depth)
+            best[depth] = min(best[depth], time.process_time() - start)
+    cumulative = [0.0, *best]
+    return {step: (cumulative[i + 1] - cumulative[i]) / rows * 1e6 for i, step in enumerate(steps)}
 
 
 READERS: dict[str, Callable[[Path], int]] = {
@@ -253,9 +299,18 @@ def child(reader: str, path: Path) -> None:
     print(json.dumps({"peak_rss_mb": peak_kb / 1024}))
 
 
+def table_us_per_row(path: Path, speeds: dict[str, float]) -> float:
+    """``csv.reader``'s CPU microseconds per record of ``path``, from its measured MB/s."""
+    records = bare_csv(path)
+    return path.stat().st_size / 2**20 / speeds["bare-csv"] / records * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="base file size factor")
+    parser.add_argument(
+        "--stages", action="store_true", help="also print where the time of rows to facts goes"
+    )
     parser.add_argument("--child", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -291,6 +346,11 @@ def main() -> None:
         print(f"  ceiling, model objects alone (nothing parsed) / csv.reader: {ceiling:.2f}x")
         rejects = sum(isinstance(item, Reject) for item in SapTableAdapter().read(table))
         print(f"table rows rejected: {rejects} (the generated rows are all valid)")
+        if args.stages:
+            bare_us = table_us_per_row(table, speeds)
+            print(f"rows to facts, CPU us per row (csv.reader: {bare_us:.2f}):")
+            for step, micros in table_stages(table).items():
+                print(f"  {step:20} {micros:6.2f}")
         write_idocs(xml10, base_mb * 10)
         write_table(table10, table_mb * 10)
         print("peak RSS, base file -> 10x file (separate processes):")

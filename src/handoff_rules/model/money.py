@@ -15,14 +15,15 @@ whoever computes it to decide.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from handoff_rules.errors import MoneyError as MoneyError
-from handoff_rules.model.bounds import NumberRangeError, check_decimal, shown
-from handoff_rules.model.currencies import minor_units
+from handoff_rules.model.bounds import MAX_DECIMAL_DIGITS, NumberRangeError, check_decimal, shown
+from handoff_rules.model.currencies import MINOR_UNITS, minor_units
 
 
 def _to_decimal(value: object) -> Decimal:
@@ -107,6 +108,29 @@ class Money:
         return cls(value, currency)
 
     @classmethod
+    def from_parsed(cls, amount: Decimal, currency: str) -> Money:
+        """Money from an amount an adapter has read: what ``Money(amount, currency)`` gives.
+
+        The amount a parser reads nearly always has exactly the currency's decimals
+        (``79.19`` EUR) and a few digits: such an amount is already what the
+        constructor would make of it, and is stored without its checks and its
+        quantizing. Any other amount or currency goes through the constructor, so
+        what it refuses is refused here with the same error.
+        """
+        exponent = _EXPONENTS.get(currency)
+        if (
+            exponent is not None
+            and type(amount) is Decimal
+            and amount.same_quantum(exponent)  # finite, with the currency's decimals
+            and amount.adjusted() < _SURELY_IN_RANGE
+        ):
+            result = _new_object(cls)
+            _set_amount(result, amount)
+            _set_currency(result, currency)
+            return result
+        return cls(amount, currency)
+
+    @classmethod
     def _result(cls, amount: Decimal, currency: str) -> Money:
         """Money computed from money of ``currency``, not an input: no bounds apply.
 
@@ -176,3 +200,14 @@ class Money:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form: the amount as a string so no reader turns it into a float."""
         return {"amount": str(self.amount), "currency": self.currency}
+
+
+# Every known currency's exponent, so that Money.from_parsed finds any valid code.
+for _code in MINOR_UNITS:
+    _exponent(_code)
+
+#: A leading digit below 10**12: within the bounds, and never rounded over them.
+_SURELY_IN_RANGE: Final = MAX_DECIMAL_DIGITS - 1
+_new_object: Final = object.__new__
+_set_amount: Final[Callable[[Money, Decimal], None]] = vars(Money)["amount"].__set__
+_set_currency: Final[Callable[[Money, str], None]] = vars(Money)["currency"].__set__

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeVar
 
 from handoff_rules.adapters.values import (
     ValueParseError,
@@ -27,6 +27,8 @@ from handoff_rules.errors import InvalidValue
 from handoff_rules.model import Money, MoneyError
 from handoff_rules.model.bounds import MAX_DECIMAL_DIGITS
 
+_Value = TypeVar("_Value")
+
 
 class FieldProblem(InvalidValue):
     """A field whose value cannot be used; the message names the field and the value.
@@ -39,6 +41,8 @@ class FieldProblem(InvalidValue):
 
 def sap_id(raw: str) -> str:
     """A document, customer or item number in the form model ids use (no leading zeros)."""
+    if raw.isdigit():  # the usual document number, already without blanks
+        return raw.lstrip("0") or "0"
     return strip_leading_zeros(raw)
 
 
@@ -87,18 +91,30 @@ def number(raw: str, field: str) -> Decimal | None:
     The two spellings nearly every value has are read directly when they are too
     short to be out of range; anything else goes through the SDK's
     :func:`parse_decimal`, which the direct paths agree with (tested), and which
-    refuses a number the rule engines cannot compare (``1E+999999999``).
+    refuses a number the rule engines cannot compare (``1E+999999999``). A value
+    read directly is remembered (:data:`_NUMBERS`): quantities and prices repeat.
     """
+    known = _NUMBERS.get(raw)
+    if known is not None:
+        return known
     stripped = raw.strip()
+    if not stripped:
+        return None
     if len(stripped) <= _SHORT:
+        value = None
         if "," in stripped:
             if _SAP_COMMA_NUMBER.fullmatch(stripped):
                 if stripped[-1] != "-":
-                    return Decimal(stripped.replace(".", "").replace(",", "."))
-                if stripped[0] != "-":  # both signs: parse_decimal says why that is refused
-                    return Decimal("-" + stripped[:-1].replace(".", "").replace(",", "."))
+                    value = Decimal(stripped.replace(".", "").replace(",", "."))
+                elif stripped[0] != "-":  # both signs: parse_decimal says why that is refused
+                    value = Decimal("-" + stripped[:-1].replace(".", "").replace(",", "."))
         elif _PLAIN_NUMBER.fullmatch(stripped):
-            return Decimal(stripped)  # the common case, read the way parse_decimal reads it
+            value = Decimal(stripped)  # the common case, read the way parse_decimal reads it
+        if value is not None:
+            if len(_NUMBERS) >= _MEMO_SIZE:
+                _NUMBERS.clear()
+            _NUMBERS[raw] = value
+            return value
     if is_null(stripped):
         return None
     try:
@@ -107,19 +123,39 @@ def number(raw: str, field: str) -> Decimal | None:
         raise FieldProblem(f"{field}: {exc}") from None
 
 
+#: Values read, by their text: a bounded memo (cleared when full, so memory stays flat).
+_NUMBERS: Final[dict[str, Decimal]] = {}
+_DATES: Final[dict[str, date]] = {}
+_MEMO_SIZE: Final = 4096
+
+
+def _remember(memo: dict[str, _Value], raw: str, value: _Value) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[raw] = value
+
+
 def sap_date(raw: str, field: str) -> date | None:
     """``YYYYMMDD``, ``DD.MM.YYYY`` or ``YYYY-MM-DD``; ``00000000`` and blank are None."""
+    known = _DATES.get(raw)
+    if known is not None:
+        return known
     stripped = raw.strip()
     if not stripped or stripped.strip("0.-") == "":
         return None
+    value: date | None
     try:
         if len(stripped) == 10 and stripped[2] == "." and stripped[5] == ".":
-            return parse_date(stripped, ("%d.%m.%Y",))
-        if len(stripped) == 10 and stripped[4] == "-":
-            return parse_date(stripped, ("%Y-%m-%d",))
-        return parse_sap_date(stripped)
+            value = parse_date(stripped, ("%d.%m.%Y",))
+        elif len(stripped) == 10 and stripped[4] == "-":
+            value = parse_date(stripped, ("%Y-%m-%d",))
+        else:
+            value = parse_sap_date(stripped)
     except ValueParseError as exc:
         raise FieldProblem(f"{field}: {exc}") from None
+    if value is not None:
+        _remember(_DATES, raw, value)
+    return value
 
 
 def sap_time(raw: str, field: str) -> str | None:
@@ -154,7 +190,7 @@ def money(amount: Decimal | None, currency: str, field: str) -> Money | None:
             return None
         raise FieldProblem(f"{field}: amount {amount} has no currency")
     try:
-        return Money(amount, code)
+        return Money.from_parsed(amount, code)
     except MoneyError as exc:
         raise FieldProblem(f"{field}: {exc}") from None
 

@@ -37,6 +37,7 @@ from handoff_rules.model import (
     OrderLine,
     Person,
 )
+from handoff_rules.model.trusted import trusted_constructor
 from handoff_rules_sap.fields import (
     FieldProblem,
     key_value,
@@ -100,21 +101,15 @@ class Context:
     source: str
 
     def at(self, idoc: IDoc, segment: Segment | None, raw: str = "") -> Provenance:
-        where = (
-            f"IDoc {idoc.docnum} segment {segment.number} {segment.name}"
-            if segment is not None
-            else f"IDoc {idoc.docnum} control record EDI_DC40"
-        )
+        if segment is None:
+            where = f"IDoc {idoc.docnum} control record EDI_DC40"
+            line = idoc.line
+        else:
+            where = f"IDoc {idoc.docnum} segment {segment.number} {segment.name}"
+            line = segment.line
         if raw:
-            where += f" ({raw})"
-        line = segment.line if segment is not None else idoc.line
-        return Provenance(
-            adapter=self.adapter,
-            source=self.source,
-            location=where,
-            adapter_version=self.version,
-            line=line,
-        )
+            where = f"{where} ({raw})"
+        return _provenance(self.adapter, self.source, where, self.version, line)
 
     def reject(
         self,
@@ -273,8 +268,9 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
     orgs = _by_qualifier(idoc, "E1EDK14", "QUALF")
     partners = _by_qualifier(idoc, "E1EDKA1", "PARVW")
     totals = _by_qualifier(idoc, "E1EDS01", "SUMID")
-    keys = _order_keys(refs, header, partners)
+    # the business keys a reject names; read only for a reject (they never fail)
     if header is None:
+        keys = _order_keys(refs, header, partners)
         yield ctx.reject(idoc, None, "ORDERS IDoc without header segment E1EDK01", "order", keys)
         return
     raw_number = refs["002"].get("BELNR") if "002" in refs else header.get("BELNR")
@@ -284,7 +280,7 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             header,
             "no order number: E1EDK02 QUALF 002 and E1EDK01 BELNR are empty",
             "order",
-            keys,
+            _order_keys(refs, header, partners),
         )
         return
     purchase = purchase_order_reason(idoc, _key_in(partners, VENDOR, "PARTN"))
@@ -330,11 +326,11 @@ def _order_idoc(idoc: IDoc, ctx: Context) -> Iterator[Item]:
             _where(exc, header),
             f"order {raw_number}: {exc}{_with_items(idoc, 'E1EDP01')}",
             "order",
-            keys,
+            _order_keys(refs, header, partners),
         )
         return
     yield _summary(idoc, ctx, "order", order_id, sold_to)
-    yield Fact(order, ctx.at(idoc, header, f"BELNR {raw_number}"))
+    yield _fact(order, ctx.at(idoc, header, f"BELNR {raw_number}"))
     for index, item in idoc.indexed("E1EDP01"):
         yield _order_line(idoc, ctx, order, currency, index, item)
 
@@ -354,18 +350,25 @@ def _material(idoc: IDoc, index: int, item: Segment) -> tuple[str | None, str | 
     return (sap_id(material) if material else None), description
 
 
+#: What an order line is made of is read by the parsers of :mod:`handoff_rules_sap.fields`
+#: and :mod:`handoff_rules_sap.idoc_terms`; the facts' envelopes check nothing.
+_new_order_line: Final = trusted_constructor(OrderLine)
+_provenance: Final = trusted_constructor(Provenance)
+_fact: Final = trusted_constructor(Fact)
+
+
 def _order_line(
     idoc: IDoc, ctx: Context, order: Order, currency: str, index: int, item: Segment
 ) -> Item:
     order_id = order.id
-    keys = {"order": order_id, "counterparty": order.counterparty_id}
     raw_line = item.get("POSEX")
     if not raw_line:
+        keys = {"order": order_id, "counterparty": order.counterparty_id}
         return ctx.reject(idoc, item, "order item without item number POSEX", "order_line", keys)
     try:
         material, description = _material(idoc, index, item)
         code = item.get("CURCY") or currency
-        line = OrderLine(
+        line = _new_order_line(
             order_id=order_id,
             line_no=sap_id(raw_line),
             item=material,
@@ -379,10 +382,11 @@ def _order_line(
             delivery_date=item_delivery_date(idoc, index),
         )
     except (FieldProblem, ValueError) as exc:
+        keys = {"order": order_id, "counterparty": order.counterparty_id}
         return ctx.reject(
             idoc, _where(exc, item), f"order {order_id} item {raw_line}: {exc}", "order_line", keys
         )
-    return Fact(line, ctx.at(idoc, item, f"POSEX {raw_line}"))
+    return _fact(line, ctx.at(idoc, item, f"POSEX {raw_line}"))
 
 
 # -- DELVRY0x ---------------------------------------------------------------------------------

@@ -110,16 +110,8 @@ def _idoc_of(element: etree._Element, source: str) -> IDoc:
             continue
         index = len(segments)
         index_of[node] = index
-        append(
-            Segment(
-                name=tag,
-                raw_name=tag,
-                number=f"{index + 1:06d}",
-                parent=index_of[parent],
-                fields=fields,
-                line=node.sourceline,  # type: ignore[arg-type]  # lxml-stubs: int | None
-            )
-        )
+        # positional: a named tuple parses keywords in Python, once per segment
+        append(Segment(tag, f"{index + 1:06d}", index_of[parent], fields, tag, node.sourceline))  # type: ignore[arg-type]  # lxml-stubs: int | None
     if not control:
         raise AdapterError(
             source, "an IDOC element without a control record EDI_DC40", f"line {_line(element)}"

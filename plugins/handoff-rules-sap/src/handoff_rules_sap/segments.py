@@ -9,7 +9,7 @@ needs to know which form the file had.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import attrs
@@ -75,13 +75,25 @@ class IDoc:
     line: int | None = None
     #: Segments of customer extensions (Z*, Y*, namespaced), with their children.
     custom_segments: int = 0
-    _by_parent: dict[int | None, list[int]] = attrs.field(
+    #: (parent index, segment type) -> the indexes of those segments, in file order:
+    #: the mapping asks for "the E1EDP19 of item 3" many times per IDoc.
+    _by_place: dict[tuple[int | None, str], list[int]] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
     )
 
+    #: DOCNUM, which the provenance of every fact of the IDoc names.
+    _docnum: str = attrs.field(init=False, eq=False, repr=False, default="")
+
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_docnum", self.control_value("DOCNUM"))
+        by_place = self._by_place
         for index, segment in enumerate(self.segments):
-            self._by_parent.setdefault(segment.parent, []).append(index)
+            place = (segment.parent, segment.name)
+            found = by_place.get(place)
+            if found is None:
+                by_place[place] = [index]
+            else:
+                found.append(index)
 
     def control_value(self, field: str) -> str:
         value = self.control.get(field)
@@ -89,7 +101,7 @@ class IDoc:
 
     @property
     def docnum(self) -> str:
-        return self.control_value("DOCNUM")
+        return self._docnum
 
     @property
     def idoctyp(self) -> str:
@@ -103,19 +115,19 @@ class IDoc:
     def cimtyp(self) -> str:
         return self.control_value("CIMTYP")
 
-    def top(self, name: str) -> Iterator[Segment]:
+    def top(self, name: str) -> list[Segment]:
         """Top-level segments of a type, in file order."""
-        return (s for _, s in self.indexed(name, None))
+        return self.children(None, name)
 
-    def indexed(self, name: str, parent: int | None = None) -> Iterator[tuple[int, Segment]]:
+    def indexed(self, name: str, parent: int | None = None) -> list[tuple[int, Segment]]:
         """(index, segment) of a type directly under ``parent`` (None: top level)."""
-        for index in self._by_parent.get(parent, ()):
-            segment = self.segments[index]
-            if segment.name == name:
-                yield index, segment
+        segments = self.segments
+        return [(index, segments[index]) for index in self._by_place.get((parent, name), ())]
 
-    def children(self, parent: int, name: str) -> Iterator[Segment]:
-        return (s for _, s in self.indexed(name, parent))
+    def children(self, parent: int | None, name: str) -> list[Segment]:
+        segments = self.segments
+        return [segments[index] for index in self._by_place.get((parent, name), ())]
 
     def first(self, name: str, parent: int | None = None) -> Segment | None:
-        return next((s for _, s in self.indexed(name, parent)), None)
+        found = self._by_place.get((parent, name))
+        return self.segments[found[0]] if found else None

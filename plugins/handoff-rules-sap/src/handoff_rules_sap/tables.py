@@ -77,6 +77,7 @@ from handoff_rules.model import (
     OrderLine,
     Payment,
 )
+from handoff_rules.model.trusted import trusted_constructor
 from handoff_rules_sap.fields import (
     FieldProblem,
     days,
@@ -389,16 +390,21 @@ def _veda(r: RowValues) -> list[FactData]:
     ]
 
 
+#: Every value of a VBAP line is read by the parsers of :mod:`handoff_rules_sap.fields`.
+_order_line: Final = trusted_constructor(OrderLine)
+
+
 def _vbap(r: RowValues) -> list[FactData]:
+    # r[...] rather than r(...): a subscript costs half a call, and VBAP is the largest table
     return [
-        OrderLine(
-            order_id=sap_id(r("VBELN")),
-            line_no=sap_id(r("POSNR")),
-            item=optional_id(r("MATNR")),
-            description=text(r("ARKTX")),
-            quantity=number(r("KWMENG"), "KWMENG"),
-            unit=text(r("VRKME")),
-            net_value=money(number(r("NETWR"), "NETWR"), r("WAERK"), "NETWR"),
+        _order_line(
+            order_id=sap_id(r["VBELN"]),
+            line_no=sap_id(r["POSNR"]),
+            item=optional_id(r["MATNR"]),
+            description=text(r["ARKTX"]),
+            quantity=number(r["KWMENG"], "KWMENG"),
+            unit=text(r["VRKME"]),
+            net_value=money(number(r["NETWR"], "NETWR"), r["WAERK"], "NETWR"),
         )
     ]
 
