@@ -64,6 +64,10 @@ __all__ = ["Readers", "SharedWork"]
 Row = Mapping[str, FlatValue]
 RowTest = Callable[[Row], bool]
 
+#: How many rows of a join's index are checked one by one whatever the point, at least
+#: (plus the square root of their number): those of the longest validity.
+LONG_ROWS = 8
+
 #: The alias of a required fact's conditions (``requires: - fact: ...``).
 _NEED: Final = "need"
 
@@ -191,7 +195,7 @@ class _Window:
             elif low is not None and high is not None:
                 self.long.append((fact, row))  # not integers: compared exactly, never dropped
         spans = sorted(item[1] for item in dated)
-        room = 8 + math.isqrt(len(dated))
+        room = LONG_ROWS + math.isqrt(len(dated))
         self.span = spans[len(spans) - room - 1] if len(spans) > room else -1
         short = sorted(
             ((low, fact, row) for low, span, fact, row in dated if 0 <= span <= self.span),
