@@ -19,6 +19,12 @@ its own facts and derived facts plus only those shared rows a rule can read:
 * a row of a joined or required fact type is kept when every condition of
   that join that reads the row alone (a constant, a presence test, a field
   of the same row) holds, and every field the join compares is present;
+* a row that only a join comparing it with the rule's subject reads (a power
+  of attorney's holder and validity against the goods release) is kept when
+  it meets those comparisons for one of the case's own subjects: such rows
+  are indexed once per run, by the values the join compares with ``==`` and,
+  for a ``lower <= subject.x <= upper`` pair, by ``lower``, so a case finds
+  the few that can cover its release without reading the others;
 * of each subject type the case holds, one row stays even if no rule reads
   it, so "the case has no document" never replaces "not applicable to any
   document of the case".
