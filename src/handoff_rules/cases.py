@@ -72,6 +72,18 @@ class Case:
     #: how the facts were gathered (set by :func:`build_cases`); not part of the value
     layout: CaseLayout | None = attrs.field(default=None, eq=False, repr=False)
 
+    @property
+    def own_facts(self) -> tuple[Fact, ...]:
+        """The facts of this order alone (itself, its deliveries, invoices, linked deal).
+
+        Without the customer's and the global facts every order of the
+        customer shares, so that a deriver reading only the order's own facts
+        costs the same for an order of a customer with a long history. Every
+        fact of the case when it was not laid out by :func:`build_cases`.
+        """
+        layout = self.layout
+        return layout.own if layout is not None and layout.describes(self.facts) else self.facts
+
     def of_type(self, fact_type: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if f.type == fact_type)
 
@@ -230,7 +242,7 @@ def _place_rejects(
     for case in cases:
         case_ids.add(case.id)
         # the order is among a case's own facts: no need to read the customer's history
-        for fact in case.layout.own if case.layout is not None else case.facts:
+        for fact in case.own_facts:
             if isinstance(fact.data, Order) and fact.data.id == case.id:
                 party = _key(fact.data.counterparty_id)
                 if party is not None:

@@ -449,3 +449,19 @@ def test_a_case_whose_facts_were_replaced_is_evaluated_whole() -> None:
     assert changed.layout is not None
     assert not changed.layout.describes(changed.facts)
     assert _evaluator("reference").shared_work().prepare(changed, DAY) is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_plugin_derivers_find_on_the_own_facts_what_they_find_on_all(seed: int) -> None:
+    # the installed plugins' derivers read Case.own_facts: the case's order, its
+    # deliveries and its linked opportunity are all there
+    pm = default_plugin_manager()
+    for case in build_cases(shared_facts(seed)).cases:
+        assert case.layout is not None
+        whole = attrs.evolve(case, layout=None)  # own_facts: every fact
+        assert len(whole.own_facts) == len(case.facts)
+        assert len(case.own_facts) == len(case.layout.own)
+        got = pm.hook.handoff_rules_derive_facts(case=case, at=DAY)
+        expected = pm.hook.handoff_rules_derive_facts(case=whole, at=DAY)
+        assert got == expected

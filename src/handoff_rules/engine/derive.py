@@ -671,7 +671,7 @@ def run_builtin_parts(
     block_groups = [
         memo.get(block, ("groups",), functools.partial(group_facts, block)) for block in blocks
     ]
-    merged = []
+    merged: list[list[tuple[Fact, Any]]] = []
     shared = set()
     for number, own_group in enumerate(own_groups):
         if number == _DOCUMENTS:  # read by the terms of powers of attorney alone, below

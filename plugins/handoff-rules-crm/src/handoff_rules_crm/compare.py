@@ -161,12 +161,7 @@ def _compare(link: Fact, opp: Fact, order: Fact, at: date) -> Fact:
 
 def compare_linked_orders(facts: Iterable[Fact], at: date) -> Iterator[Fact]:
     """One ``crm_order_match`` fact per link whose opportunity and order are both present."""
-    # only these types are read: sorting just them costs a case with a long
-    # customer history nothing (the same relative order as sorting everything)
-    ordered = sorted(
-        (f for f in facts if isinstance(f.data, Opportunity | Order | OpportunityLink)),
-        key=fact_sort_key,
-    )
+    ordered = sorted(facts, key=fact_sort_key)
     opportunities: dict[str, Fact] = {}
     orders: dict[str, Fact] = {}
     for fact in ordered:
