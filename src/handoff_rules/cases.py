@@ -8,8 +8,10 @@ so nothing read is silently lost.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -39,6 +41,28 @@ GLOBAL_FACT_TYPES = frozenset({ContractTemplate.fact_type})
 
 
 @attrs.frozen(slots=True)
+class CaseLayout:
+    """How :func:`build_cases` put a case's facts together, so an evaluator can share work.
+
+    Many orders of one customer carry the same counterparty facts (and every
+    case the same global facts). Each such group is one tuple, the same
+    object in every case that holds it, so work that depends on it alone is
+    done once per group. ``facts`` is the exact tuple described: a case whose
+    facts were replaced (``attrs.evolve``) has a layout that no longer
+    applies, and is evaluated as any other case.
+    """
+
+    facts: tuple[Fact, ...]
+    #: the facts of this case alone (its order, deliveries, invoices ...), canonical order
+    own: tuple[Fact, ...]
+    #: groups of facts shared with other cases, each in canonical order; disjoint from ``own``
+    shared: tuple[tuple[Fact, ...], ...]
+
+    def describes(self, facts: tuple[Fact, ...]) -> bool:
+        return self.facts is facts
+
+
+@attrs.frozen(slots=True)
 class Case:
     """All facts about one order, in a canonical order.
 
@@ -51,6 +75,20 @@ class Case:
     #: records read for this case but rejected: the rules they could have
     #: decided are ``indeterminate`` for it, naming them
     rejects: tuple[Reject, ...] = ()
+    #: how the facts were gathered (set by :func:`build_cases`); not part of the value
+    layout: CaseLayout | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def own_facts(self) -> tuple[Fact, ...]:
+        """The facts of this order alone (itself, its deliveries, invoices, linked deal).
+
+        Without the customer's and the global facts every order of the
+        customer shares, so that a deriver reading only the order's own facts
+        costs the same for an order of a customer with a long history. Every
+        fact of the case when it was not laid out by :func:`build_cases`.
+        """
+        layout = self.layout
+        return layout.own if layout is not None and layout.describes(self.facts) else self.facts
 
     def of_type(self, fact_type: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if f.type == fact_type)
@@ -106,6 +144,7 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     global_facts: list[Fact] = []
     opportunities: dict[str, Fact] = {}
     placed: set[int] = set()
+    placed_blocks: set[int] = set()
 
     # A payment that names its invoice belongs to that invoice's order, not to
     # every order of the customer: judged in each, its difference would be
@@ -140,21 +179,39 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     for order_fact in orders:
         orders_by_id[order_fact.data.id].append(order_fact)
 
+    # Each group of shared facts is one tuple, the same object in every case
+    # that holds it (see CaseLayout); own facts are the order's alone.
+    global_block = tuple(global_facts)
+    party_blocks = {party: tuple(party_facts) for party, party_facts in by_party.items()}
+    #: what an order's payer (not its sold-to) contributes: its cash, shared alike
+    payer_blocks: dict[str, tuple[Fact, ...]] = {}
+    rank = {id(fact): number for number, fact in enumerate(all_facts)}
+
     cases = []
     for order_id, order_facts in orders_by_id.items():
-        members = [*order_facts, *by_order.get(order_id, ()), *global_facts]
+        own = [*order_facts, *by_order.get(order_id, ())]
+        shared = [global_block]
         parties = {_key(getattr(f.data, "counterparty_id", None)) for f in order_facts}
         for party in sorted(p for p in parties if p is not None):
-            members.extend(by_party.get(party, ()))
+            if party in party_blocks:
+                shared.append(party_blocks[party])
         payers = {_key(f.data.payer) for f in order_facts if isinstance(f.data, Order)}
         for payer in sorted(p for p in payers - parties if p is not None):
-            members.extend(f for f in by_party.get(payer, ()) if f.type in PAYER_JOINED_TYPES)
+            if payer not in payer_blocks:
+                payer_blocks[payer] = tuple(
+                    f for f in by_party.get(payer, ()) if f.type in PAYER_JOINED_TYPES
+                )
+            shared.append(payer_blocks[payer])
         for fact in by_order.get(order_id, ()):
             if isinstance(fact.data, OpportunityLink) and fact.data.opportunity_id in opportunities:
-                members.append(opportunities[fact.data.opportunity_id])
-        unique = {id(f): f for f in members}
+                own.append(opportunities[fact.data.opportunity_id])
+        unique = {id(f): f for f in own}
         placed.update(unique)
-        cases.append(Case(id=order_id, facts=tuple(sorted(unique.values(), key=fact_sort_key))))
+        for block in shared:
+            if id(block) not in placed_blocks:
+                placed_blocks.add(id(block))
+                placed.update(id(f) for f in block)
+        cases.append(_case(order_id, list(unique.values()), shared, rank))
 
     unassigned = tuple(f for f in all_facts if id(f) not in placed)
     ordered = sorted(cases, key=lambda c: c.id)
@@ -171,6 +228,29 @@ def build_cases(facts: Iterable[Fact], rejects: Iterable[Reject] = ()) -> CaseSe
     )
 
 
+def _case(
+    order_id: str, own: list[Fact], shared: list[tuple[Fact, ...]], rank: dict[int, int]
+) -> Case:
+    """A case of its own facts and the shared blocks it holds (disjoint, see CaseLayout).
+
+    ``rank`` is each fact's place in the sorted facts of the run: inserting the
+    few own facts into the largest block (already sorted) by rank gives the
+    facts in the order of ``fact_sort_key`` without sorting a customer's whole
+    history again for every one of its orders.
+    """
+    own.sort(key=fact_sort_key)
+    blocks = sorted((b for b in shared if b), key=len, reverse=True)
+    if not blocks:
+        facts = tuple(own)
+        return Case(id=order_id, facts=facts, layout=CaseLayout(facts, facts, ()))
+    merged = list(blocks[0])
+    by_rank: Callable[[Fact], int] = lambda fact: rank[id(fact)]  # noqa: E731
+    for fact in itertools.chain(*blocks[1:], own):
+        merged.insert(bisect.bisect(merged, rank[id(fact)], key=by_rank), fact)
+    facts = tuple(merged)
+    return Case(id=order_id, facts=facts, layout=CaseLayout(facts, tuple(own), tuple(blocks)))
+
+
 def _place_rejects(
     cases: Iterable[Case], facts: Iterable[Fact], rejects: Iterable[Reject]
 ) -> tuple[dict[str, list[Reject]], list[Reject]]:
@@ -180,7 +260,8 @@ def _place_rejects(
     by_payer: dict[str, set[str]] = defaultdict(set)
     for case in cases:
         case_ids.add(case.id)
-        for fact in case.facts:
+        # the order is among a case's own facts: no need to read the customer's history
+        for fact in case.own_facts:
             if isinstance(fact.data, Order) and fact.data.id == case.id:
                 party = _key(fact.data.counterparty_id)
                 if party is not None:

@@ -34,16 +34,18 @@ that differ) are left out, so a rule that ``requires`` them is
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
 from handoff_rules.cases import Case
 from handoff_rules.engine.flatten import FieldKind
 from handoff_rules.engine.tolerance import Direction, ToleranceTable
-from handoff_rules.facts import Fact, Provenance
+from handoff_rules.facts import Fact, Provenance, fact_sort_key
 from handoff_rules.model import (
     Counterparty,
     CreditLimit,
@@ -64,6 +66,7 @@ __all__ = ["BUILTIN_DERIVERS", "DERIVE_ADAPTER", "DerivedSpec", "fold_name"]
 DERIVE_ADAPTER: Final = "handoff-rules:derive"
 
 Deriver = Callable[[Case, date, Mapping[str, Any]], list[Fact]]
+_T = TypeVar("_T")
 
 
 #: One source of a derived value: a model fact type and a dotted field path.
@@ -138,19 +141,27 @@ class _CaseFacts:
         "deliveries",
         "documents",
         "invoices",
+        "memo",
         "open_items",
         "orders",
         "parties",
         "payments",
+        "shared",
     )
 
-    def __init__(self, case: Case) -> None:
+    def __init__(
+        self,
+        case: Case,
+        groups: tuple[list[tuple[Fact, Any]], ...] | None = None,
+        memo: DeriveMemo | None = None,
+    ) -> None:
         self.case = case
-        groups: tuple[list[tuple[Fact, Any]], ...] = tuple([] for _ in range(len(_GROUPED) + 1))
-        group_of = _GROUP_OF
-        for fact in case.facts:
-            data = fact.data
-            groups[group_of[type(data)]].append((fact, data))
+        if groups is None:
+            groups = group_facts(case.facts)
+        #: work shared between cases of one run (see ``run_builtin_parts``); None: none
+        self.memo = memo
+        #: the groups that are one shared block's list, the same object in every case
+        self.shared: frozenset[int] = frozenset()
         self.orders: list[tuple[Fact, Order]] = groups[0]
         self.deliveries: list[tuple[Fact, Delivery]] = groups[1]
         self.documents: list[tuple[Fact, Document]] = groups[2]
@@ -176,6 +187,38 @@ class _CaseFacts:
         return self._case_party_id  # type: ignore[return-value]
 
 
+def group_facts(facts: Sequence[Fact]) -> tuple[list[tuple[Fact, Any]], ...]:
+    """``(fact, data)`` pairs by the model class derivers read, in the order of ``facts``."""
+    groups: tuple[list[tuple[Fact, Any]], ...] = tuple([] for _ in range(len(_GROUPED) + 1))
+    group_of = _GROUP_OF
+    for fact in facts:
+        data = fact.data
+        groups[group_of[type(data)]].append((fact, data))
+    return groups
+
+
+class DeriveMemo:
+    """Derived work that depends on one shared block of facts alone, kept for one run.
+
+    A power of attorney's terms depend on the document alone; the open items
+    a credit exposure adds up are the customer's, the same for each of its
+    orders. Entries hold the block's list they were computed from, so an id
+    is never reused while its entry lives.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[object, ...], tuple[object, object]] = {}
+
+    def get(self, source: object, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+        full = (id(source), *key)
+        entry = self._entries.get(full)
+        if entry is not None and entry[0] is source:
+            return entry[1]  # type: ignore[return-value]
+        value = make()
+        self._entries[full] = (source, value)
+        return value
+
+
 #: The model classes derivers read, in the order of the groups of :class:`_CaseFacts`.
 _GROUPED: Final = (
     Order,
@@ -187,6 +230,10 @@ _GROUPED: Final = (
     Counterparty,
     CreditLimit,
 )
+
+
+_DOCUMENTS: Final = _GROUPED.index(Document)
+_OPEN_ITEMS: Final = _GROUPED.index(OpenItem)
 
 
 class _GroupOf(dict[type, int]):
@@ -250,9 +297,16 @@ _FOREVER: Final = date.max
 
 
 def _poa_terms(facts: _CaseFacts, at: date, params: Mapping[str, Any]) -> list[Fact]:
+    return _poa_terms_of(facts.documents, params)
+
+
+def _poa_terms_of(
+    documents: Sequence[tuple[Fact, Document]], params: Mapping[str, Any]
+) -> list[Fact]:
+    """The terms of each power of attorney: of the document and the parameters alone."""
     default_days: int = params["poa_default_term_days"]
     result = []
-    for fact, data in facts.documents:
+    for fact, data in documents:
         if data.kind is not DocumentKind.POWER_OF_ATTORNEY:
             continue
         poa = data.poa
@@ -394,16 +448,35 @@ def _exposure(
 ) -> Money | None:
     if order.net_value is None or order.net_value.currency != currency:
         return None
+    items = facts.open_items
+    if facts.memo is not None and _OPEN_ITEMS in facts.shared:  # one block's list: the customer's
+        owed = facts.memo.get(
+            items, ("owed", party_id, currency, at), lambda: _owed(items, party_id, currency, at)
+        )
+    else:
+        owed = _owed(items, party_id, currency, at)
+    if owed is None:
+        return None
     total = order.net_value
-    for _, item in facts.open_items:
+    for amount in owed:  # in the case's order, as always
+        total = total + amount
+    return total
+
+
+def _owed(
+    open_items: Sequence[tuple[Fact, OpenItem]], party_id: str, currency: str, at: date
+) -> tuple[Money, ...] | None:
+    """The amounts of the party's items still open at ``at``; None: one is in another currency."""
+    owed = []
+    for _, item in open_items:
         if item.counterparty_id != party_id:
             continue
         if item.cleared_on is not None and item.cleared_on <= at:
             continue
         if item.amount.currency != currency:
             return None
-        total = total + item.amount
-    return total
+        owed.append(item.amount)
+    return tuple(owed)
 
 
 BUILTIN_DERIVERS: Final[Mapping[str, DerivedSpec]] = {
@@ -574,6 +647,62 @@ def run_builtin(
     for name in sorted(names):
         result.extend(_BY_CASE_FACTS[name](facts, at, params))
     return result
+
+
+def run_builtin_parts(
+    names: Sequence[str],
+    case: Case,
+    own: Sequence[Fact],
+    blocks: Sequence[Sequence[Fact]],
+    at: date,
+    params: Mapping[str, Any],
+    memo: DeriveMemo,
+) -> tuple[list[Fact], list[list[Fact]]]:
+    """:func:`run_builtin` of a case made of its own facts and shared blocks.
+
+    The same derived facts as ``run_builtin(names, case, at, params)`` (the
+    same objects for what a block alone decides, and in another order), in
+    two parts: those made for this case, and one list per block of facts
+    that depend on that block alone (the terms of its powers of attorney),
+    made once per run and shared by every case holding the block. ``own`` and
+    ``blocks`` are disjoint, each in the case's order, and together the case's facts.
+    """
+    own_groups = group_facts(own)
+    block_groups = [
+        memo.get(block, ("groups",), functools.partial(group_facts, block)) for block in blocks
+    ]
+    merged: list[list[tuple[Fact, Any]]] = []
+    shared = set()
+    for number, own_group in enumerate(own_groups):
+        if number == _DOCUMENTS:  # read by the terms of powers of attorney alone, below
+            merged.append([])
+            continue
+        sources = [own_group] if own_group else []
+        sources += [groups[number] for groups in block_groups if groups[number]]
+        if not sources:
+            merged.append(own_group)
+        elif len(sources) == 1:
+            merged.append(sources[0])
+            if sources[0] is not own_group:
+                shared.add(number)
+        else:  # in the case's order: the first counterparty of an id, the last invoice
+            merged.append(
+                sorted(itertools.chain(*sources), key=lambda pair: fact_sort_key(pair[0]))
+            )
+    facts = _CaseFacts(case, tuple(merged), memo)
+    facts.shared = frozenset(shared)
+    result: list[Fact] = []
+    per_block: list[list[Fact]] = []
+    for name in sorted(names):
+        if name != "poa_terms":
+            result.extend(_BY_CASE_FACTS[name](facts, at, params))
+            continue
+        result.extend(_poa_terms_of(own_groups[_DOCUMENTS], params))
+        for block, groups in zip(blocks, block_groups, strict=True):
+            if groups[_DOCUMENTS]:
+                make = functools.partial(_poa_terms_of, groups[_DOCUMENTS], params)
+                per_block.append(memo.get(block, ("poa_terms",), make))
+    return result, per_block
 
 
 #: The built-in derivers on an indexed case (``run_builtin`` indexes each case once).

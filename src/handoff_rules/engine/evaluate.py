@@ -52,6 +52,7 @@ from handoff_rules.engine.limits import (
 )
 from handoff_rules.engine.needs import base_sources, rule_needs
 from handoff_rules.engine.reference import ReferenceBackend, holds, need_fact_met, own_test
+from handoff_rules.engine.shared import SharedWork
 from handoff_rules.engine.words import fact_noun, field_words
 from handoff_rules.errors import EngineUnavailable, HandoffError
 from handoff_rules.facts import Fact, Provenance, Reject, canonical_order
@@ -321,6 +322,12 @@ class PackEvaluator:
         """
         case = _canonical(case)
         facts = run_builtin(self._derivers, case, at, self._params)
+        facts.extend(self.plugin_facts(case, at))
+        return facts
+
+    def plugin_facts(self, case: Case, at: date) -> list[Fact]:
+        """The derived facts of ``handoff_rules_derive_facts`` plugins, checked."""
+        facts: list[Fact] = []
         if self.pm is not None:
             for result in self.pm.hook.handoff_rules_derive_facts(case=case, at=at):
                 for fact in result or ():
@@ -356,12 +363,18 @@ class PackEvaluator:
     def flatten(self, case: Case, at: date) -> FlatCase:
         return flatten_case([*case.facts, *self.derived_facts(case, at)], at)
 
-    def _prepare(self, case: Case, at: date) -> FlatCase | CaseBeyondLimit:
+    def _prepare(
+        self, case: Case, at: date, shared: SharedWork | None = None
+    ) -> FlatCase | CaseBeyondLimit:
         """The flat case, or why it is beyond what a case may hold on every backend.
 
         The facts are counted before flattening (an oversized case costs no
-        flat rows), the values after (the limits are on flat values).
+        flat rows), the values after (the limits are on flat values). With
+        ``shared``, work on facts shared with other cases is done once per run.
         """
+        ready = shared.prepare(case, at) if shared is not None else None
+        if ready is not None:
+            return ready
         derived = self.derived_facts(case, at)
         beyond = facts_beyond_limit(case.id, len(case.facts), len(derived))
         if beyond is not None:
@@ -412,8 +425,9 @@ class PackEvaluator:
         """
         plan = self._plan(checkpoints)
         pending = iter(items)
+        shared = self.shared_work()
         while chunk := list(itertools.islice(pending, BATCH_SIZE)):
-            prepared = [self._prepare(case, at) for case, at in chunk]
+            prepared = [self._prepare(case, at, shared) for case, at in chunk]
             flats = [flat for flat in prepared if isinstance(flat, FlatCase)]
             found = self.match_backend.matches_many([flat.rows for flat in flats])
             matched = iter(list(zip(flats, found, strict=True)))
@@ -423,6 +437,11 @@ class PackEvaluator:
                 else:
                     flat, matches = next(matched)
                     yield self._decide(plan, case, at, flat, matches)
+
+    def shared_work(self) -> SharedWork:
+        """Work on the facts cases share (a customer's, global ones), for one run."""
+        rules = [rule.ir for rule in self.pack.rules]
+        return SharedWork(rules, self._derivers, self._params, self.plugin_facts)
 
     def _plan(self, checkpoints: Sequence[Checkpoint] | None) -> _Plan:
         key = tuple(checkpoints) if checkpoints is not None else None

@@ -104,7 +104,7 @@ def case_date(case: Case) -> date | None:
     """
     dates = [
         fact.data.order_date
-        for fact in case.facts
+        for fact in case.own_facts  # the order is the case's own, not its customer's
         if isinstance(fact.data, Order)
         and fact.data.id == case.id
         and fact.data.order_date is not None
@@ -152,7 +152,7 @@ def no_version_in_force(case: Case, first: DatedVersion, at: date) -> NoVersionI
 def _order_sources(case: Case) -> tuple[Provenance, ...]:
     return tuple(
         fact.provenance
-        for fact in case.facts
+        for fact in case.own_facts
         if isinstance(fact.data, Order) and fact.data.id == case.id
     )
 

@@ -53,4 +53,5 @@ def handoff_rules_derive_facts(case: Case, at: date) -> Iterable[Fact]:
     linked, so linking runs on all facts before cases are built
     (:func:`handoff_rules_link_facts`).
     """
-    return list(compare_linked_orders(case.facts, at))
+    # the link, its opportunity and the order are the order's own facts
+    return list(compare_linked_orders(case.own_facts, at))

@@ -23,10 +23,11 @@ def lead_days(case: Case) -> list[Fact]:
     fact has no ``days``: the rule requires it, so the finding is
     ``indeterminate`` rather than a silent pass.
     """
-    ordered = {f.data.order_date for f in case.facts if isinstance(f.data, Order)} - {None}
+    own = case.own_facts  # the order and its deliveries, not the customer's history
+    ordered = {f.data.order_date for f in own if isinstance(f.data, Order)} - {None}
     order_date = next(iter(ordered)) if len(ordered) == 1 else None
     facts = []
-    for fact in case.facts:
+    for fact in own:
         delivery = fact.data
         if not isinstance(delivery, Delivery) or delivery.release_date is None:
             continue
