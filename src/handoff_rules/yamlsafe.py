@@ -24,13 +24,21 @@ is what is slow). An alias or a refused tag becomes a *refused* node in place
 of its value, so that a facts file can reject the one item that holds it and
 keep its other items; :func:`first_refusal` finds it, and :func:`construct`
 and :func:`load` refuse the whole tree for it. Every error names its line.
+
+Reading is the larger part of a run's cost, so events come from libyaml's
+parser when PyYAML is built with it (:data:`use_libyaml`): about five times
+faster than the pure-Python scanner and parser. Composing, the refusals and
+the construction of values stay the Python code above, so both parsers give
+the same nodes at the same lines. Text that libyaml cannot parse is parsed
+again by the pure-Python parser, whose error and line are the ones reported:
+the messages do not depend on how PyYAML was built.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 import yaml
@@ -48,7 +56,12 @@ __all__ = [
     "decode_utf8",
     "first_refusal",
     "load",
+    "use_libyaml",
 ]
+
+#: Whether events come from libyaml's C parser: True when PyYAML is built with it.
+#: False (set by tests and the ``check`` bench) reads with the pure-Python parser.
+use_libyaml: bool = bool(getattr(yaml, "__with_libyaml__", False))
 
 #: Collections nested deeper than this are refused. The bundled pack's rule and
 #: scenario files nest at most eight levels.
@@ -168,8 +181,111 @@ BoundedLoader.yaml_implicit_resolvers = {
 
 
 def _mark(mark: object) -> yaml.Mark | None:
-    """A parser mark as the stubs type it (the pure-Python parser used here makes these)."""
-    return mark if isinstance(mark, yaml.Mark) else None
+    """A parser mark as the stubs type it; libyaml's marks are copied into one."""
+    if isinstance(mark, yaml.Mark) or mark is None:
+        return mark
+    return yaml.Mark(
+        str(getattr(mark, "name", "")),
+        int(getattr(mark, "index", 0)),
+        int(getattr(mark, "line", 0)),
+        int(getattr(mark, "column", 0)),
+        None,  # libyaml keeps no buffer
+        None,  # type: ignore[arg-type]
+    )
+
+
+class _NotAlike(yaml.MarkedYAMLError):
+    """Text where libyaml's events are known to differ from the pure-Python parser's.
+
+    Raised while composing with libyaml so that the text is parsed again by the
+    pure-Python parser, whose result is the one that counts.
+    """
+
+    def __init__(self, problem: str, mark: object) -> None:
+        super().__init__(None, None, problem, _mark(mark))
+
+
+class _LibyamlEvents:
+    """The parser half of a loader taken from libyaml: the events, nothing composed in C.
+
+    Mixed in before a :class:`BoundedLoader` class (see :func:`_with_libyaml`),
+    it replaces the pure-Python reader, scanner and parser; composing (with
+    the depth and alias refusals), resolving and constructing stay the loader's.
+    """
+
+    def __init__(self, stream: str) -> None:
+        # The C parser must be initialised as itself; the other bases as the
+        # pure-Python loader initialises them, without its Reader/Scanner/Parser.
+        _CParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)  # type: ignore[arg-type]
+        yaml.constructor.SafeConstructor.__init__(self)  # type: ignore[arg-type]
+        yaml.resolver.Resolver.__init__(self)  # type: ignore[arg-type]
+        self._depth = 0
+        self._flow = 0
+        self._end = len(stream)
+
+    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        _explicit_tag(event)
+        at = event.start_mark.index
+        if event.value == "" and at == event.end_mark.index and (self._flow or at == self._end):
+            # An empty value in a flow collection (``{a: }``) or at the end of the text:
+            # libyaml places it at the next token, the pure-Python parser right after
+            # the ``:`` (or on a line after the last).
+            raise _NotAlike("an empty value placed otherwise", event.start_mark)
+        node: yaml.ScalarNode = yaml.composer.Composer.compose_scalar_node(self, anchor)  # type: ignore[arg-type]
+        return node
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        _explicit_tag(event)
+        flow = bool(event.flow_style)
+        self._flow += flow
+        try:
+            node: yaml.SequenceNode = yaml.composer.Composer.compose_sequence_node(self, anchor)  # type: ignore[arg-type]
+        finally:
+            self._flow -= flow
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        _explicit_tag(event)
+        flow = bool(event.flow_style)
+        self._flow += flow
+        try:
+            node: yaml.MappingNode = yaml.composer.Composer.compose_mapping_node(self, anchor)  # type: ignore[arg-type]
+        finally:
+            self._flow -= flow
+        return node
+
+    # CParser composes in C when asked for nodes; the Python composer is wanted.
+    check_node = yaml.composer.Composer.check_node
+    get_node = yaml.composer.Composer.get_node
+    get_single_node = yaml.composer.Composer.get_single_node
+    compose_document = yaml.composer.Composer.compose_document
+
+
+def _explicit_tag(event: Any) -> None:
+    """Refuses the libyaml path for a written tag: the parsers resolve some (``!``) apart."""
+    if event.tag is not None:
+        raise _NotAlike(f"tag {event.tag}", event.start_mark)
+
+
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+
+_LIBYAML_LOADERS: Final[dict[type[BoundedLoader], type[BoundedLoader]]] = {}
+
+
+def _with_libyaml(loader: type[BoundedLoader]) -> type[BoundedLoader]:
+    """``loader`` with libyaml's parser in place of the pure-Python one (its own resolvers,
+    constructors and refusals unchanged), made once per loader class."""
+    made = _LIBYAML_LOADERS.get(loader)
+    if made is None:
+        events = type("_LibyamlEvents", (_LibyamlEvents, _CParser), {})
+        made = cast("type[BoundedLoader]", type(f"Libyaml{loader.__name__}", (events, loader), {}))
+        _LIBYAML_LOADERS[loader] = made
+    return made
 
 
 def first_refusal(node: yaml.Node, skip: Collection[yaml.Node] = ()) -> Refusal | None:
@@ -221,6 +337,14 @@ def compose(
     Raises :class:`YamlError` for text that is not one YAML document or nests
     too deeply.
     """
+    if use_libyaml and _CParser is not None and _libyaml_reads_alike(text):
+        fast = _with_libyaml(loader)(text)
+        try:
+            return fast.get_single_node()
+        except yaml.YAMLError:
+            pass  # the pure-Python parser below names the error as it always has
+        finally:
+            fast.dispose()
     try:
         reader = loader(text)
     except yaml.reader.ReaderError as exc:
@@ -237,6 +361,21 @@ def compose(
         raise YamlError(source, f"not valid YAML: {exc}") from None
     finally:
         reader.dispose()
+
+
+#: Characters YAML text may not hold; the pure-Python reader refuses them with its own
+#: message, so text holding one is left to it.
+_NON_PRINTABLE: Final = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _libyaml_reads_alike(text: str) -> bool:
+    """Whether libyaml may parse ``text``: what it reads differently is left to Python.
+
+    The pure-Python reader refuses non-printable characters with its own message,
+    its scanner refuses a tab where libyaml takes it as a space (``a:\tb``), and
+    and its marks count a byte-order mark where libyaml's do not.
+    """
+    return "\t" not in text and "\ufeff" not in text and _NON_PRINTABLE.search(text) is None
 
 
 def construct(node: yaml.Node, source: str, loader: BoundedLoader) -> Any:

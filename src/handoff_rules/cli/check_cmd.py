@@ -86,6 +86,11 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     type=click.Choice(["durable", "reference"]),
     help="Rule engine (default: durable where it runs, else reference).",
 )
+@click.option(
+    "--pretty",
+    is_flag=True,
+    help="Indent the JSON report by two spaces (by default it is written on one line).",
+)
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option(
     "--audit-log",
@@ -112,6 +117,7 @@ def check(
     exceptions: Path | None,
     fmt: str,
     engine: str | None,
+    pretty: bool,
     output: Path | None,
     audit_log: Path | None,
     strict: bool,
@@ -151,9 +157,9 @@ def check(
         click.echo(f"note: {run.notice}", err=True)
     if output is not None:
         with open_for_writing(output, "the report") as handle:
-            write_report(run, fmt, handle)
+            write_report(run, fmt, handle, pretty=pretty)
     else:
-        write_report(run, fmt, sys.stdout)
+        write_report(run, fmt, sys.stdout, pretty=pretty)
     if fail_on_rejects and run.rejects:
         records = "record was" if run.rejects == 1 else "records were"
         click.echo(
