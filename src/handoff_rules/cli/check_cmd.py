@@ -29,6 +29,7 @@ from handoff_rules.adapters.registry import skipped_line
 from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
 from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
+from handoff_rules.collector import tuned_for_a_run
 from handoff_rules.decision import Checkpoint
 from handoff_rules.errors import EXIT_BLOCK, EXIT_USAGE, NoOrderError
 from handoff_rules.report.writers import FORMATS, write_report
@@ -155,11 +156,12 @@ def check(
     _warn_skipped([(item.source, item.reason) for item in run.skipped])
     if run.notice:
         click.echo(f"note: {run.notice}", err=True)
+    write = tuned_for_a_run(write_report)  # a large report is many short-lived objects
     if output is not None:
         with open_for_writing(output, "the report") as handle:
-            write_report(run, fmt, handle, pretty=pretty)
+            write(run, fmt, handle, pretty=pretty)
     else:
-        write_report(run, fmt, sys.stdout, pretty=pretty)
+        write(run, fmt, sys.stdout, pretty=pretty)
     if fail_on_rejects and run.rejects:
         records = "record was" if run.rejects == 1 else "records were"
         click.echo(
