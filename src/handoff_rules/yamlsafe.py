@@ -206,11 +206,18 @@ class _NotAlike(yaml.MarkedYAMLError):
 
 
 class _LibyamlEvents:
-    """The parser half of a loader taken from libyaml: the events, nothing composed in C.
+    """The parser half of a loader taken from libyaml, and a composer written for it.
 
     Mixed in before a :class:`BoundedLoader` class (see :func:`_with_libyaml`),
-    it replaces the pure-Python reader, scanner and parser; composing (with
-    the depth and alias refusals), resolving and constructing stay the loader's.
+    it replaces the pure-Python reader, scanner and parser; resolving and
+    constructing stay the loader's. Its composer builds the nodes the Python
+    composer builds, in one loop over the events instead of a dozen method calls
+    per node (composing was most of reading a facts file). It composes plain
+    data only: at anything else (an alias, a written tag, an anchor given twice,
+    nesting beyond :data:`MAX_DEPTH`, more than one document, and what libyaml
+    marks apart from the pure-Python parser) it raises :class:`_NotAlike`, and
+    the text is composed again by the Python composer, which refuses or marks
+    it as it always has.
     """
 
     def __init__(self, stream: str) -> None:
@@ -220,55 +227,93 @@ class _LibyamlEvents:
         yaml.composer.Composer.__init__(self)  # type: ignore[arg-type]
         yaml.constructor.SafeConstructor.__init__(self)  # type: ignore[arg-type]
         yaml.resolver.Resolver.__init__(self)  # type: ignore[arg-type]
-        self._depth = 0
-        self._flow = 0
         self._end = len(stream)
 
-    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
-        event = self.peek_event()  # type: ignore[attr-defined]
-        _explicit_tag(event)
-        at = event.start_mark.index
-        if event.value == "" and at == event.end_mark.index and (self._flow or at == self._end):
-            # An empty value in a flow collection (``{a: }``) or at the end of the text:
-            # libyaml places it at the next token, the pure-Python parser right after
-            # the ``:`` (or on a line after the last).
-            raise _NotAlike("an empty value placed otherwise", event.start_mark)
-        node: yaml.ScalarNode = yaml.composer.Composer.compose_scalar_node(self, anchor)  # type: ignore[arg-type]
-        return node
+    def get_single_node(self) -> yaml.Node | None:
+        get = self.get_event  # type: ignore[attr-defined]
+        get()  # the stream's start
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        if getattr(self, "yaml_path_resolvers", None):
+            raise _NotAlike("path resolvers", event.start_mark)
+        root = self._compose_document()
+        get()  # the document's end
+        event = get()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise _NotAlike("more than one document", event.start_mark)
+        return root
 
-    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
-        event = self.peek_event()  # type: ignore[attr-defined]
-        _explicit_tag(event)
-        flow = bool(event.flow_style)
-        self._flow += flow
-        try:
-            node: yaml.SequenceNode = yaml.composer.Composer.compose_sequence_node(self, anchor)  # type: ignore[arg-type]
-        finally:
-            self._flow -= flow
-        return node
+    def _compose_document(self) -> yaml.Node:
+        """The nodes of one document, from its first event to its last."""
+        get = self.get_event  # type: ignore[attr-defined]
+        resolve = self.resolve  # type: ignore[attr-defined]
+        scalar_event, scalar_node = yaml.ScalarEvent, yaml.ScalarNode
+        end_events = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        anchors: set[str] = set()
+        # Open collections: [node, children, key waiting for its value, is flow]
+        open_: list[list[Any]] = []
+        flow = 0
+        while True:
+            event = get()
+            kind = type(event)
+            if kind in end_events:
+                node, _, _, was_flow = open_.pop()
+                node.end_mark = event.end_mark
+                flow -= was_flow
+                if not open_:
+                    return cast("yaml.Node", node)
+                _add(open_[-1], node)
+                continue
+            if kind is yaml.AliasEvent or event.tag is not None:
+                raise _NotAlike("an alias or a written tag", event.start_mark)
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _NotAlike("an anchor given twice", event.start_mark)
+                anchors.add(event.anchor)
+            start = event.start_mark
+            if kind is scalar_event:
+                value = event.value
+                if (
+                    not value
+                    and start.index == event.end_mark.index
+                    and (flow or start.index == self._end)
+                ):
+                    # An empty value in a flow collection (``{a: }``) or at the end of
+                    # the text: libyaml places it at the next token, the pure-Python
+                    # parser right after the ``:`` (or on a line after the last).
+                    raise _NotAlike("an empty value placed otherwise", start)
+                tag = resolve(scalar_node, value, event.implicit)
+                node = scalar_node(tag, value, start, event.end_mark, style=event.style)
+                if not open_:
+                    return cast("yaml.Node", node)
+                _add(open_[-1], node)
+                continue
+            if len(open_) >= MAX_DEPTH:
+                raise _NotAlike("nested too deeply", start)
+            node_class = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+            children: list[Any] = []
+            node = node_class(
+                resolve(node_class, None, event.implicit),
+                children,
+                start,
+                None,
+                flow_style=event.flow_style,
+            )
+            is_flow = bool(event.flow_style)
+            flow += is_flow
+            open_.append([node, children, None, is_flow])
 
-    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
-        event = self.peek_event()  # type: ignore[attr-defined]
-        _explicit_tag(event)
-        flow = bool(event.flow_style)
-        self._flow += flow
-        try:
-            node: yaml.MappingNode = yaml.composer.Composer.compose_mapping_node(self, anchor)  # type: ignore[arg-type]
-        finally:
-            self._flow -= flow
-        return node
 
-    # CParser composes in C when asked for nodes; the Python composer is wanted.
-    check_node = yaml.composer.Composer.check_node
-    get_node = yaml.composer.Composer.get_node
-    get_single_node = yaml.composer.Composer.get_single_node
-    compose_document = yaml.composer.Composer.compose_document
-
-
-def _explicit_tag(event: Any) -> None:
-    """Refuses the libyaml path for a written tag: the parsers resolve some (``!``) apart."""
-    if event.tag is not None:
-        raise _NotAlike(f"tag {event.tag}", event.start_mark)
+def _add(parent: list[Any], node: yaml.Node) -> None:
+    """``node`` as the next child of an open collection (a mapping's key, then its value)."""
+    if isinstance(parent[0], yaml.SequenceNode):
+        parent[1].append(node)
+    elif parent[2] is None:
+        parent[2] = node
+    else:
+        parent[1].append((parent[2], node))
+        parent[2] = None
 
 
 _CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
