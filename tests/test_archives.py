@@ -157,7 +157,7 @@ def test_check_decides_from_a_zip_as_from_its_folder(tmp_path: Path, cli: CliRun
     ]
     assert outcomes[0] == outcomes[1]
     assert len(outcomes[0]) == 25
-    assert '"source": "o2c.zip!document-register.xlsx"' in out_zip
+    assert '"source":"o2c.zip!document-register.xlsx"' in out_zip
 
 
 def test_a_gzip_is_the_file_named_without_gz(tmp_path: Path, cli: CliRun) -> None:

@@ -45,6 +45,10 @@ ALLOWED = {
     "handoff_rules.yamlsafe._TooDeep": (
         "control flow inside the YAML composer: yamlsafe catches it and raises a YamlError"
     ),
+    "handoff_rules.yamlsafe._NotAlike": (
+        "control flow inside the YAML composer: yamlsafe catches it and parses the text "
+        "again with the pure-Python parser"
+    ),
     "handoff_rules.cli.exits.OutputClosed": (
         "the reader of standard output went away: the command stops quietly (141)"
     ),

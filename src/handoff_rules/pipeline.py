@@ -26,6 +26,7 @@ from handoff_rules.adapters.base import NO_SETTINGS, FormatInfo, ReadSettings
 from handoff_rules.adapters.registry import InputFile, ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
+from handoff_rules.collector import freeze_long_lived, tuned_for_a_run
 from handoff_rules.coverage import Coverage, SupplyIndex, coverage
 from handoff_rules.decision import Checkpoint, Decision, Outcome
 from handoff_rules.distribute import Executor, evaluate_on, executor_for, read_on
@@ -163,6 +164,7 @@ def read_files(
     )
 
 
+@tuned_for_a_run
 def check(
     inputs: Iterable[Path | str] = (),
     *,
@@ -247,6 +249,7 @@ def check(
         given = tuple(facts)
         all_facts = (*read.facts, *given)
         caseset = build_cases((*all_facts, *link_facts(pm, all_facts)), read.rejects)
+        freeze_long_lived()  # the facts and cases live to the end of the run
         if not caseset.cases:
             raise NoOrderError(
                 Counter(f.type for f in all_facts),

@@ -24,13 +24,21 @@ is what is slow). An alias or a refused tag becomes a *refused* node in place
 of its value, so that a facts file can reject the one item that holds it and
 keep its other items; :func:`first_refusal` finds it, and :func:`construct`
 and :func:`load` refuse the whole tree for it. Every error names its line.
+
+Reading is the larger part of a run's cost, so events come from libyaml's
+parser when PyYAML is built with it (:data:`use_libyaml`): about five times
+faster than the pure-Python scanner and parser. Composing, the refusals and
+the construction of values stay the Python code above, so both parsers give
+the same nodes at the same lines. Text that libyaml cannot parse is parsed
+again by the pure-Python parser, whose error and line are the ones reported:
+the messages do not depend on how PyYAML was built.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 import yaml
@@ -48,7 +56,12 @@ __all__ = [
     "decode_utf8",
     "first_refusal",
     "load",
+    "use_libyaml",
 ]
+
+#: Whether events come from libyaml's C parser: True when PyYAML is built with it.
+#: False (set by tests and the ``check`` bench) reads with the pure-Python parser.
+use_libyaml: bool = bool(getattr(yaml, "__with_libyaml__", False))
 
 #: Collections nested deeper than this are refused. The bundled pack's rule and
 #: scenario files nest at most eight levels.
@@ -168,8 +181,156 @@ BoundedLoader.yaml_implicit_resolvers = {
 
 
 def _mark(mark: object) -> yaml.Mark | None:
-    """A parser mark as the stubs type it (the pure-Python parser used here makes these)."""
-    return mark if isinstance(mark, yaml.Mark) else None
+    """A parser mark as the stubs type it; libyaml's marks are copied into one."""
+    if isinstance(mark, yaml.Mark) or mark is None:
+        return mark
+    return yaml.Mark(
+        str(getattr(mark, "name", "")),
+        int(getattr(mark, "index", 0)),
+        int(getattr(mark, "line", 0)),
+        int(getattr(mark, "column", 0)),
+        None,  # libyaml keeps no buffer
+        None,  # type: ignore[arg-type]
+    )
+
+
+class _NotAlike(yaml.MarkedYAMLError):
+    """Text where libyaml's events are known to differ from the pure-Python parser's.
+
+    Raised while composing with libyaml so that the text is parsed again by the
+    pure-Python parser, whose result is the one that counts.
+    """
+
+    def __init__(self, problem: str, mark: object) -> None:
+        super().__init__(None, None, problem, _mark(mark))
+
+
+class _LibyamlEvents:
+    """The parser half of a loader taken from libyaml, and a composer written for it.
+
+    Mixed in before a :class:`BoundedLoader` class (see :func:`_with_libyaml`),
+    it replaces the pure-Python reader, scanner and parser; resolving and
+    constructing stay the loader's. Its composer builds the nodes the Python
+    composer builds, in one loop over the events instead of a dozen method calls
+    per node (composing was most of reading a facts file). It composes plain
+    data only: at anything else (an alias, a written tag, an anchor given twice,
+    nesting beyond :data:`MAX_DEPTH`, more than one document, and what libyaml
+    marks apart from the pure-Python parser) it raises :class:`_NotAlike`, and
+    the text is composed again by the Python composer, which refuses or marks
+    it as it always has.
+    """
+
+    def __init__(self, stream: str) -> None:
+        # The C parser must be initialised as itself; the other bases as the
+        # pure-Python loader initialises them, without its Reader/Scanner/Parser.
+        _CParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)  # type: ignore[arg-type]
+        yaml.constructor.SafeConstructor.__init__(self)  # type: ignore[arg-type]
+        yaml.resolver.Resolver.__init__(self)  # type: ignore[arg-type]
+        self._end = len(stream)
+
+    def get_single_node(self) -> yaml.Node | None:
+        get = self.get_event  # type: ignore[attr-defined]
+        get()  # the stream's start
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        if getattr(self, "yaml_path_resolvers", None):
+            raise _NotAlike("path resolvers", event.start_mark)
+        root = self._compose_document()
+        get()  # the document's end
+        event = get()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise _NotAlike("more than one document", event.start_mark)
+        return root
+
+    def _compose_document(self) -> yaml.Node:
+        """The nodes of one document, from its first event to its last."""
+        get = self.get_event  # type: ignore[attr-defined]
+        resolve = self.resolve  # type: ignore[attr-defined]
+        scalar_event, scalar_node = yaml.ScalarEvent, yaml.ScalarNode
+        end_events = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        anchors: set[str] = set()
+        # Open collections: [node, children, key waiting for its value, is flow]
+        open_: list[list[Any]] = []
+        flow = 0
+        while True:
+            event = get()
+            kind = type(event)
+            if kind in end_events:
+                node, _, _, was_flow = open_.pop()
+                node.end_mark = event.end_mark
+                flow -= was_flow
+                if not open_:
+                    return cast("yaml.Node", node)
+                _add(open_[-1], node)
+                continue
+            if kind is yaml.AliasEvent or event.tag is not None:
+                raise _NotAlike("an alias or a written tag", event.start_mark)
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _NotAlike("an anchor given twice", event.start_mark)
+                anchors.add(event.anchor)
+            start = event.start_mark
+            if kind is scalar_event:
+                value = event.value
+                if (
+                    not value
+                    and start.index == event.end_mark.index
+                    and (flow or start.index == self._end)
+                ):
+                    # An empty value in a flow collection (``{a: }``) or at the end of
+                    # the text: libyaml places it at the next token, the pure-Python
+                    # parser right after the ``:`` (or on a line after the last).
+                    raise _NotAlike("an empty value placed otherwise", start)
+                tag = resolve(scalar_node, value, event.implicit)
+                node = scalar_node(tag, value, start, event.end_mark, style=event.style)
+                if not open_:
+                    return cast("yaml.Node", node)
+                _add(open_[-1], node)
+                continue
+            if len(open_) >= MAX_DEPTH:
+                raise _NotAlike("nested too deeply", start)
+            node_class = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+            children: list[Any] = []
+            node = node_class(
+                resolve(node_class, None, event.implicit),
+                children,
+                start,
+                None,
+                flow_style=event.flow_style,
+            )
+            is_flow = bool(event.flow_style)
+            flow += is_flow
+            open_.append([node, children, None, is_flow])
+
+
+def _add(parent: list[Any], node: yaml.Node) -> None:
+    """``node`` as the next child of an open collection (a mapping's key, then its value)."""
+    if isinstance(parent[0], yaml.SequenceNode):
+        parent[1].append(node)
+    elif parent[2] is None:
+        parent[2] = node
+    else:
+        parent[1].append((parent[2], node))
+        parent[2] = None
+
+
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+
+_LIBYAML_LOADERS: Final[dict[type[BoundedLoader], type[BoundedLoader]]] = {}
+
+
+def _with_libyaml(loader: type[BoundedLoader]) -> type[BoundedLoader]:
+    """``loader`` with libyaml's parser in place of the pure-Python one (its own resolvers,
+    constructors and refusals unchanged), made once per loader class."""
+    made = _LIBYAML_LOADERS.get(loader)
+    if made is None:
+        events = type("_LibyamlEvents", (_LibyamlEvents, _CParser), {})
+        made = cast("type[BoundedLoader]", type(f"Libyaml{loader.__name__}", (events, loader), {}))
+        _LIBYAML_LOADERS[loader] = made
+    return made
 
 
 def first_refusal(node: yaml.Node, skip: Collection[yaml.Node] = ()) -> Refusal | None:
@@ -221,6 +382,14 @@ def compose(
     Raises :class:`YamlError` for text that is not one YAML document or nests
     too deeply.
     """
+    if use_libyaml and _CParser is not None and _libyaml_reads_alike(text):
+        fast = _with_libyaml(loader)(text)
+        try:
+            return fast.get_single_node()
+        except yaml.YAMLError:
+            pass  # the pure-Python parser below names the error as it always has
+        finally:
+            fast.dispose()
     try:
         reader = loader(text)
     except yaml.reader.ReaderError as exc:
@@ -237,6 +406,21 @@ def compose(
         raise YamlError(source, f"not valid YAML: {exc}") from None
     finally:
         reader.dispose()
+
+
+#: Characters YAML text may not hold; the pure-Python reader refuses them with its own
+#: message, so text holding one is left to it.
+_NON_PRINTABLE: Final = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _libyaml_reads_alike(text: str) -> bool:
+    """Whether libyaml may parse ``text``: what it reads differently is left to Python.
+
+    The pure-Python reader refuses non-printable characters with its own message,
+    its scanner refuses a tab where libyaml takes it as a space (``a:\tb``), and
+    and its marks count a byte-order mark where libyaml's do not.
+    """
+    return "\t" not in text and "\ufeff" not in text and _NON_PRINTABLE.search(text) is None
 
 
 def construct(node: yaml.Node, source: str, loader: BoundedLoader) -> Any:

@@ -145,9 +145,9 @@ def test_an_order_beyond_the_facts_limit_is_undecided_alone_alike_on_both_engine
     outputs = {engine: _check_json(cli, engine, EXPORTS, big_order_lines) for engine in ENGINES}
     # byte for byte the same, but for the engine the run names
     for engine, text in outputs.items():
-        named = f'"engine": "{engine}"'
+        named = f'"engine":"{engine}"'
         assert text.count(named) == 1
-        assert text.replace(named, '"engine": "reference"') == outputs["reference"]
+        assert text.replace(named, '"engine":"reference"') == outputs["reference"]
     document = json.loads(outputs["reference"])
     jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
     assert document["run"]["facts"] > BIG_ORDER_LINES

@@ -30,6 +30,7 @@ from handoff_rules.cli.exits import CHECK_EXIT_STATUS_HELP
 from handoff_rules.cli.files import check_appendable, check_writable, open_for_writing
 from handoff_rules.cli.progress import track
 from handoff_rules.cli.read_settings import currency_option, read_settings
+from handoff_rules.collector import tuned_for_a_run
 from handoff_rules.decision import Checkpoint
 from handoff_rules.errors import EXIT_BLOCK, EXIT_USAGE, NoOrderError
 from handoff_rules.report.writers import FORMATS, write_report
@@ -87,6 +88,11 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     type=click.Choice(["durable", "reference"]),
     help="Rule engine (default: durable where it runs, else reference).",
 )
+@click.option(
+    "--pretty",
+    is_flag=True,
+    help="Indent the JSON report by two spaces (by default it is written on one line).",
+)
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option(
     "--audit-log",
@@ -126,6 +132,7 @@ def check(
     exceptions: Path | None,
     fmt: str,
     engine: str | None,
+    pretty: bool,
     output: Path | None,
     audit_log: Path | None,
     strict: bool,
@@ -171,11 +178,12 @@ def check(
     _warn_skipped([(item.source, item.reason) for item in run.skipped])
     if run.notice:
         click.echo(f"note: {run.notice}", err=True)
+    write = tuned_for_a_run(write_report)  # a large report is many short-lived objects
     if output is not None:
         with open_for_writing(output, "the report") as handle:
-            write_report(run, fmt, handle)
+            write(run, fmt, handle, pretty=pretty)
     else:
-        write_report(run, fmt, sys.stdout)
+        write(run, fmt, sys.stdout, pretty=pretty)
     if fail_on_rejects and run.rejects:
         records = "record was" if run.rejects == 1 else "records were"
         click.echo(

@@ -11,11 +11,11 @@ table for people caps its list; this document is for tools and caps nothing).
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from handoff_rules.decision import decisions_document
 from handoff_rules.facts import Fact, Reject
+from handoff_rules.report.jsontext import json_text
 from handoff_rules.report.view import RunView
 
 __all__ = ["document", "write_json"]
@@ -81,6 +81,7 @@ def unassigned_item(fact: Fact) -> dict[str, Any]:
     }
 
 
-def write_json(view: RunView, out: TextIO) -> None:
-    out.write(json.dumps(document(view), sort_keys=True, ensure_ascii=False, indent=2))
+def write_json(view: RunView, out: TextIO, *, pretty: bool = False) -> None:
+    """The document on one line (keys sorted); ``pretty`` indents it by two spaces."""
+    out.write(json_text(document(view), pretty=pretty))
     out.write("\n")

@@ -531,15 +531,18 @@ def _build(
     # one pack given (build_view): its waiver rules hold for every decision, as they always did
     fallback = by_version[packs[0].ref] if len(packs) == 1 else {}
     rows: dict[str, _Rows] = {}  # per case: its decisions share the row index
+    refused_of: dict[str, list[Refusal]] = defaultdict(list)  # per case, in their order
+    for refusal in refused:
+        if refusal.case is not None:
+            refused_of[refusal.case].append(refusal)
     views = []
     for decision in decisions:
         case = case_index.get(decision.case)
         if decision.case not in rows:
             rows[decision.case] = _Rows(case)
         waivers = by_version.get(decision.pack, fallback)
-        views.append(
-            _decision_view(decision, case, rows[decision.case], register, waivers, refused)
-        )
+        mine = refused_of.get(decision.case, ())
+        views.append(_decision_view(decision, case, rows[decision.case], register, waivers, mine))
     outcomes = Counter(d.outcome for d in decisions)
     cases_count, facts, reject_count, unassigned = counts
     return RunView(
@@ -671,9 +674,9 @@ def _decision_view(
     rows: _Rows,
     register: ExceptionRegister | None,
     waivers: Mapping[str, WaiverPolicy],
-    refused: Sequence[Refusal],
+    mine: Sequence[Refusal],
 ) -> DecisionView:
-    mine = [r for r in refused if r.case == decision.case]
+    """The view of one decision; ``mine`` are the refused exceptions of its case."""
     findings = []
     for finding in decision.findings:
         if finding.result in (Result.PASS, Result.NOT_APPLICABLE):  # in ``checked``

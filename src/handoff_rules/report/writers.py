@@ -19,8 +19,11 @@ __all__ = ["FORMATS", "write_report", "write_view"]
 FORMATS: Final = ("table", "json", "junit", "html")
 
 
-def write_view(view: RunView, fmt: str, out: TextIO) -> None:
-    """Write the view as ``table``, ``json``, ``junit`` or ``html``."""
+def write_view(view: RunView, fmt: str, out: TextIO, *, pretty: bool = False) -> None:
+    """Write the view as ``table``, ``json``, ``junit`` or ``html``.
+
+    JSON is compact (one line) unless ``pretty`` indents it; other formats ignore it.
+    """
     if fmt == "table":
         from handoff_rules.report.table import write_table
 
@@ -28,7 +31,7 @@ def write_view(view: RunView, fmt: str, out: TextIO) -> None:
     elif fmt == "json":
         from handoff_rules.report.document import write_json
 
-        write_json(view, out)
+        write_json(view, out, pretty=pretty)
     elif fmt == "junit":
         from handoff_rules.report.junit import junit_xml
 
@@ -42,7 +45,7 @@ def write_view(view: RunView, fmt: str, out: TextIO) -> None:
         raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
-def write_report(run: RunResult, fmt: str, out: TextIO) -> None:
+def write_report(run: RunResult, fmt: str, out: TextIO, *, pretty: bool = False) -> None:
     """Write the report of a run of :func:`handoff_rules.check` as ``table``, ``json``,
-    ``junit`` or ``html``: what ``check --format`` writes."""
-    write_view(run_view(run), fmt, out)
+    ``junit`` or ``html``: what ``check --format`` writes (``--pretty``: indented JSON)."""
+    write_view(run_view(run), fmt, out, pretty=pretty)
