@@ -1,4 +1,8 @@
-"""Worker pools and a Dask cluster on 127.0.0.1, started once for the distributed tests.
+"""Worker pools and a Dask cluster on 127.0.0.1, started once per test module.
+
+Stopped when the module's tests end: a cluster's scheduler runs threads in
+this process, and left running it would allocate during the tests that
+follow (a memory test traces every thread).
 
 This folder is on the import path (``pythonpath`` in pyproject.toml) before
 any worker starts, and spawned workers inherit the path: so workers can
@@ -14,14 +18,14 @@ import pytest
 from handoff_rules.distribute import LocalPool
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pool() -> Iterator[LocalPool]:
     """Two local processes, one case per evaluation partition."""
     with LocalPool(2, cases_per_partition=1) as made:
         yield made
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of a Dask cluster of two worker processes, stopped after the tests."""
     from distributed import LocalCluster
