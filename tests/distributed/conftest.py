@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from handoff_rules.distribute import LocalPool
+from handoff_rules.distribute import DaskExecutor, LocalPool
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +38,17 @@ def scheduler() -> Iterator[str]:
         dashboard_address=None,
     ) as cluster:
         yield str(cluster.scheduler_address)
+
+
+@pytest.fixture(scope="module")
+def cluster_executor(scheduler: str) -> Iterator[DaskExecutor]:
+    """A client of that cluster with one case per partition, closed before the cluster stops.
+
+    A client left open after its scheduler stopped keeps trying to reconnect
+    from a thread of this process, drawing on the global random state.
+    """
+    executor = DaskExecutor(scheduler, cases_per_partition=1)
+    try:
+        yield executor
+    finally:
+        executor.close()

@@ -27,14 +27,14 @@ CliRun = Callable[..., tuple[int, str, str]]
 def test_a_plugin_failing_on_a_worker_is_one_error_naming_partition_and_plugin(
     where: str,
     pool: LocalPool,
-    scheduler: str,
+    cluster_executor: DaskExecutor,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     exports, register = write_exports(tmp_path, orders=6, per_file=3)
     pm = make_plugin_manager()
     pm.register(FailsOnOrder("5003"), name="fails-on-5003")
-    executor = pool if where == "pool" else DaskExecutor(scheduler, cases_per_partition=1)
+    executor = pool if where == "pool" else cluster_executor
     with pytest.raises(WorkerError) as caught:
         pipeline.check([exports], at=AT, exceptions=register, plugin_manager=pm, executor=executor)
     message = str(caught.value)

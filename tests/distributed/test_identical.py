@@ -45,16 +45,15 @@ def outputs(folder: Path, **options: Any) -> tuple[str, bytes, bytes]:
     return as_json(run), log.read_bytes(), (folder / "audit.jsonl.head").read_bytes()
 
 
-Mode = Callable[[LocalPool, str], dict[str, Any]]
+Mode = Callable[[LocalPool, str, DaskExecutor], dict[str, Any]]
 
-#: how each distributed run is asked for, given the shared pool and the cluster's address
+#: how each distributed run is asked for, given the shared pool, the cluster's address
+#: and a shared client of the cluster
 MODES: dict[str, Mode] = {
-    "workers=2": lambda _pool, _address: {"workers": 2},
-    "pool, one case per partition": lambda pool, _address: {"executor": pool},
-    "scheduler": lambda _pool, address: {"scheduler": address},
-    "cluster, one case per partition": lambda _pool, address: {
-        "executor": DaskExecutor(address, cases_per_partition=1)
-    },
+    "workers=2": lambda _pool, _address, _cluster: {"workers": 2},
+    "pool, one case per partition": lambda pool, _address, _cluster: {"executor": pool},
+    "scheduler": lambda _pool, address, _cluster: {"scheduler": address},
+    "cluster, one case per partition": lambda _pool, _address, cluster: {"executor": cluster},
 }
 
 
@@ -74,9 +73,10 @@ def test_the_example_gives_the_same_bytes(
     example_once: tuple[str, bytes, bytes],
     pool: LocalPool,
     scheduler: str,
+    cluster_executor: DaskExecutor,
     tmp_path: Path,
 ) -> None:
-    options = MODES[mode](pool, scheduler)
+    options = MODES[mode](pool, scheduler, cluster_executor)
     distributed = outputs(
         tmp_path,
         inputs=[EXAMPLE / "exports"],
@@ -100,14 +100,19 @@ def _poa_results(document: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("mode", [m for m in MODES if m != "workers=2"])
 def test_a_single_use_exception_goes_to_the_first_case_whatever_the_partition(
-    mode: str, pool: LocalPool, scheduler: str, tmp_path: Path
+    mode: str,
+    pool: LocalPool,
+    scheduler: str,
+    cluster_executor: DaskExecutor,
+    tmp_path: Path,
 ) -> None:
     exports, register = write_exports(tmp_path / "in", orders=6, per_file=2)
     options = {"inputs": [exports], "at": AT, "exceptions": register}
     (tmp_path / "one").mkdir()
     (tmp_path / "many").mkdir()
     once = outputs(tmp_path / "one", **options)
-    spread = outputs(tmp_path / "many", **options, **MODES[mode](pool, scheduler))
+    spread_options = MODES[mode](pool, scheduler, cluster_executor)
+    spread = outputs(tmp_path / "many", **options, **spread_options)
     # every order could claim it; the first in case order did, and only it
     results = _poa_results(once[0])
     assert results[0] == ("5000", Result.WAIVED.value)
@@ -116,7 +121,7 @@ def test_a_single_use_exception_goes_to_the_first_case_whatever_the_partition(
     assert spread == once
     # a second run on the same log: the use counted from the log is 5000's own, again
     again_once = outputs(tmp_path / "one", **options)
-    again_spread = outputs(tmp_path / "many", **options, **MODES[mode](pool, scheduler))
+    again_spread = outputs(tmp_path / "many", **options, **spread_options)
     assert _poa_results(again_once[0]) == results
     assert again_spread == again_once
 
