@@ -23,7 +23,7 @@ import attrs
 import pluggy
 
 from handoff_rules.adapters.base import NO_SETTINGS, FormatInfo, ReadSettings
-from handoff_rules.adapters.registry import InputFile, ReadResult, SkippedFile, list_inputs
+from handoff_rules.adapters.registry import ReadResult, SkippedFile, list_inputs
 from handoff_rules.adapters.registry import read_files as read_with
 from handoff_rules.cases import Case, build_cases
 from handoff_rules.collector import freeze_long_lived, tuned_for_a_run
@@ -61,11 +61,6 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 
 def _no_progress(items: Iterable[T], _description: str) -> Iterable[T]:
     return items
-
-
-def expand(inputs: Iterable[Path | str], pm: pluggy.PluginManager) -> list[InputFile]:
-    """The files to read, each with whether it came with a folder: one task each."""
-    return list_inputs(inputs, installed_adapters(pm))
 
 
 def expand_inputs(
@@ -239,7 +234,7 @@ def check(
             if pool is None
             else read_on(
                 pool,
-                expand(inputs, pm),
+                list_inputs(inputs, installed_adapters(pm)),  # one task per file
                 pm,
                 strict=strict,
                 progress=progress,
